@@ -1,0 +1,60 @@
+# Two commands: `make run` and `make test`. Both install what they need.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Development defaults for `make run`; production sets its own environment.
+RUN_ENV := DEBUG=true
+# `make test` runs like production (DEBUG off) with a throwaway secret.
+TEST_ENV := SECRET_KEY=test-only-secret-$(shell date +%s)-not-for-production DEBUG=false
+
+.PHONY: run test lint format bench install clean e2e-deps
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@mkdir -p var
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	@test -f var/.seeded || ($(RUN_ENV) $(PY) manage.py seed_demo && touch var/.seeded)
+	@echo
+	@echo "  Handoff is running on http://$(HOST):$(PORT)/"
+	@echo "  Demo logins (password: demo): rep, rep2, pm, pm2, manager"
+	@echo "  Stop with Ctrl-C."
+	@echo
+	$(RUN_ENV) $(PY) -m handoff.devserver --host $(HOST) --port $(PORT)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+e2e-deps:
+	@bash scripts/ensure-chromium.sh
+
+test: $(STAMP) e2e-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -c pyproject.toml -r handoff deals projects feedback --severity-level medium
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(TEST_ENV) DEBUG=false HTTPS=true ALLOWED_HOSTS=handoff.example.com \
+		SECRET_KEY='check-deploy-$(shell date +%s)-a-long-random-production-like-secret-value' \
+		$(PY) manage.py check --deploy --fail-level WARNING
+	$(TEST_ENV) $(VENV)/bin/pytest -p no:cacheprovider --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf var .pytest_cache .coverage htmlcov

@@ -1,0 +1,3 @@
+"""REST API of deals: serializers and viewsets."""
+
+urlpatterns: list = []

@@ -1,0 +1,427 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Client(models.Model):
+    name = models.CharField(max_length=200)
+    industry = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="client_name_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DealStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    SIGNED_OFF = "signed_off", "Signed off"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+
+
+# The one table of allowed transitions: action -> (from statuses, to status).
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "submit": (frozenset({DealStatus.DRAFT, DealStatus.CHANGES_REQUESTED}), DealStatus.IN_REVIEW),
+    "request_changes": (frozenset({DealStatus.IN_REVIEW}), DealStatus.CHANGES_REQUESTED),
+    "sign_off": (frozenset({DealStatus.IN_REVIEW}), DealStatus.SIGNED_OFF),
+    "revise": (
+        frozenset({DealStatus.DRAFT, DealStatus.CHANGES_REQUESTED, DealStatus.SIGNED_OFF}),
+        DealStatus.DRAFT,
+    ),
+    "win": (frozenset({DealStatus.SIGNED_OFF}), DealStatus.WON),
+    "lose": (
+        frozenset(
+            {
+                DealStatus.DRAFT,
+                DealStatus.IN_REVIEW,
+                DealStatus.CHANGES_REQUESTED,
+                DealStatus.SIGNED_OFF,
+            }
+        ),
+        DealStatus.LOST,
+    ),
+}
+TERMINAL_STATUSES = frozenset({DealStatus.WON, DealStatus.LOST})
+# Deals and commitments are edited only in draft; `revise` brings a deal back to draft.
+EDITABLE_STATUSES = frozenset({DealStatus.DRAFT})
+
+
+class Currency(models.TextChoices):
+    EUR = "EUR", "EUR"
+    USD = "USD", "USD"
+    GBP = "GBP", "GBP"
+
+
+class Deal(models.Model):
+    title = models.CharField(max_length=200)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="deals")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deals"
+    )
+    value = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    expected_close_date = models.DateField()
+    expected_start_date = models.DateField(null=True, blank=True)
+    description = models.TextField(blank=True)
+    # Set only by deals.services; never editable through forms, the API or the admin.
+    status = models.CharField(
+        max_length=20, choices=DealStatus.choices, default=DealStatus.DRAFT, editable=False
+    )
+    lost_reason = models.TextField(blank=True, editable=False)
+    first_submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Bumped by every write, so a stale form or API client gets a conflict, not a lost update.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gte=0), name="deal_value_non_negative"),
+            models.CheckConstraint(
+                condition=Q(status__in=DealStatus.values), name="deal_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=DealStatus.LOST) | ~Q(lost_reason=""),
+                name="deal_lost_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "-updated_at"], name="deal_owner_updated_idx"),
+            models.Index(fields=["status", "-updated_at"], name="deal_status_updated_idx"),
+            models.Index(fields=["-updated_at", "-id"], name="deal_updated_idx"),
+            models.Index(
+                fields=["-updated_at", "-id"],
+                name="deal_submitted_updated_idx",
+                condition=Q(first_submitted_at__isnull=False),
+            ),
+            models.Index(fields=["client", "-updated_at"], name="deal_client_updated_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("deals:detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+
+class CommitmentKind(models.TextChoices):
+    SCOPE = "scope", "Scope"
+    TIMELINE = "timeline", "Timeline"
+    STAFFING = "staffing", "Staffing"
+    PRICING = "pricing", "Pricing"
+    SUPPORT = "support", "Support"
+    INTEGRATION = "integration", "Integration"
+    OTHER = "other", "Other"
+
+
+class Commitment(models.Model):
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="commitments")
+    kind = models.CharField(max_length=20, choices=CommitmentKind.choices)
+    summary = models.CharField(max_length=200)
+    detail = models.TextField(blank=True)
+    promised_date = models.DateField()
+    effort_days = models.DecimalField(max_digits=7, decimal_places=1, default=Decimal("0"))
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["deal_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effort_days__gte=0), name="commitment_effort_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=CommitmentKind.values), name="commitment_kind_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["kind"], name="commitment_kind_idx")]
+
+    def __str__(self) -> str:
+        return self.summary
+
+    def fingerprint_data(self) -> dict:
+        return {
+            "id": self.pk,
+            "version": self.version,
+            "kind": self.kind,
+            "summary": self.summary,
+            "detail": self.detail,
+            "promised_date": self.promised_date.isoformat(),
+            "effort_days": str(self.effort_days),
+        }
+
+
+class RoundOutcome(models.TextChoices):
+    PENDING = "", "Pending"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    SIGNED_OFF = "signed_off", "Signed off"
+    CLOSED = "closed", "Closed (deal lost)"
+
+
+class ReviewRound(models.Model):
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="rounds")
+    number = models.PositiveIntegerField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="review_rounds",
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(
+        max_length=20, choices=RoundOutcome.choices, default=RoundOutcome.PENDING, blank=True
+    )
+
+    class Meta:
+        ordering = ["deal_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "number"], name="round_number_unique"),
+            models.UniqueConstraint(
+                fields=["deal"],
+                condition=Q(decided_at__isnull=True),
+                name="round_one_open_per_deal",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_at__isnull=True, outcome="")
+                | (Q(decided_at__isnull=False) & ~Q(outcome="")),
+                name="round_outcome_when_decided",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"], name="round_open_due_idx", condition=Q(decided_at__isnull=True)
+            ),
+            models.Index(fields=["reviewer", "decided_at"], name="round_reviewer_idx"),
+            models.Index(fields=["submitted_at"], name="round_submitted_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deal} · round {self.number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.decided_at is None
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_at < timezone.now()
+
+
+class VerdictKind(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    APPROVED_WITH_CONDITION = "approved_with_condition", "Approved with condition"
+    FLAGGED = "flagged", "Flagged"
+
+
+class Verdict(models.Model):
+    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="verdicts")
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="verdicts")
+    commitment_version = models.PositiveIntegerField()
+    verdict = models.CharField(max_length=30, choices=VerdictKind.choices)
+    reason = models.TextField(blank=True)
+    condition = models.TextField(blank=True)
+    counter_date = models.DateField(null=True, blank=True)
+    counter_effort_days = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["round_id", "commitment_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "commitment"], name="verdict_one_per_commitment_round"
+            ),
+            models.CheckConstraint(
+                condition=~Q(verdict=VerdictKind.FLAGGED) | ~Q(reason=""),
+                name="verdict_flag_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(verdict=VerdictKind.APPROVED_WITH_CONDITION) | ~Q(condition=""),
+                name="verdict_condition_has_text",
+            ),
+            models.CheckConstraint(
+                condition=Q(counter_effort_days__isnull=True) | Q(counter_effort_days__gte=0),
+                name="verdict_counter_effort_non_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["commitment", "round"], name="verdict_commitment_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_verdict_display()}: {self.commitment}"
+
+    @property
+    def is_approval(self) -> bool:
+        return self.verdict != VerdictKind.FLAGGED
+
+
+class EscalationDecision(models.TextChoices):
+    PENDING = "", "Pending"
+    UPHELD = "upheld", "Flag upheld"
+    OVERRULED = "overruled", "Flag overruled"
+
+
+class Escalation(models.Model):
+    """A rep contests a flag; a manager upholds or overrules it."""
+
+    verdict = models.OneToOneField(Verdict, on_delete=models.CASCADE, related_name="escalation")
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="escalations")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField(default=timezone.now)
+    argument = models.TextField()
+    decision = models.CharField(
+        max_length=20, choices=EscalationDecision.choices, default="", blank=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision="", decided_at__isnull=True)
+                | (~Q(decision="") & Q(decided_at__isnull=False) & ~Q(decision_reason="")),
+                name="escalation_decided_with_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["raised_at"], name="escalation_open_idx", condition=Q(decision=""))
+        ]
+
+    def __str__(self) -> str:
+        return f"Escalation on {self.verdict.commitment}"
+
+    @property
+    def is_open(self) -> bool:
+        return not self.decision
+
+
+class SignOff(models.Model):
+    """Who signed which commitments, as they were. Immutable."""
+
+    round = models.OneToOneField(ReviewRound, on_delete=models.PROTECT, related_name="sign_off")
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="sign_offs")
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(default=timezone.now)
+    fingerprint = models.CharField(max_length=64)
+    snapshot = models.JSONField()
+
+    class Meta:
+        ordering = ["-signed_at"]
+        indexes = [models.Index(fields=["deal", "-signed_at"], name="signoff_deal_idx")]
+
+    def __str__(self) -> str:
+        return f"Sign-off of {self.deal} by {self.signed_by}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk and not self._state.adding:
+            raise ValueError("A sign-off is immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("A sign-off is immutable.")
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Deal edited"
+    COMMITMENT_ADDED = "commitment_added", "Commitment added"
+    COMMITMENT_CHANGED = "commitment_changed", "Commitment changed"
+    COMMITMENT_REMOVED = "commitment_removed", "Commitment removed"
+    SUBMITTED = "submitted", "Submitted for review"
+    CLAIMED = "claimed", "Review claimed"
+    ASSIGNED = "assigned", "Reviewer assigned"
+    VERDICT = "verdict", "Ruled on a commitment"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    SIGNED_OFF = "signed_off", "Signed off"
+    ESCALATED = "escalated", "Flag escalated"
+    ESCALATION_DECIDED = "escalation_decided", "Escalation decided"
+    REVISED = "revised", "Revised"
+    SIGN_OFF_VOIDED = "sign_off_voided", "Sign-off voided"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+    COMMENTED = "commented", "Commented"
+
+
+class DealEvent(models.Model):
+    """The audit trail. Written once by the services, never edited or deleted."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["deal", "at"], name="event_deal_at_idx"),
+            models.Index(fields=["kind", "at"], name="event_kind_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.deal_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("Deal events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Deal events are append-only.")
+
+
+class Comment(models.Model):
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["deal", "created_at"], name="comment_deal_idx")]
+
+    def __str__(self) -> str:
+        return f"Comment by {self.author} on {self.deal}"

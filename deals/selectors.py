@@ -1,0 +1,130 @@
+"""Reads scoped to the user. Pages and the API call these, so one rule covers both.
+
+A rep sees own deals; a PM every deal submitted at least once; a manager all.
+"""
+
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from deals.models import (
+    Client,
+    Comment,
+    Commitment,
+    Deal,
+    DealEvent,
+    DealStatus,
+    Escalation,
+    ReviewRound,
+    Verdict,
+)
+from handoff.models import User
+from handoff.roles import is_manager, is_pm, is_sales
+
+
+def deals_visible_to(user: User) -> QuerySet[Deal]:
+    deals = Deal.objects.select_related("client", "owner")
+    if is_manager(user):
+        return deals
+    if is_pm(user):
+        return deals.filter(first_submitted_at__isnull=False)
+    if is_sales(user):
+        return deals.filter(owner=user)
+    return deals.none()
+
+
+def deal_get_for_user(user: User, pk: int | str) -> Deal:
+    """The deal, or 404 when the user may not see it."""
+    return get_object_or_404(deals_visible_to(user), pk=pk)
+
+
+def deals_with_open_round(deals: QuerySet[Deal]) -> QuerySet[Deal]:
+    """Annotate each deal with its open round's due time and reviewer (None if none)."""
+    open_round = ReviewRound.objects.filter(deal=OuterRef("pk"), decided_at__isnull=True)
+    return deals.annotate(
+        review_due_at=Subquery(open_round.values("due_at")[:1]),
+        reviewer_id=Subquery(open_round.values("reviewer_id")[:1]),
+    )
+
+
+def review_queue(user: User) -> QuerySet[Deal]:
+    """Deals waiting for review, the soonest due (so the overdue) first."""
+    rounds = (
+        ReviewRound.objects.filter(decided_at__isnull=True, deal__status=DealStatus.IN_REVIEW)
+        .select_related("deal__client", "deal__owner", "reviewer")
+        .annotate(commitment_count=Count("deal__commitments"))
+        .order_by("due_at", "id")
+    )
+    if not (is_pm(user) or is_manager(user)):
+        return rounds.none()
+    return rounds
+
+
+def commitments_visible_to(user: User) -> QuerySet[Commitment]:
+    return Commitment.objects.filter(deal__in=deals_visible_to(user).values("pk")).select_related(
+        "deal"
+    )
+
+
+def commitment_get_for_user(user: User, pk: int | str) -> Commitment:
+    return get_object_or_404(commitments_visible_to(user), pk=pk)
+
+
+def verdicts_visible_to(user: User) -> QuerySet[Verdict]:
+    return Verdict.objects.filter(
+        round__deal__in=deals_visible_to(user).values("pk")
+    ).select_related("round", "commitment", "decided_by")
+
+
+def deal_rounds(deal: Deal) -> list[ReviewRound]:
+    """Every round of a deal with its verdicts, newest first."""
+    return list(
+        deal.rounds.select_related("reviewer", "submitted_by")
+        .prefetch_related("verdicts__decided_by", "verdicts__escalation")
+        .order_by("-number")
+    )
+
+
+def deal_events(deal: Deal) -> QuerySet[DealEvent]:
+    return deal.events.select_related("actor").order_by("at", "id")
+
+
+def deal_comments(deal: Deal) -> QuerySet[Comment]:
+    return deal.comments.select_related("author").order_by("created_at", "id")
+
+
+def escalations_visible_to(user: User) -> QuerySet[Escalation]:
+    return Escalation.objects.filter(deal__in=deals_visible_to(user).values("pk")).select_related(
+        "deal__client",
+        "deal__owner",
+        "raised_by",
+        "decided_by",
+        "verdict__commitment",
+        "verdict__decided_by",
+    )
+
+
+def open_escalations() -> QuerySet[Escalation]:
+    return (
+        Escalation.objects.filter(decision="")
+        .select_related(
+            "deal__client", "deal__owner", "raised_by", "verdict__commitment", "verdict__decided_by"
+        )
+        .order_by("raised_at")
+    )
+
+
+def clients_visible_to(user: User) -> QuerySet[Client]:
+    # Client names are shared reference data; what is private is the deals.
+    if not user.is_authenticated:
+        return Client.objects.none()
+    return Client.objects.all()
+
+
+def has_unanswered_flags(user: User) -> QuerySet[Deal]:
+    """A rep's deals where changes are requested: flags to answer."""
+    return deals_visible_to(user).filter(owner=user, status=DealStatus.CHANGES_REQUESTED)
+
+
+def overdue_rounds() -> QuerySet[ReviewRound]:
+    return ReviewRound.objects.filter(decided_at__isnull=True, due_at__lt=timezone.now())

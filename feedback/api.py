@@ -1,0 +1,3 @@
+"""REST API of feedback: serializers and viewsets."""
+
+urlpatterns: list = []

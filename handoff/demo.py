@@ -1,0 +1,45 @@
+"""Demo users and teams. Each app adds its own demo data in its `demo.py`."""
+
+from django.db import transaction
+
+from handoff.models import Role, Team, TeamKind, User
+
+DEMO_PASSWORD = "demo"  # noqa: S105 - refused unless DEBUG
+
+DEMO_USERS = [
+    # username, first, last, role
+    ("rep", "Rita", "Reyes", Role.SALES),
+    ("rep2", "Sam", "Osei", Role.SALES),
+    ("pm", "Priya", "Mehta", Role.PM),
+    ("pm2", "Tom", "Berg", Role.PM),
+    ("manager", "Morgan", "Lee", Role.MANAGER),
+]
+
+
+@transaction.atomic
+def seed() -> dict[str, User]:
+    users: dict[str, User] = {}
+    for username, first, last, role in DEMO_USERS:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "role": role,
+                "email": f"{username}@handoff.example",
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        users[username] = user
+
+    sales, _ = Team.objects.get_or_create(
+        name="Sales", defaults={"kind": TeamKind.SALES, "lead": users["manager"]}
+    )
+    delivery, _ = Team.objects.get_or_create(
+        name="Delivery", defaults={"kind": TeamKind.DELIVERY, "lead": users["manager"]}
+    )
+    sales.members.add(users["rep"], users["rep2"], users["manager"])
+    delivery.members.add(users["pm"], users["pm2"], users["manager"])
+    return users

@@ -1,0 +1,3 @@
+"""REST API of projects: serializers and viewsets."""
+
+urlpatterns: list = []

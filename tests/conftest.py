@@ -1,0 +1,69 @@
+"""Fixtures shared by every test: one user per role, the way Healthchecks has alice and bob."""
+
+import pytest
+from django.test import Client as HttpClient
+
+from handoff.celery import app as celery_app
+from handoff.models import Role
+from tests.factories import PASSWORD, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery():
+    """Tasks run in-process in tests unless a test starts a real worker."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def rep(db):
+    return UserFactory(username="rep", role=Role.SALES, first_name="Rita", last_name="Reyes")
+
+
+@pytest.fixture
+def rep2(db):
+    return UserFactory(username="rep2", role=Role.SALES, first_name="Sam", last_name="Osei")
+
+
+@pytest.fixture
+def pm(db):
+    return UserFactory(username="pm", role=Role.PM, first_name="Priya", last_name="Mehta")
+
+
+@pytest.fixture
+def pm2(db):
+    return UserFactory(username="pm2", role=Role.PM, first_name="Tom", last_name="Berg")
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(username="manager", role=Role.MANAGER, first_name="Morgan", last_name="Lee")
+
+
+@pytest.fixture
+def client_for():
+    """client_for(user) -> a Django test client signed in as that user."""
+
+    def make(user) -> HttpClient:
+        http = HttpClient()
+        http.force_login(user)
+        return http
+
+    return make
