@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "csp",
+    "pgtrigger",
     "handoff",
     "deals",
     "projects",
