@@ -1,3 +1,6 @@
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 
 from django.conf import settings
@@ -63,6 +66,65 @@ class Currency(models.TextChoices):
     GBP = "GBP", "GBP"
 
 
+# Fields only the workflow (deals.services) writes. Everything else must go through it.
+WORKFLOW_FIELDS = frozenset({"status", "lost_reason", "first_submitted_at"})
+_in_workflow: ContextVar[bool] = ContextVar("deal_workflow_write", default=False)
+
+
+class StatusWriteRefused(Exception):
+    """A write of a deal's status outside deals.services: the close gate said no."""
+
+
+@contextmanager
+def workflow_write() -> Iterator[None]:
+    """Marks the workflow's own status writes; only deals.services enters it."""
+    token = _in_workflow.set(True)
+    try:
+        yield
+    finally:
+        _in_workflow.reset(token)
+
+
+def _refuse_workflow_fields(fields: Iterable[str]) -> None:
+    touched = WORKFLOW_FIELDS.intersection(fields)
+    if touched and not _in_workflow.get():
+        raise StatusWriteRefused(
+            f"{', '.join(sorted(touched))} change only through the review workflow."
+        )
+
+
+class DealQuerySet(models.QuerySet):
+    """Bulk writes cannot set status: update() and bulk_update() refuse workflow fields."""
+
+    def update(self, **kwargs):
+        _refuse_workflow_fields(kwargs)
+        return super().update(**kwargs)
+
+    update.alters_data = True
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        _refuse_workflow_fields(fields)
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+    bulk_update.alters_data = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        if not _in_workflow.get() and any(_has_workflow_state(o) for o in objs):
+            raise StatusWriteRefused("A new deal starts as a draft.")
+        return super().bulk_create(objs, *args, **kwargs)
+
+    bulk_create.alters_data = True
+
+
+def _has_workflow_state(deal: "Deal") -> bool:
+    return (
+        deal.status != DealStatus.DRAFT
+        or bool(deal.lost_reason)
+        or deal.first_submitted_at is not None
+    )
+
+
 class Deal(models.Model):
     title = models.CharField(max_length=200)
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="deals")
@@ -84,6 +146,8 @@ class Deal(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = DealQuerySet.as_manager()
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -111,6 +175,29 @@ class Deal(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        """Outside the workflow a save never writes status, and refuses to change it."""
+        if _in_workflow.get():
+            return super().save(*args, **kwargs)
+        if self._state.adding:
+            if _has_workflow_state(self):
+                raise StatusWriteRefused("A new deal starts as a draft.")
+            return super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            _refuse_workflow_fields(update_fields)
+            return super().save(*args, **kwargs)
+        stored = Deal.objects.filter(pk=self.pk).values(*WORKFLOW_FIELDS).first() or {}
+        if any(stored.get(f, getattr(self, f)) != getattr(self, f) for f in WORKFLOW_FIELDS):
+            raise StatusWriteRefused("A deal's status changes only through the review workflow.")
+        # Write everything but the workflow fields, so a stale copy cannot put an old status back.
+        kwargs["update_fields"] = [
+            f.name
+            for f in self._meta.concrete_fields
+            if not f.primary_key and f.name not in WORKFLOW_FIELDS
+        ]
+        return super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("deals:detail", args=[self.pk])

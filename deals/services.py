@@ -34,6 +34,7 @@ from deals.models import (
     SignOff,
     Verdict,
     VerdictKind,
+    workflow_write,
 )
 from deals.signals import comment_posted, deal_event_recorded
 from deals.sla import review_due_at
@@ -131,7 +132,8 @@ def _set_status(
     to_status = _check_transition(deal, action)
     from_status = deal.status
     deal.status = to_status
-    _touch(deal, "status", *extra_fields)
+    with workflow_write():
+        _touch(deal, "status", *extra_fields)
     return _record(
         deal,
         actor=actor,
@@ -186,7 +188,22 @@ def _clean(instance: Any, exclude: Iterable[str] = ()) -> None:
     instance.full_clean(exclude=list(exclude), validate_constraints=False)
 
 
-# Deals and commitments
+# Clients and deals
+
+
+@transaction.atomic
+def client_create(*, actor: User, name: str, industry: str = "") -> Client:
+    if not has_role(actor, Role.SALES, Role.MANAGER, Role.ADMIN):
+        raise ActionForbidden("Only sales reps and managers add clients.")
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "Give the client's name."})
+    if Client.objects.filter(name__iexact=name).exists():
+        raise ValidationError({"name": "A client with this name already exists."})
+    client = Client(name=name, industry=(industry or "").strip())
+    _clean(client)
+    client.save()
+    return client
 
 
 @transaction.atomic

@@ -223,6 +223,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DealStatusEnum": "deals.models.DealStatus",
+        "CommitmentKindEnum": "deals.models.CommitmentKind",
+        "DealEventKindEnum": "deals.models.EventKind",
+        "VerdictKindEnum": "deals.models.VerdictKind",
+    },
 }
 
 # Background jobs. Without REDIS_URL the broker is a folder (kombu's filesystem

@@ -1,0 +1,60 @@
+"""Filters of the deals API (django-filter), applied on top of the user's visible rows."""
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from deals.models import Commitment, Deal, DealStatus, Escalation, Verdict
+
+
+class DealFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=DealStatus.choices)
+    owner = django_filters.NumberFilter(field_name="owner_id", label="Owner (user id)")
+    client = django_filters.NumberFilter(field_name="client_id", label="Client id")
+    search = django_filters.CharFilter(method="filter_search", label="Title, client or description")
+
+    class Meta:
+        model = Deal
+        fields = ["status", "owner", "client", "search"]
+
+    def filter_search(self, queryset: QuerySet[Deal], name: str, value: str) -> QuerySet[Deal]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value)
+            | Q(client__name__icontains=value)
+            | Q(description__icontains=value)
+        )
+
+
+class CommitmentFilter(django_filters.FilterSet):
+    deal = django_filters.NumberFilter(field_name="deal_id", label="Deal id")
+
+    class Meta:
+        model = Commitment
+        fields = ["deal"]
+
+
+class VerdictFilter(django_filters.FilterSet):
+    deal = django_filters.NumberFilter(field_name="round__deal_id", label="Deal id")
+    commitment = django_filters.NumberFilter(field_name="commitment_id", label="Commitment id")
+
+    class Meta:
+        model = Verdict
+        fields = ["deal", "commitment"]
+
+
+class EscalationFilter(django_filters.FilterSet):
+    open = django_filters.BooleanFilter(method="filter_open", label="Only undecided escalations")
+    deal = django_filters.NumberFilter(field_name="deal_id", label="Deal id")
+
+    class Meta:
+        model = Escalation
+        fields = ["open", "deal"]
+
+    def filter_open(
+        self, queryset: QuerySet[Escalation], name: str, value: bool | None
+    ) -> QuerySet[Escalation]:
+        if value is None:
+            return queryset
+        return queryset.filter(decision="") if value else queryset.exclude(decision="")
