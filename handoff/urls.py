@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from handoff import views
+from projects import views as project_views
 
 handler403 = "handoff.views.permission_denied"
 handler404 = "handoff.views.page_not_found"
@@ -49,6 +50,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("deals/", include("deals.urls")),
     path("projects/", include("projects.urls")),
+    path("settings/", project_views.settings_page, name="settings"),
     path("feedback/", include("feedback.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_patterns, "api"))),

@@ -1,5 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from projects import views
 
 app_name = "projects"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.project_list, name="list"),
+    path("<int:pk>/", views.project_detail, name="detail"),
+    path("<int:pk>/brief/", views.brief_edit, name="brief"),
+    path("<int:pk>/accept/", views.handoff_accept, name="accept"),
+    path("<int:pk>/questions/", views.questions_send, name="questions"),
+    path("<int:pk>/kickoff/", views.kickoff_add, name="kickoff_add"),
+    path("kickoff/<int:pk>/toggle/", views.kickoff_toggle, name="kickoff_toggle"),
+    path("kickoff/<int:pk>/remove/", views.kickoff_remove, name="kickoff_remove"),
+    path("deliverables/<int:pk>/status/", views.deliverable_status, name="deliverable_status"),
+    path("capacity/", views.capacity, name="capacity"),
+    path("capacity/weekly/", views.capacity_set, name="capacity_set"),
+    path("capacity/time-off/", views.time_off_add, name="time_off_add"),
+    path("capacity/time-off/<int:pk>/remove/", views.time_off_remove, name="time_off_remove"),
+]

@@ -1,0 +1,197 @@
+"""Capacity math: pure functions over dates and Decimals, no database.
+
+A week is an ISO week, named by its Monday. The load of one open deliverable is
+its effort spread evenly over the weeks from max(this week, its start week) to
+the week of its promised date; a promise already past puts all of it in this
+week. A PM's capacity in a week is their weekly days unless an exception says
+otherwise for that week.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_DOWN, Decimal
+
+ZERO = Decimal("0")
+# Loads are shown to two decimals; the last cent of a spread goes to the earliest weeks.
+QUANTUM = Decimal("0.01")
+WEEK = timedelta(days=7)
+
+
+def week_of(day: date) -> date:
+    """The Monday of the ISO week that holds `day`."""
+    return day - timedelta(days=day.weekday())
+
+
+def weeks_between(start_week: date, end_week: date) -> list[date]:
+    """Mondays from start_week to end_week inclusive (empty when end is before start)."""
+    weeks, week = [], week_of(start_week)
+    while week <= end_week:
+        weeks.append(week)
+        week += WEEK
+    return weeks
+
+
+def next_weeks(today: date, count: int) -> list[date]:
+    first = week_of(today)
+    return [first + WEEK * i for i in range(count)]
+
+
+def spread(effort: Decimal, start_week: date, end_week: date) -> dict[date, Decimal]:
+    """Effort spread evenly over the weeks start..end; the parts add up to exactly `effort`.
+
+    Each week gets effort/n rounded down to the cent; the cents left over go one
+    each to the earliest weeks, and anything finer than a cent to the last week.
+    An end before the start puts everything in the start week.
+    """
+    start_week, end_week = week_of(start_week), week_of(end_week)
+    weeks = weeks_between(start_week, end_week) or [start_week]
+    effort = Decimal(effort)
+    if effort == ZERO:
+        return {}
+    count = len(weeks)
+    base = (effort / count).quantize(QUANTUM, rounding=ROUND_DOWN)
+    parts = [base] * count
+    remainder = effort - base * count
+    cents = int(remainder // QUANTUM)
+    for i in range(cents):
+        parts[i] += QUANTUM
+    parts[-1] += remainder - QUANTUM * cents
+    return {week: part for week, part in zip(weeks, parts, strict=True) if part != ZERO}
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """Effort someone must deliver: an open deliverable, or a commitment under review."""
+
+    pm_id: int | None
+    effort: Decimal
+    start: date
+    promised: date
+
+
+def item_load(item: WorkItem, today: date) -> dict[date, Decimal]:
+    this_week = week_of(today)
+    if item.promised < today:
+        return spread(item.effort, this_week, this_week)
+    first = max(this_week, week_of(item.start))
+    return spread(item.effort, first, week_of(item.promised))
+
+
+def load_by_week(items: Iterable[WorkItem], today: date) -> dict[date, Decimal]:
+    total: dict[date, Decimal] = defaultdict(Decimal)
+    for item in items:
+        for week, days in item_load(item, today).items():
+            total[week] += days
+    return dict(total)
+
+
+def load_by_pm(items: Iterable[WorkItem], today: date) -> dict[int | None, dict[date, Decimal]]:
+    grouped: dict[int | None, list[WorkItem]] = defaultdict(list)
+    for item in items:
+        grouped[item.pm_id].append(item)
+    return {pm_id: load_by_week(pm_items, today) for pm_id, pm_items in grouped.items()}
+
+
+def capacity_by_week(
+    weekly_days: Decimal, exceptions: Mapping[date, Decimal], weeks: Iterable[date]
+) -> dict[date, Decimal]:
+    return {week: exceptions.get(week, weekly_days) for week in weeks}
+
+
+def heat_level(load: Decimal, capacity: Decimal) -> int:
+    """0 idle, 1 up to half, 2 up to 85 %, 3 up to full, 4 over capacity."""
+    if load <= ZERO:
+        return 0
+    if capacity <= ZERO or load > capacity:
+        return 4
+    ratio = load / capacity
+    if ratio <= Decimal("0.5"):
+        return 1
+    if ratio <= Decimal("0.85"):
+        return 2
+    return 3
+
+
+def format_days(value: Decimal) -> str:
+    """6.00 -> "6", 1.50 -> "1.5"."""
+    text = f"{Decimal(value).quantize(QUANTUM):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _iso_week_label(weeks: list[date]) -> str:
+    first, last = weeks[0].isocalendar().week, weeks[-1].isocalendar().week
+    return f"week {first}" if len(weeks) == 1 else f"weeks {first}\u2013{last}"
+
+
+def group_consecutive(weeks: Iterable[date]) -> list[list[date]]:
+    groups: list[list[date]] = []
+    for week in sorted(weeks):
+        if groups and week - groups[-1][-1] == WEEK:
+            groups[-1].append(week)
+        else:
+            groups.append([week])
+    return groups
+
+
+@dataclass(frozen=True)
+class WeekCheck:
+    week: date
+    without_deal: Decimal
+    with_deal: Decimal
+    capacity: Decimal
+
+    @property
+    def iso_week(self) -> int:
+        return self.week.isocalendar().week
+
+    @property
+    def over_by(self) -> Decimal:
+        return max(ZERO, self.with_deal - self.capacity)
+
+    @property
+    def fits(self) -> bool:
+        return self.with_deal <= self.capacity
+
+
+def check_weeks(
+    existing: Iterable[WorkItem],
+    deal_items: Iterable[WorkItem],
+    capacity: Mapping[date, Decimal],
+    today: date,
+) -> list[WeekCheck]:
+    """Load without and with the deal, week by week, over the weeks the deal spans."""
+    deal_items = list(deal_items)
+    deal_load = load_by_week(deal_items, today)
+    base = load_by_week(existing, today)
+    weeks = sorted(deal_load) or [week_of(today)]
+    weeks = weeks_between(weeks[0], weeks[-1])
+    return [
+        WeekCheck(
+            week=week,
+            without_deal=base.get(week, ZERO),
+            with_deal=base.get(week, ZERO) + deal_load.get(week, ZERO),
+            capacity=capacity.get(week, ZERO),
+        )
+        for week in weeks
+    ]
+
+
+def verdict_sentence(checks: list[WeekCheck]) -> str:
+    """The check in words: "Fits: ..." or "Over capacity in weeks 12 to 14 by 6 person-days"."""
+    over = [c for c in checks if not c.fits]
+    if not over:
+        if not checks:
+            return "Fits: nothing to schedule."
+        peak = max(checks, key=lambda c: (c.with_deal - c.capacity, -c.week.toordinal()))
+        return (
+            f"Fits: at most {format_days(peak.with_deal)} of "
+            f"{format_days(peak.capacity)} person-days a week (week {peak.iso_week})."
+        )
+    by_week = {c.week: c for c in over}
+    parts = []
+    for group in group_consecutive(by_week):
+        excess = sum((by_week[w].over_by for w in group), ZERO)
+        parts.append(f"{_iso_week_label(group)} by {format_days(excess)} person-days")
+    return "Over capacity in " + ", and in ".join(parts)

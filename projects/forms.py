@@ -1,0 +1,122 @@
+import datetime
+
+from django import forms
+
+from projects.capacity import week_of
+from projects.models import DeliverableStatus, Project, ProjectStatus
+
+
+class BriefForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = ["customer_context", "stakeholders", "risks", "promised_outside_commitments"]
+        labels = {
+            "customer_context": "Customer context",
+            "stakeholders": "Stakeholders",
+            "risks": "Risks",
+            "promised_outside_commitments": "Promised outside the commitments",
+        }
+        help_texts = {
+            "customer_context": "Who the client is, why they bought, what matters to them.",
+            "stakeholders": "Names, roles and who decides.",
+            "promised_outside_commitments": "Anything said in the sale that is not a commitment.",
+        }
+        widgets = {field: forms.Textarea(attrs={"rows": 4}) for field in fields}
+
+
+class KickoffItemForm(forms.Form):
+    text = forms.CharField(label="New checklist item", max_length=200)
+
+
+class QuestionsForm(forms.Form):
+    questions = forms.CharField(
+        label="Questions for the sales rep",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class DeliverableStatusForm(forms.Form):
+    status = forms.ChoiceField(label="Status", choices=DeliverableStatus.choices)
+    status_reason = forms.CharField(
+        label="Reason",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed when at risk or descoped.",
+    )
+    delivered_on = forms.DateField(
+        label="Delivered on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Needed when delivered.",
+    )
+
+    def __init__(self, *args, prefix_id: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.prefix_id = prefix_id
+        for name, field in self.fields.items():
+            field.widget.attrs["id"] = f"id_{name}_{prefix_id}" if prefix_id else f"id_{name}"
+
+
+class ProjectFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any status"), *ProjectStatus.choices]
+    )
+    pm = forms.TypedChoiceField(
+        label="Project manager", required=False, coerce=int, empty_value=None
+    )
+    at_risk = forms.BooleanField(label="Has an at-risk deliverable", required=False)
+    late = forms.BooleanField(label="Has a late deliverable", required=False)
+
+    def __init__(self, *args, pms=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pm"].choices = [("", "Anyone"), *((pm.pk, str(pm)) for pm in pms)]
+
+
+class WeekField(forms.Field):
+    """An ISO week from <input type="week"> ("2026-W12") or any date in it; cleaned to its Monday."""
+
+    widget = forms.TextInput(attrs={"type": "week", "placeholder": "2026-W12"})
+
+    def to_python(self, value):
+        value = (value or "").strip()
+        if not value:
+            return None
+        try:
+            if "-W" in value.upper():
+                year, week = value.upper().split("-W")
+                return datetime.date.fromisocalendar(int(year), int(week), 1)
+            return week_of(datetime.date.fromisoformat(value))
+        except ValueError:
+            raise forms.ValidationError("Enter a week, like 2026-W12.") from None
+
+    def prepare_value(self, value):
+        if isinstance(value, datetime.date):
+            year, week, _ = value.isocalendar()
+            return f"{year}-W{week:02d}"
+        return value
+
+
+class CapacityForm(forms.Form):
+    weekly_days = forms.DecimalField(
+        label="Person-days per week",
+        min_value=0,
+        max_value=7,
+        decimal_places=1,
+        max_digits=3,
+        help_text="Your usual capacity for project work.",
+    )
+
+
+class CapacityExceptionForm(forms.Form):
+    week_start = WeekField(label="Week")
+    days = forms.DecimalField(
+        label="Person-days that week",
+        min_value=0,
+        max_value=7,
+        decimal_places=1,
+        max_digits=3,
+        initial=0,
+        help_text="0 for a week off.",
+    )
+    note = forms.CharField(label="Note", max_length=200, required=False)

@@ -1,0 +1,293 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from deals.models import Commitment, CommitmentKind, Deal
+
+
+def default_weekly_capacity() -> Decimal:
+    return Decimal(str(settings.DEFAULT_WEEKLY_CAPACITY_DAYS))
+
+
+class ProjectStatus(models.TextChoices):
+    KICKOFF = "kickoff", "Kickoff"
+    ACTIVE = "active", "Active"
+    ON_HOLD = "on_hold", "On hold"
+    COMPLETED = "completed", "Completed"
+
+
+class Project(models.Model):
+    deal = models.OneToOneField(Deal, on_delete=models.PROTECT, related_name="project")
+    pm = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="projects",
+        verbose_name="project manager",
+    )
+    start_date = models.DateField()
+    # Set only by projects.services.
+    status = models.CharField(
+        max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.KICKOFF, editable=False
+    )
+    customer_context = models.TextField(blank=True)
+    stakeholders = models.TextField(blank=True)
+    risks = models.TextField(blank=True)
+    promised_outside_commitments = models.TextField("promised outside the commitments", blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ProjectStatus.values), name="project_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="project_status_idx"),
+            models.Index(fields=["pm", "-created_at"], name="project_pm_idx"),
+            models.Index(fields=["-created_at", "-id"], name="project_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.deal.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:detail", args=[self.pk])
+
+    @property
+    def has_brief(self) -> bool:
+        return any(
+            (
+                self.customer_context,
+                self.stakeholders,
+                self.risks,
+                self.promised_outside_commitments,
+            )
+        )
+
+
+DEFAULT_KICKOFF_ITEMS = (
+    "Read the handoff brief and the signed commitments",
+    "Meet the sales rep for the internal handoff",
+    "Hold the kickoff meeting with the client",
+    "Confirm the delivery plan against the promised dates",
+    "Set up the project workspace and access",
+)
+
+
+class KickoffItem(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="kickoff_items")
+    text = models.CharField(max_length=200)
+    done = models.BooleanField(default=False)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["project_id", "position", "id"]
+        indexes = [models.Index(fields=["project", "position"], name="kickoff_project_idx")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ProjectEventKind(models.TextChoices):
+    CREATED = "created", "Project created"
+    BRIEF_UPDATED = "brief_updated", "Brief updated"
+    KICKOFF_ITEM_ADDED = "kickoff_item_added", "Kickoff item added"
+    KICKOFF_ITEM_CHECKED = "kickoff_item_checked", "Kickoff item checked"
+    KICKOFF_ITEM_REMOVED = "kickoff_item_removed", "Kickoff item removed"
+    HANDOFF_ACCEPTED = "handoff_accepted", "Handoff accepted"
+    QUESTIONS_SENT = "questions_sent", "Questions sent to sales"
+    DELIVERABLE_STATUS_CHANGED = "deliverable_status_changed", "Deliverable status changed"
+
+
+class ProjectEvent(models.Model):
+    """The project's audit trail. Written once by the services, never edited or deleted."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=30, choices=ProjectEventKind.choices)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["project", "at"], name="pevent_project_at_idx"),
+            models.Index(fields=["kind", "at"], name="pevent_kind_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.project_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("Project events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Project events are append-only.")
+
+
+class DeliverableStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    IN_PROGRESS = "in_progress", "In progress"
+    AT_RISK = "at_risk", "At risk"
+    DELIVERED = "delivered", "Delivered"
+    MISSED = "missed", "Missed"
+    DESCOPED = "descoped", "Descoped"
+
+
+OPEN_DELIVERABLE_STATUSES = frozenset(
+    {DeliverableStatus.PLANNED, DeliverableStatus.IN_PROGRESS, DeliverableStatus.AT_RISK}
+)
+# A promise is resolved once it was delivered or missed; descoped promises were withdrawn.
+RESOLVED_DELIVERABLE_STATUSES = frozenset({DeliverableStatus.DELIVERED, DeliverableStatus.MISSED})
+STATUSES_NEEDING_REASON = frozenset({DeliverableStatus.AT_RISK, DeliverableStatus.DESCOPED})
+
+
+class Deliverable(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="deliverables")
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.PROTECT, related_name="deliverables"
+    )
+    kind = models.CharField(max_length=20, choices=CommitmentKind.choices)
+    summary = models.CharField(max_length=200)
+    promised_date = models.DateField()
+    effort_days = models.DecimalField(max_digits=7, decimal_places=1, default=Decimal("0"))
+    condition = models.TextField(blank=True)
+    # Set only by projects.services.
+    status = models.CharField(
+        max_length=20,
+        choices=DeliverableStatus.choices,
+        default=DeliverableStatus.PLANNED,
+        editable=False,
+    )
+    status_reason = models.TextField(blank=True)
+    delivered_on = models.DateField(null=True, blank=True)
+    # Days past the promised date once resolved (delivered or missed); early counts as 0.
+    slip_days = models.IntegerField(null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["project_id", "promised_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=DeliverableStatus.values), name="deliverable_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=DeliverableStatus.DELIVERED) | Q(delivered_on__isnull=False),
+                name="deliverable_delivered_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=DeliverableStatus.DELIVERED) | Q(delivered_on__isnull=True),
+                name="deliverable_date_only_when_delivered",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=STATUSES_NEEDING_REASON) | ~Q(status_reason=""),
+                name="deliverable_reason_when_needed",
+            ),
+            models.CheckConstraint(
+                condition=Q(effort_days__gte=0), name="deliverable_effort_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(slip_days__isnull=True) | Q(slip_days__gte=0),
+                name="deliverable_slip_non_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "commitment"], name="deliverable_one_per_commitment"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["project", "promised_date"], name="deliverable_project_idx"),
+            models.Index(fields=["status", "promised_date"], name="deliverable_status_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.summary
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_DELIVERABLE_STATUSES
+
+    @property
+    def is_late(self) -> bool:
+        """Open past its promised date: late without anyone marking it."""
+        return self.is_open and self.promised_date < timezone.localdate()
+
+    @property
+    def is_kept(self) -> bool:
+        return (
+            self.status == DeliverableStatus.DELIVERED
+            and self.delivered_on is not None
+            and self.delivered_on <= self.promised_date
+        )
+
+    @property
+    def promise_label(self) -> str:
+        if self.is_kept:
+            return "Kept"
+        if self.status == DeliverableStatus.DELIVERED:
+            return f"Delivered {self.slip_days} days late"
+        if self.status == DeliverableStatus.MISSED:
+            return "Missed"
+        if self.status == DeliverableStatus.DESCOPED:
+            return "Descoped"
+        if self.is_late:
+            return "Late"
+        return "Open"
+
+
+class PMCapacity(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="capacity"
+    )
+    weekly_days = models.DecimalField(
+        "person-days per week", max_digits=4, decimal_places=1, default=default_weekly_capacity
+    )
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "PM capacity"
+        verbose_name_plural = "PM capacities"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekly_days__gte=0) & Q(weekly_days__lte=7),
+                name="capacity_weekly_days_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.weekly_days} days/week"
+
+
+class CapacityException(models.Model):
+    """A week at reduced (or extra) capacity: time off, training, part-time."""
+
+    pm = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="capacity_exceptions"
+    )
+    week_start = models.DateField(help_text="The Monday of the ISO week.")
+    days = models.DecimalField("person-days that week", max_digits=4, decimal_places=1)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["pm_id", "week_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["pm", "week_start"], name="capacity_exception_unique"),
+            models.CheckConstraint(
+                condition=Q(days__gte=0) & Q(days__lte=7), name="capacity_exception_days_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["week_start"], name="capacity_exception_week_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.pm}: {self.days} days in week of {self.week_start}"

@@ -1,0 +1,279 @@
+"""Reads scoped to the user. Pages and the API call these, so one rule covers both.
+
+A rep sees the projects of own deals; PMs and managers see every project.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from deals.models import Deal, DealStatus
+from handoff.models import Role, User
+from handoff.roles import can_review, is_manager, is_pm, is_sales
+from projects import capacity as math
+from projects.models import (
+    OPEN_DELIVERABLE_STATUSES,
+    CapacityException,
+    Deliverable,
+    DeliverableStatus,
+    PMCapacity,
+    Project,
+    ProjectEvent,
+    default_weekly_capacity,
+)
+from projects.promises import late_q, promise_summary
+
+DEAL_PROMISES_TEMPLATE = "projects/partials/deal_promises.html"
+CAPACITY_CHECK_TEMPLATE = "projects/partials/capacity_check.html"
+
+
+def projects_visible_to(user: User) -> QuerySet[Project]:
+    projects = Project.objects.select_related("deal__client", "deal__owner", "pm")
+    if is_manager(user) or is_pm(user):
+        return projects
+    if is_sales(user):
+        return projects.filter(deal__owner=user)
+    return projects.none()
+
+
+def project_get_for_user(user: User, pk: int | str) -> Project:
+    """The project, or 404 when the user may not see it."""
+    return get_object_or_404(projects_visible_to(user), pk=pk)
+
+
+def deliverables_visible_to(user: User) -> QuerySet[Deliverable]:
+    return Deliverable.objects.filter(
+        project__in=projects_visible_to(user).values("pk")
+    ).select_related("project__deal", "project__pm")
+
+
+def deliverable_get_for_user(user: User, pk: int | str) -> Deliverable:
+    return get_object_or_404(deliverables_visible_to(user), pk=pk)
+
+
+def project_list(
+    user: User,
+    *,
+    status: str = "",
+    pm: int | str | None = None,
+    at_risk: bool = False,
+    late: bool = False,
+    deal: int | str | None = None,
+    today: date | None = None,
+) -> QuerySet[Project]:
+    """The list page and API: filtered, with deliverable counts in the same query."""
+    today = today or timezone.localdate()
+    projects = projects_visible_to(user).annotate(
+        deliverable_count=Count("deliverables"),
+        late_count=Count(
+            "deliverables",
+            filter=Q(
+                deliverables__status__in=OPEN_DELIVERABLE_STATUSES,
+                deliverables__promised_date__lt=today,
+            ),
+        ),
+        at_risk_count=Count(
+            "deliverables", filter=Q(deliverables__status=DeliverableStatus.AT_RISK)
+        ),
+        kept_count=Count(
+            "deliverables",
+            filter=Q(
+                deliverables__status=DeliverableStatus.DELIVERED,
+                deliverables__delivered_on__lte=F("deliverables__promised_date"),
+            ),
+        ),
+    )
+    if status:
+        projects = projects.filter(status=status)
+    if pm:
+        projects = projects.filter(pm_id=pm)
+    if deal:
+        projects = projects.filter(deal_id=deal)
+    if at_risk:
+        projects = projects.filter(
+            Exists(
+                Deliverable.objects.filter(project=OuterRef("pk"), status=DeliverableStatus.AT_RISK)
+            )
+        )
+    if late:
+        projects = projects.filter(
+            Exists(Deliverable.objects.filter(late_q(today), project=OuterRef("pk")))
+        )
+    return projects.order_by("-created_at", "-id")
+
+
+def project_deliverables(project: Project) -> list[Deliverable]:
+    return list(project.deliverables.select_related("commitment").order_by("promised_date", "id"))
+
+
+def project_events(project: Project) -> QuerySet[ProjectEvent]:
+    return project.events.select_related("actor").order_by("-at", "-id")
+
+
+def project_managers() -> QuerySet[User]:
+    return User.objects.filter(role=Role.PM, is_active=True).order_by("first_name", "username")
+
+
+# Promises on the deal page
+
+
+def deal_promises(deal: Deal) -> dict | None:
+    """How the won deal's promises are being delivered, or None before a project exists."""
+    project = Project.objects.filter(deal=deal).select_related("pm").first()
+    if project is None:
+        return None
+    return {
+        "project": project,
+        "deliverables": project_deliverables(project),
+        "summary": promise_summary(project.deliverables.all()),
+    }
+
+
+def deal_page_context(deal: Deal, user: User) -> dict:
+    """Everything the deal page needs from delivery: its promises once won, capacity in review."""
+    context: dict = {}
+    if deal.status == DealStatus.WON:
+        promises = deal_promises(deal)
+        if promises is not None:
+            context.update(deal_promises_template=DEAL_PROMISES_TEMPLATE, deal_promises=promises)
+    if deal.status == DealStatus.IN_REVIEW and can_review(user):
+        context.update(
+            capacity_check_template=CAPACITY_CHECK_TEMPLATE,
+            capacity_check=capacity_check(deal, user),
+        )
+    return context
+
+
+# Capacity
+
+
+def _work_items(deliverables: Iterable[Deliverable]) -> list[math.WorkItem]:
+    return [
+        math.WorkItem(
+            pm_id=d.project.pm_id,
+            effort=d.effort_days,
+            start=d.project.start_date,
+            promised=d.promised_date,
+        )
+        for d in deliverables
+    ]
+
+
+def open_work(pm_ids: Iterable[int] | None = None) -> list[math.WorkItem]:
+    deliverables = Deliverable.objects.filter(
+        status__in=OPEN_DELIVERABLE_STATUSES, effort_days__gt=0
+    ).select_related("project")
+    if pm_ids is not None:
+        deliverables = deliverables.filter(project__pm_id__in=list(pm_ids))
+    return _work_items(
+        deliverables.only("effort_days", "promised_date", "project__pm_id", "project__start_date")
+    )
+
+
+def capacities(pms: Iterable[User], weeks: list[date]) -> dict[int, dict[date, Decimal]]:
+    """{pm id: {week: person-days}} with each PM's weekly days and exceptions."""
+    pm_ids = [pm.pk for pm in pms]
+    weekly = dict(
+        PMCapacity.objects.filter(user_id__in=pm_ids).values_list("user_id", "weekly_days")
+    )
+    exceptions: dict[int, dict[date, Decimal]] = {pm_id: {} for pm_id in pm_ids}
+    if weeks:
+        for pm_id, week, days in CapacityException.objects.filter(
+            pm_id__in=pm_ids, week_start__gte=weeks[0], week_start__lte=weeks[-1]
+        ).values_list("pm_id", "week_start", "days"):
+            exceptions[pm_id][week] = days
+    default = default_weekly_capacity()
+    return {
+        pm_id: math.capacity_by_week(weekly.get(pm_id, default), exceptions[pm_id], weeks)
+        for pm_id in pm_ids
+    }
+
+
+@dataclass
+class PMWeeks:
+    pm: User
+    cells: list[dict] = field(default_factory=list)
+
+
+def team_capacity(
+    *, weeks: int = 12, pm_ids: Iterable[int] | None = None, today: date | None = None
+) -> dict:
+    """Each PM's load against capacity for the next `weeks` weeks: the heat map and the API."""
+    today = today or timezone.localdate()
+    week_list = math.next_weeks(today, weeks)
+    pms = list(project_managers() if pm_ids is None else project_managers().filter(pk__in=pm_ids))
+    loads = math.load_by_pm(open_work([pm.pk for pm in pms]), today)
+    caps = capacities(pms, week_list)
+    rows = []
+    for pm in pms:
+        row = PMWeeks(pm=pm)
+        for week in week_list:
+            load = loads.get(pm.pk, {}).get(week, math.ZERO)
+            cap = caps[pm.pk][week]
+            row.cells.append(
+                {
+                    "week": week,
+                    "iso_week": week.isocalendar().week,
+                    "load": load,
+                    "capacity": cap,
+                    "heat": math.heat_level(load, cap),
+                    "over": load > cap,
+                }
+            )
+        rows.append(row)
+    return {"weeks": week_list, "rows": rows}
+
+
+def _deal_items(deal: Deal, today: date, pm_id: int | None) -> list[math.WorkItem]:
+    start = deal.expected_start_date or today
+    return [
+        math.WorkItem(pm_id=pm_id, effort=c.effort_days, start=start, promised=c.promised_date)
+        for c in deal.commitments.all()
+        if c.effort_days > 0
+    ]
+
+
+def _check(existing, deal_items, capacity, today) -> dict:
+    checks = math.check_weeks(existing, deal_items, capacity, today)
+    return {
+        "weeks": checks,
+        "sentence": math.verdict_sentence(checks),
+        "fits": all(c.fits for c in checks),
+    }
+
+
+def capacity_check(deal: Deal, reviewer: User, today: date | None = None) -> dict:
+    """Load with and without this deal against capacity: for the reviewing PM and the team."""
+    today = today or timezone.localdate()
+    pms = list(project_managers())
+    deal_items = _deal_items(deal, today, reviewer.pk)
+    deal_weeks = sorted(math.load_by_week(deal_items, today)) or [math.week_of(today)]
+    weeks = math.weeks_between(deal_weeks[0], deal_weeks[-1])
+    existing = open_work()
+    caps = capacities(pms, weeks)
+    team_capacity_by_week = {
+        week: sum((caps[pm.pk][week] for pm in pms), math.ZERO) for week in weeks
+    }
+    result = {"team": _check(existing, deal_items, team_capacity_by_week, today), "reviewer": None}
+    if is_pm(reviewer):
+        own = [item for item in existing if item.pm_id == reviewer.pk]
+        own_capacity = caps.get(reviewer.pk) or capacities([reviewer], weeks)[reviewer.pk]
+        result["reviewer"] = _check(own, deal_items, own_capacity, today)
+    result["chart"] = {
+        "labels": [f"W{c.iso_week}" for c in result["team"]["weeks"]],
+        "series": {
+            key: {
+                "without": [float(c.without_deal) for c in check["weeks"]],
+                "with": [float(c.with_deal) for c in check["weeks"]],
+                "capacity": [float(c.capacity) for c in check["weeks"]],
+            }
+            for key, check in (("team", result["team"]), ("reviewer", result["reviewer"]))
+            if check
+        },
+    }
+    return result

@@ -1,0 +1,381 @@
+"""Project pages, the capacity page and the settings page: thin, over services and selectors."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from handoff.errors import ActionForbidden, DomainError
+from handoff.models import Role
+from handoff.roles import can_review, is_manager, is_pm, role_required
+from projects import selectors, services
+from projects.forms import (
+    BriefForm,
+    CapacityExceptionForm,
+    CapacityForm,
+    DeliverableStatusForm,
+    KickoffItemForm,
+    ProjectFilterForm,
+    QuestionsForm,
+)
+from projects.models import CapacityException, DeliverableStatus, KickoffItem, PMCapacity
+from projects.promises import promise_summary
+
+PAGE_SIZE = 25
+# Other apps add sections to the settings page: (template name, context function or None).
+SETTINGS_SECTIONS: list[tuple[str, Callable[[HttpRequest], dict | None] | None]] = []
+
+
+def register_settings_section(
+    template_name: str, context: Callable[[HttpRequest], dict | None] | None = None
+) -> None:
+    """Add a section to /settings/; `context(request)` returning None hides it for that user."""
+    if all(name != template_name for name, _ in SETTINGS_SECTIONS):
+        SETTINGS_SECTIONS.append((template_name, context))
+
+
+def domain_errors(view: Callable) -> Callable:
+    """A rule that says no becomes a message on the project page; a forbidden action a 403."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except ActionForbidden as error:
+            raise PermissionDenied(error.message) from error
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect(request.POST.get("next") or request.META.get("HTTP_REFERER") or "/")
+
+    return wrapped
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    for field, errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _done(request: HttpRequest, url: str) -> HttpResponse:
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Location"] = url
+        return response
+    return redirect(url)
+
+
+# The list and the project page
+
+
+@login_required
+def project_list(request: HttpRequest) -> HttpResponse:
+    pms = list(selectors.project_managers())
+    form = ProjectFilterForm(request.GET or None, pms=pms)
+    filters = form.cleaned_data if form.is_valid() else {}
+    projects = selectors.project_list(
+        request.user,
+        status=filters.get("status") or "",
+        pm=filters.get("pm"),
+        at_risk=bool(filters.get("at_risk")),
+        late=bool(filters.get("late")),
+    )
+    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "projects/project_list.html",
+        {
+            "form": form,
+            "page": page,
+            "projects": page.object_list,
+            "query": query.urlencode(),
+            "show_capacity": can_review(request.user),
+        },
+    )
+
+
+def _project_context(request: HttpRequest, project, **forms) -> dict:
+    user = request.user
+    deliverables = selectors.project_deliverables(project)
+    is_project_pm = project.pm_id == user.pk
+    can_update = is_project_pm or is_manager(user)
+    return {
+        "project": project,
+        "deal": project.deal,
+        "deliverables": deliverables,
+        "kickoff_items": list(project.kickoff_items.all()),
+        "events": list(selectors.project_events(project)[:50]),
+        "summary": promise_summary(project.deliverables.all()),
+        "is_project_pm": is_project_pm,
+        "can_update_deliverables": can_update,
+        "can_edit_brief": project.deal.owner_id == user.pk or is_manager(user),
+        "kickoff_form": forms.get("kickoff_form") or KickoffItemForm(),
+        "questions_form": forms.get("questions_form") or QuestionsForm(),
+        "status_forms": {
+            d.pk: DeliverableStatusForm(
+                initial={
+                    "status": d.status,
+                    "status_reason": d.status_reason,
+                    "delivered_on": d.delivered_on,
+                },
+                prefix_id=str(d.pk),
+            )
+            for d in deliverables
+        }
+        if can_update
+        else {},
+    }
+
+
+@login_required
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get_for_user(request.user, pk)
+    return render(request, "projects/project_detail.html", _project_context(request, project))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_errors
+def brief_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get_for_user(request.user, pk)
+    if project.deal.owner_id != request.user.pk and not is_manager(request.user):
+        raise PermissionDenied("Only the deal's sales rep or a manager can write the brief.")
+    form = BriefForm(request.POST or None, instance=project)
+    if request.method == "POST" and form.is_valid():
+        services.project_update_brief(project=project, actor=request.user, data=form.cleaned_data)
+        messages.success(request, "Brief saved.")
+        return redirect(project)
+    return render(request, "projects/brief_form.html", {"project": project, "form": form})
+
+
+@login_required
+@require_POST
+@domain_errors
+def handoff_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get_for_user(request.user, pk)
+    services.project_accept_handoff(project=project, actor=request.user)
+    messages.success(request, "Handoff accepted: the project is active.")
+    return _done(request, project.get_absolute_url())
+
+
+@login_required
+@require_POST
+@domain_errors
+def questions_send(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get_for_user(request.user, pk)
+    form = QuestionsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.project_send_questions(
+                project=project, actor=request.user, questions=form.cleaned_data["questions"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"Questions sent to {project.deal.owner}.")
+            return _done(request, project.get_absolute_url())
+    context = _project_context(request, project, questions_form=form)
+    return render(request, "projects/project_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+@domain_errors
+def kickoff_add(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get_for_user(request.user, pk)
+    form = KickoffItemForm(request.POST)
+    if form.is_valid():
+        try:
+            services.kickoff_item_add(
+                project=project, actor=request.user, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return _done(request, project.get_absolute_url() + "#kickoff")
+    context = _project_context(request, project, kickoff_form=form)
+    return render(request, "projects/project_detail.html", context, status=400)
+
+
+def _kickoff_item(request: HttpRequest, pk: int) -> KickoffItem:
+    item = get_object_or_404(KickoffItem.objects.select_related("project"), pk=pk)
+    selectors.project_get_for_user(request.user, item.project_id)
+    return item
+
+
+@login_required
+@require_POST
+@domain_errors
+def kickoff_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _kickoff_item(request, pk)
+    services.kickoff_item_toggle(
+        item=item, actor=request.user, done=request.POST.get("done") == "1"
+    )
+    return _done(request, item.project.get_absolute_url() + "#kickoff")
+
+
+@login_required
+@require_POST
+@domain_errors
+def kickoff_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _kickoff_item(request, pk)
+    services.kickoff_item_remove(item=item, actor=request.user)
+    return _done(request, item.project.get_absolute_url() + "#kickoff")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_errors
+def deliverable_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The status form of one deliverable: a table row in place with htmx, a page without."""
+    deliverable = selectors.deliverable_get_for_user(request.user, pk)
+    project = deliverable.project
+    if not (project.pm_id == request.user.pk or is_manager(request.user)):
+        raise PermissionDenied("Only the project's manager or a manager can update deliverables.")
+    form = DeliverableStatusForm(
+        request.POST or None,
+        initial={
+            "status": deliverable.status,
+            "status_reason": deliverable.status_reason,
+            "delivered_on": deliverable.delivered_on,
+        },
+        prefix_id=str(deliverable.pk),
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                deliverable = services.deliverable_update_status(
+                    deliverable=deliverable, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                if request.htmx:
+                    return render(
+                        request,
+                        "projects/project_detail.html#deliverable_row",
+                        {"d": deliverable, "can_update_deliverables": True},
+                    )
+                messages.success(
+                    request, f"{deliverable.summary}: {deliverable.get_status_display().lower()}."
+                )
+                return redirect(project.get_absolute_url() + "#deliverables")
+        status = 400
+    context = {
+        "d": deliverable,
+        "project": project,
+        "form": form,
+        "status_choices": DeliverableStatus.choices,
+        "can_update_deliverables": True,
+    }
+    if request.htmx:
+        if request.GET.get("cancel"):
+            return render(request, "projects/project_detail.html#deliverable_row", context)
+        return render(
+            request, "projects/partials/deliverable_edit_row.html", context, status=status
+        )
+    return render(request, "projects/deliverable_status.html", context, status=status)
+
+
+# Capacity
+
+
+@login_required
+@role_required(Role.PM, Role.MANAGER, Role.ADMIN)
+def capacity(request: HttpRequest) -> HttpResponse:
+    team = selectors.team_capacity(weeks=12)
+    return render(request, "projects/capacity.html", {"team": team})
+
+
+def _capacity_section(request: HttpRequest) -> dict | None:
+    if not is_pm(request.user):
+        return None
+    capacity = PMCapacity.objects.filter(user=request.user).first()
+    weekly = capacity.weekly_days if capacity else None
+    return {
+        "capacity_form": CapacityForm(
+            initial={
+                "weekly_days": weekly
+                if weekly is not None
+                else PMCapacity._meta.get_field("weekly_days").get_default()
+            }
+        ),
+        "exception_form": CapacityExceptionForm(),
+        "exceptions": list(
+            CapacityException.objects.filter(pm=request.user).order_by("week_start")
+        ),
+    }
+
+
+register_settings_section("projects/partials/settings_capacity.html", _capacity_section)
+
+
+@login_required
+def settings_page(request: HttpRequest, **overrides) -> HttpResponse:
+    sections, context = [], {}
+    for template_name, context_for in SETTINGS_SECTIONS:
+        extra = context_for(request) if context_for else {}
+        if extra is None:
+            continue
+        sections.append(template_name)
+        context.update(extra)
+    context.update(overrides)
+    return render(
+        request,
+        "projects/settings.html",
+        {**context, "settings_sections": sections},
+        status=400 if overrides else 200,
+    )
+
+
+@login_required
+@require_POST
+@domain_errors
+def capacity_set(request: HttpRequest) -> HttpResponse:
+    form = CapacityForm(request.POST)
+    if form.is_valid():
+        try:
+            services.capacity_set(
+                pm=request.user, actor=request.user, weekly_days=form.cleaned_data["weekly_days"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Capacity saved.")
+            return redirect("settings")
+    return settings_page(request, capacity_form=form)
+
+
+@login_required
+@require_POST
+@domain_errors
+def time_off_add(request: HttpRequest) -> HttpResponse:
+    form = CapacityExceptionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.capacity_exception_add(
+                pm=request.user, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Week saved.")
+            return redirect("settings")
+    return settings_page(request, exception_form=form)
+
+
+@login_required
+@require_POST
+@domain_errors
+def time_off_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    exception = get_object_or_404(CapacityException, pk=pk, pm=request.user)
+    services.capacity_exception_remove(exception=exception, actor=request.user)
+    messages.success(request, "Week removed.")
+    return redirect("settings")

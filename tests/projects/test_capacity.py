@@ -1,0 +1,181 @@
+"""Capacity math: exact cases and properties."""
+
+import datetime
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from projects.capacity import (
+    WeekCheck,
+    WorkItem,
+    capacity_by_week,
+    check_weeks,
+    group_consecutive,
+    heat_level,
+    item_load,
+    load_by_pm,
+    load_by_week,
+    spread,
+    verdict_sentence,
+    week_of,
+    weeks_between,
+)
+
+D = Decimal
+MON = datetime.date(2026, 3, 16)  # ISO week 12 of 2026
+W = datetime.timedelta(days=7)
+
+
+def test_week_of_is_the_monday():
+    assert week_of(datetime.date(2026, 3, 22)) == MON  # Sunday
+    assert week_of(MON) == MON
+    assert MON.isocalendar().week == 12
+
+
+def test_spread_evenly():
+    assert spread(D("9"), MON, MON + 2 * W) == {MON: D("3"), MON + W: D("3"), MON + 2 * W: D("3")}
+
+
+def test_spread_remainder_goes_to_the_earliest_weeks_and_totals_exactly():
+    parts = spread(D("10"), MON, MON + 2 * W)
+    assert parts == {MON: D("3.34"), MON + W: D("3.33"), MON + 2 * W: D("3.33")}
+    assert sum(parts.values()) == D("10")
+
+
+def test_spread_sub_cent_remainder_lands_in_the_last_week():
+    parts = spread(D("0.035"), MON, MON + W)
+    assert parts == {MON: D("0.02"), MON + W: D("0.015")}
+
+
+def test_spread_within_one_week_and_mid_week_dates():
+    assert spread(D("4.5"), MON + datetime.timedelta(days=3), MON + datetime.timedelta(days=4)) == {
+        MON: D("4.5")
+    }
+
+
+def test_spread_end_before_start_puts_all_in_start_week():
+    assert spread(D("5"), MON + W, MON) == {MON + W: D("5")}
+
+
+def test_spread_zero_effort_is_empty():
+    assert spread(D("0"), MON, MON + 3 * W) == {}
+
+
+def test_item_load_starts_this_week_or_at_project_start():
+    today = MON + datetime.timedelta(days=2)
+    started = WorkItem(pm_id=1, effort=D("8"), start=MON - 4 * W, promised=MON + 3 * W)
+    assert item_load(started, today) == {MON + i * W: D("2") for i in range(4)}
+    later = WorkItem(pm_id=1, effort=D("8"), start=MON + 2 * W, promised=MON + 3 * W)
+    assert item_load(later, today) == {MON + 2 * W: D("4"), MON + 3 * W: D("4")}
+
+
+def test_item_past_its_promise_loads_this_week():
+    today = MON + datetime.timedelta(days=1)
+    late = WorkItem(pm_id=1, effort=D("7"), start=MON - 8 * W, promised=MON - W)
+    assert item_load(late, today) == {MON: D("7")}
+
+
+def test_load_by_pm_and_week():
+    items = [
+        WorkItem(1, D("4"), MON, MON + W),
+        WorkItem(1, D("1"), MON, MON),
+        WorkItem(2, D("3"), MON, MON),
+    ]
+    assert load_by_pm(items, MON) == {1: {MON: D("3"), MON + W: D("2")}, 2: {MON: D("3")}}
+    assert load_by_week(items, MON) == {MON: D("6"), MON + W: D("2")}
+
+
+def test_capacity_by_week_uses_exceptions():
+    weeks = weeks_between(MON, MON + 2 * W)
+    assert capacity_by_week(D("4"), {MON + W: D("1")}, weeks) == {
+        MON: D("4"),
+        MON + W: D("1"),
+        MON + 2 * W: D("4"),
+    }
+
+
+def test_heat_levels():
+    assert [heat_level(D(x), D("4")) for x in ("0", "2", "3", "4", "4.1")] == [0, 1, 2, 3, 4]
+    assert heat_level(D("1"), D("0")) == 4
+
+
+def test_group_consecutive_weeks():
+    assert group_consecutive([MON + 3 * W, MON, MON + W, MON + 5 * W]) == [
+        [MON, MON + W],
+        [MON + 3 * W],
+        [MON + 5 * W],
+    ]
+
+
+def test_check_weeks_and_over_capacity_sentence():
+    existing = [WorkItem(1, D("9"), MON, MON + 2 * W)]  # 3 a week in weeks 12-14
+    deal = [WorkItem(1, D("9"), MON, MON + 2 * W)]  # 3 more a week
+    capacity = {MON: D("4"), MON + W: D("4"), MON + 2 * W: D("4")}
+    checks = check_weeks(existing, deal, capacity, MON)
+    assert [(c.iso_week, c.without_deal, c.with_deal, c.capacity) for c in checks] == [
+        (12, D("3"), D("6"), D("4")),
+        (13, D("3"), D("6"), D("4")),
+        (14, D("3"), D("6"), D("4")),
+    ]
+    assert verdict_sentence(checks) == "Over capacity in weeks 12\u201314 by 6 person-days"
+
+
+def test_sentence_groups_separate_runs():
+    checks = [
+        WeekCheck(MON, D("0"), D("5"), D("4")),
+        WeekCheck(MON + W, D("0"), D("2"), D("4")),
+        WeekCheck(MON + 2 * W, D("0"), D("4.5"), D("4")),
+    ]
+    assert verdict_sentence(checks) == (
+        "Over capacity in week 12 by 1 person-days, and in week 14 by 0.5 person-days"
+    )
+
+
+def test_sentence_when_it_fits():
+    checks = [WeekCheck(MON, D("1"), D("2.5"), D("4")), WeekCheck(MON + W, D("0"), D("3"), D("4"))]
+    assert verdict_sentence(checks) == "Fits: at most 3 of 4 person-days a week (week 13)."
+
+
+efforts = st.decimals(min_value=0, max_value=500, places=1)
+offsets = st.integers(min_value=-20, max_value=60)
+
+
+@st.composite
+def work_items(draw):
+    start = MON + datetime.timedelta(days=draw(offsets))
+    promised = start + datetime.timedelta(days=draw(st.integers(min_value=-30, max_value=200)))
+    return WorkItem(draw(st.integers(1, 3)), draw(efforts), start, promised)
+
+
+@given(st.lists(work_items(), max_size=20), st.integers(min_value=0, max_value=6))
+def test_total_spread_load_equals_total_open_effort(items, weekday):
+    today = MON + datetime.timedelta(days=weekday)
+    total = sum((sum(item_load(i, today).values(), D("0")) for i in items), D("0"))
+    assert total == sum((i.effort for i in items), D("0"))
+    assert sum(load_by_week(items, today).values(), D("0")) == total
+
+
+@given(work_items(), st.integers(min_value=0, max_value=6))
+def test_no_week_gets_load_outside_its_window(item, weekday):
+    today = MON + datetime.timedelta(days=weekday)
+    load = item_load(item, today)
+    if item.promised < today:
+        assert set(load) <= {MON}
+    else:
+        first = max(week_of(today), week_of(item.start))
+        last = max(first, week_of(item.promised))
+        assert all(first <= week <= last and week.weekday() == 0 for week in load)
+    assert all(days > 0 for days in load.values())
+
+
+@given(
+    st.decimals(min_value=0, max_value=10000, places=3),
+    st.integers(min_value=0, max_value=104),
+)
+def test_spread_is_even_to_the_cent(effort, weeks):
+    parts = spread(effort, MON, MON + weeks * W)
+    assert sum(parts.values(), D("0")) == effort
+    if len(parts) > 1:
+        values = sorted(parts.values())
+        assert values[-1] - values[0] <= D("0.02")
