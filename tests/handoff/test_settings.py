@@ -1,0 +1,85 @@
+"""Settings come from the environment; production refuses the development secret."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from handoff.settings import DEVELOPMENT_SECRET_KEY
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+PRODUCTION_SECRET = "a-production-like-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH"
+IMPORT_SETTINGS = (
+    "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+)
+
+
+def run_python(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    environment.update(DJANGO_SETTINGS_MODULE="handoff.settings", **env)
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_to_start_on_the_development_secret():
+    result = run_python("-c", IMPORT_SETTINGS, DEBUG="false", SECRET_KEY=DEVELOPMENT_SECRET_KEY)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is the development secret while DEBUG is off" in result.stderr
+
+
+@pytest.mark.skipif((BASE_DIR / ".env").exists(), reason="a local .env may set SECRET_KEY")
+def test_production_refuses_to_start_without_a_secret():
+    result = run_python("manage.py", "check", DEBUG="false")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is the development secret while DEBUG is off" in result.stderr
+
+
+def test_development_starts_on_the_development_secret():
+    result = run_python("-c", IMPORT_SETTINGS, DEBUG="true", SECRET_KEY=DEVELOPMENT_SECRET_KEY)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
+def test_check_deploy_passes_with_production_variables():
+    result = run_python(
+        "manage.py",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY=PRODUCTION_SECRET,
+        HTTPS="true",
+        ALLOWED_HOSTS="handoff.example.com",
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_without_https():
+    result = run_python(
+        "manage.py",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY=PRODUCTION_SECRET,
+        HTTPS="false",
+        ALLOWED_HOSTS="handoff.example.com",
+    )
+
+    assert result.returncode != 0
+    assert "security.W008" in result.stderr + result.stdout
