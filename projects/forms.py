@@ -51,12 +51,6 @@ class DeliverableStatusForm(forms.Form):
         help_text="Needed when delivered.",
     )
 
-    def __init__(self, *args, prefix_id: str = "", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.prefix_id = prefix_id
-        for name, field in self.fields.items():
-            field.widget.attrs["id"] = f"id_{name}_{prefix_id}" if prefix_id else f"id_{name}"
-
 
 class ProjectFilterForm(forms.Form):
     status = forms.ChoiceField(

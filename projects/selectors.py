@@ -142,9 +142,12 @@ def deal_page_context(deal: Deal, user: User) -> dict:
         if promises is not None:
             context.update(deal_promises_template=DEAL_PROMISES_TEMPLATE, deal_promises=promises)
     if deal.status == DealStatus.IN_REVIEW and can_review(user):
+        # The check is for whoever reviews this round: its claimant, else the PM looking.
+        open_round = deal.rounds.filter(decided_at__isnull=True).select_related("reviewer").first()
+        reviewer = open_round.reviewer if open_round and open_round.reviewer else user
         context.update(
             capacity_check_template=CAPACITY_CHECK_TEMPLATE,
-            capacity_check=capacity_check(deal, user),
+            capacity_check=capacity_check(deal, reviewer, viewer=user),
         )
     return context
 
@@ -247,7 +250,9 @@ def _check(existing, deal_items, capacity, today) -> dict:
     }
 
 
-def capacity_check(deal: Deal, reviewer: User, today: date | None = None) -> dict:
+def capacity_check(
+    deal: Deal, reviewer: User, today: date | None = None, viewer: User | None = None
+) -> dict:
     """Load with and without this deal against capacity: for the reviewing PM and the team."""
     today = today or timezone.localdate()
     pms = list(project_managers())
@@ -259,21 +264,34 @@ def capacity_check(deal: Deal, reviewer: User, today: date | None = None) -> dic
     team_capacity_by_week = {
         week: sum((caps[pm.pk][week] for pm in pms), math.ZERO) for week in weeks
     }
-    result = {"team": _check(existing, deal_items, team_capacity_by_week, today), "reviewer": None}
+    team = _check(existing, deal_items, team_capacity_by_week, today)
+    scopes = []
     if is_pm(reviewer):
         own = [item for item in existing if item.pm_id == reviewer.pk]
         own_capacity = caps.get(reviewer.pk) or capacities([reviewer], weeks)[reviewer.pk]
-        result["reviewer"] = _check(own, deal_items, own_capacity, today)
-    result["chart"] = {
-        "labels": [f"W{c.iso_week}" for c in result["team"]["weeks"]],
-        "series": {
-            key: {
-                "without": [float(c.without_deal) for c in check["weeks"]],
-                "with": [float(c.with_deal) for c in check["weeks"]],
-                "capacity": [float(c.capacity) for c in check["weeks"]],
+        scopes.append(
+            {
+                "key": "reviewer",
+                "title": "You"
+                if viewer is None or viewer.pk == reviewer.pk
+                else f"The reviewer, {reviewer}",
+                "check": _check(own, deal_items, own_capacity, today),
             }
-            for key, check in (("team", result["team"]), ("reviewer", result["reviewer"]))
-            if check
+        )
+    scopes.append({"key": "team", "title": "Delivery team", "check": team})
+    return {
+        "team": team,
+        "reviewer": scopes[0]["check"] if len(scopes) > 1 else None,
+        "scopes": scopes,
+        "chart": {
+            "labels": [f"W{c.iso_week}" for c in team["weeks"]],
+            "series": {
+                scope["key"]: {
+                    "without": [float(c.without_deal) for c in scope["check"]["weeks"]],
+                    "with": [float(c.with_deal) for c in scope["check"]["weeks"]],
+                    "capacity": [float(c.capacity) for c in scope["check"]["weeks"]],
+                }
+                for scope in scopes
+            },
         },
     }
-    return result

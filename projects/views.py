@@ -124,7 +124,7 @@ def _project_context(request: HttpRequest, project, **forms) -> dict:
                     "status_reason": d.status_reason,
                     "delivered_on": d.delivered_on,
                 },
-                prefix_id=str(d.pk),
+                auto_id=f"id_%s_{d.pk}",
             )
             for d in deliverables
         }
@@ -245,7 +245,7 @@ def deliverable_status(request: HttpRequest, pk: int) -> HttpResponse:
             "status_reason": deliverable.status_reason,
             "delivered_on": deliverable.delivered_on,
         },
-        prefix_id=str(deliverable.pk),
+        auto_id=f"id_%s_{deliverable.pk}",
     )
     status = 200
     if request.method == "POST":

@@ -11,6 +11,11 @@ from deals.models import VerdictKind
 from tests.factories import ClientFactory
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_deal(rep, *, commitments=None, start=None, title="Data platform rollout"):
     today = timezone.localdate()
     commitments = commitments or [
