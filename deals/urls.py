@@ -1,5 +1,40 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from deals import views
 
 app_name = "deals"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.deal_list, name="list"),
+    path("new/", views.deal_create, name="create"),
+    path("new/commitment-row/", views.commitment_row, name="commitment_row"),
+    path("queue/", views.queue, name="queue"),
+    path("escalations/", views.escalations, name="escalations"),
+    path(
+        "escalations/<int:escalation_pk>/decide/",
+        views.escalation_decide,
+        name="escalation_decide",
+    ),
+    path("<int:pk>/", views.deal_detail, name="detail"),
+    path("<int:pk>/edit/", views.deal_edit, name="edit"),
+    path("<int:pk>/comments/", views.comment_add, name="comment"),
+    path(
+        "<int:pk>/commitments/<int:commitment_pk>/rule/",
+        views.commitment_rule,
+        name="rule",
+    ),
+    path(
+        "<int:pk>/verdicts/<int:verdict_pk>/escalate/",
+        views.verdict_escalate,
+        name="escalate",
+    ),
+    *[
+        path(
+            f"<int:pk>/{action.replace('_', '-')}/",
+            views.deal_transition,
+            {"action": action},
+            name=action,
+        )
+        for action in views.TRANSITION_ACTIONS
+    ],
+]

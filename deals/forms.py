@@ -1,0 +1,243 @@
+"""Forms of the deals pages. They parse input; the services decide."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.forms import inlineformset_factory
+
+from deals.models import Client, Commitment, Deal, DealStatus, EscalationDecision, VerdictKind
+from handoff.models import Role, User
+
+COMMITMENTS_PREFIX = "commitments"
+
+SORTS = {
+    "updated": ("Recently updated", ("-updated_at", "-id")),
+    "close": ("Expected close date", ("expected_close_date", "id")),
+    "value": ("Value, highest first", ("-value", "-id")),
+    "title": ("Title, A to Z", ("title", "id")),
+}
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class ServiceErrorsMixin:
+    """Show a service's ValidationError next to the field it names (Django marks it invalid)."""
+
+    def add_service_error(self, error: ValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            for field, messages in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+        else:
+            self.add_error(None, error.messages)
+
+
+class DealFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False)
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any status"), *DealStatus.choices]
+    )
+    client = forms.ModelChoiceField(
+        label="Client", required=False, queryset=Client.objects.all(), empty_label="Any client"
+    )
+    owner = forms.ModelChoiceField(
+        label="Owner",
+        required=False,
+        queryset=User.objects.filter(role=Role.SALES, is_active=True),
+        empty_label="Any owner",
+    )
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[(key, label) for key, (label, _) in SORTS.items()],
+    )
+
+    def __init__(self, *args, show_owner: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs.update(type="search", placeholder="Title or client")
+        if not show_owner:
+            del self.fields["owner"]
+
+    def filter(self, deals):
+        if not self.is_valid():
+            return deals.order_by(*SORTS["updated"][1])
+        data = self.cleaned_data
+        if data["q"]:
+            deals = deals.filter(
+                Q(title__icontains=data["q"]) | Q(client__name__icontains=data["q"])
+            )
+        if data["status"]:
+            deals = deals.filter(status=data["status"])
+        if data["client"]:
+            deals = deals.filter(client=data["client"])
+        if data.get("owner"):
+            deals = deals.filter(owner=data["owner"])
+        return deals.order_by(*SORTS[data["sort"] or "updated"][1])
+
+
+class DealForm(ServiceErrorsMixin, forms.ModelForm):
+    new_client = forms.CharField(
+        label="Not listed? Organisation name",
+        required=False,
+        max_length=200,
+        help_text="Type the name of a client that is not in the list yet.",
+    )
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Deal
+        fields = [
+            "title",
+            "client",
+            "value",
+            "currency",
+            "expected_close_date",
+            "expected_start_date",
+            "description",
+        ]
+        labels = {
+            "title": "Title",
+            "client": "Client",
+            "value": "Value",
+            "currency": "Currency",
+            "expected_close_date": "Expected close date",
+            "expected_start_date": "Expected start date",
+            "description": "Description",
+        }
+        widgets = {
+            "expected_close_date": DateInput(),
+            "expected_start_date": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["client"].required = False
+        self.fields["client"].empty_label = "Choose a client"
+        self.fields["value"].widget.attrs.update(min="0", step="0.01")
+        if self.instance.pk and not self.is_bound:
+            self.initial["expected_version"] = self.instance.version
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("client") and not data.get("new_client", "").strip():
+            self.add_error("client", "Choose a client, or type the name of a new one.")
+        return data
+
+    def deal_data(self, client: Client) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["client"] = client
+        return data
+
+
+class CommitmentForm(ServiceErrorsMixin, forms.ModelForm):
+    class Meta:
+        model = Commitment
+        fields = ["kind", "summary", "detail", "promised_date", "effort_days"]
+        labels = {
+            "kind": "Kind",
+            "summary": "Summary",
+            "detail": "Detail",
+            "promised_date": "Promised date",
+            "effort_days": "Effort (days)",
+        }
+        widgets = {
+            "promised_date": DateInput(),
+            "detail": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["effort_days"].widget.attrs.update(min="0", step="0.5")
+        if "DELETE" in self.fields:
+            self.fields["DELETE"].label = "Remove this commitment"
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+CommitmentFormSet = inlineformset_factory(
+    Deal, Commitment, form=CommitmentForm, extra=0, can_delete=True
+)
+
+
+def new_commitment_form(index: int) -> CommitmentForm:
+    """An empty commitment row with the formset prefix `index`, like the formset's empty_form."""
+    formset = commitment_formset()
+    form = formset.form(
+        **formset.get_form_kwargs(None),
+        auto_id=formset.auto_id,
+        prefix=formset.add_prefix(index),
+        empty_permitted=True,
+        use_required_attribute=False,
+        renderer=formset.form_renderer,
+    )
+    formset.add_fields(form, None)
+    return form
+
+
+def commitment_formset(data=None, *, instance: Deal | None = None, extra: int = 0):
+    formset = CommitmentFormSet(data, instance=instance or Deal(), prefix=COMMITMENTS_PREFIX)
+    formset.extra = extra
+    return formset
+
+
+class ReasonForm(ServiceErrorsMixin, forms.Form):
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReviseForm(forms.Form):
+    reason = forms.CharField(required=False)
+
+
+class AssignForm(ServiceErrorsMixin, forms.Form):
+    reviewer = forms.ModelChoiceField(
+        label="Reviewer",
+        queryset=User.objects.filter(role=Role.PM, is_active=True),
+        empty_label="Choose a project manager",
+    )
+
+
+class RuleForm(ServiceErrorsMixin, forms.Form):
+    """One commitment's verdict; the page splits its fields over three small forms."""
+
+    verdict = forms.ChoiceField(choices=VerdictKind.choices, widget=forms.HiddenInput)
+    condition = forms.CharField(
+        label="Condition", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    reason = forms.CharField(
+        label="Reason", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    counter_date = forms.DateField(label="Counter date", required=False, widget=DateInput())
+    counter_effort_days = forms.DecimalField(
+        label="Counter effort (days)",
+        required=False,
+        min_value=0,
+        max_digits=7,
+        decimal_places=1,
+        widget=forms.NumberInput(attrs={"min": "0", "step": "0.5"}),
+    )
+
+
+class EscalateForm(ServiceErrorsMixin, forms.Form):
+    argument = forms.CharField(label="Argument", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EscalationDecideForm(ServiceErrorsMixin, forms.Form):
+    decision = forms.ChoiceField(
+        choices=[(EscalationDecision.UPHELD, "Uphold"), (EscalationDecision.OVERRULED, "Overrule")]
+    )
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CommentForm(ServiceErrorsMixin, forms.Form):
+    body = forms.CharField(
+        label="Comment",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Mention someone with @username to notify them.",
+    )

@@ -1,0 +1,469 @@
+"""Deals pages: thin views over deals.selectors and deals.services."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from deals import services
+from deals.forms import (
+    COMMITMENTS_PREFIX,
+    AssignForm,
+    CommentForm,
+    DealFilterForm,
+    DealForm,
+    EscalateForm,
+    EscalationDecideForm,
+    ReasonForm,
+    ReviseForm,
+    RuleForm,
+    commitment_formset,
+    new_commitment_form,
+)
+from deals.models import Client, Deal, DealStatus, Verdict
+from deals.permissions import available_actions, can_create_deals
+from deals.selectors import (
+    deal_comments,
+    deal_events,
+    deal_get_for_user,
+    deal_rounds,
+    deals_visible_to,
+    escalations_visible_to,
+    open_escalations,
+    review_queue,
+)
+from handoff.errors import ActionForbidden, DomainError, TransitionNotAllowed
+from handoff.models import Role
+from handoff.roles import is_pm, is_sales, role_required
+
+PAGE_SIZE = 25
+
+# Other apps add to the deal page through these: each takes (request, deal) and returns
+# context, e.g. {"capacity_check_template": "projects/partials/capacity_check.html", ...}.
+DEAL_PAGE_CONTEXT_HOOKS: list[Callable[[HttpRequest, Deal], dict[str, Any]]] = []
+
+
+def domain_errors(view: Callable) -> Callable:
+    """The one place a rule's "no" becomes a page answer: 403, or a message on the deal page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except ActionForbidden as error:
+            raise PermissionDenied(error.message) from error
+        except DomainError as error:
+            messages.error(request, error.message)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        if "pk" in kwargs:
+            url = reverse("deals:detail", args=[kwargs["pk"]])
+        elif "escalation_pk" in kwargs:
+            url = reverse("deals:escalations")
+        else:
+            url = reverse("deals:list")
+        if request.htmx:
+            return HttpResponseClientRedirect(url)
+        return redirect(url)
+
+    return wrapped
+
+
+def _wants_partial(request: HttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+# The deal list
+
+
+@login_required
+@require_GET
+def deal_list(request: HttpRequest) -> HttpResponse:
+    form = DealFilterForm(request.GET or None, show_owner=not is_sales(request.user))
+    deals = form.filter(deals_visible_to(request.user))
+    page = Paginator(deals, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "filtered": form.is_bound
+        and any(form.cleaned_data.get(k) for k in ("q", "status", "client", "owner")),
+        "can_create": can_create_deals(request.user),
+    }
+    template = "deals/deal_list.html#results" if _wants_partial(request) else "deals/deal_list.html"
+    return render(request, template, context)
+
+
+# Create and edit
+
+
+def _client_for(request: HttpRequest, form: DealForm) -> Client:
+    if form.cleaned_data.get("client"):
+        return form.cleaned_data["client"]
+    name = form.cleaned_data["new_client"].strip()
+    # Typing the name of a listed client picks it rather than failing on the unique name.
+    existing = Client.objects.filter(name__iexact=name).first()
+    if existing:
+        return existing
+    try:
+        return services.client_create(actor=request.user, name=name)
+    except ValidationError as error:
+        raise ValidationError({"new_client": error.messages}) from error
+
+
+def _kept(forms) -> list:
+    return [f for f in forms if f.has_changed() and not f.cleaned_data.get("DELETE")]
+
+
+def _save_deal(request: HttpRequest, form: DealForm, formset, deal: Deal | None) -> Deal | None:
+    """Apply the form through the services, all or nothing; None when a rule said no."""
+    actor = request.user
+    try:
+        with transaction.atomic():
+            data = form.deal_data(_client_for(request, form))
+            if deal is None:
+                return services.deal_create(
+                    actor=actor,
+                    data=data,
+                    commitments=[f.service_data() for f in _kept(formset.forms)],
+                )
+            services.deal_update(
+                deal=deal,
+                actor=actor,
+                data=data,
+                expected_version=form.cleaned_data["expected_version"],
+            )
+            for commitment_form in formset.initial_forms:
+                if commitment_form.cleaned_data.get("DELETE"):
+                    services.commitment_remove(commitment=commitment_form.instance, actor=actor)
+                elif commitment_form.has_changed():
+                    services.commitment_update(
+                        commitment=commitment_form.instance,
+                        actor=actor,
+                        data=commitment_form.service_data(),
+                    )
+            for commitment_form in _kept(formset.extra_forms):
+                services.commitment_add(deal=deal, actor=actor, data=commitment_form.service_data())
+            return deal
+    except ActionForbidden:
+        raise
+    except DomainError as error:
+        form.add_error(None, error.message)
+    except ValidationError as error:
+        form.add_service_error(error)
+    return None
+
+
+def _with_one_more_row(data):
+    data = data.copy()
+    key = f"{COMMITMENTS_PREFIX}-TOTAL_FORMS"
+    try:
+        data[key] = str(int(data.get(key, 0)) + 1)
+    except ValueError:
+        data[key] = "1"
+    return data
+
+
+def _deal_form_page(request: HttpRequest, deal: Deal | None) -> HttpResponse:
+    formset_extra = 0 if deal and deal.commitments.exists() else 1
+    if request.method == "POST":
+        data = request.POST
+        if "add_commitment" in data:
+            data = _with_one_more_row(data)
+        form = DealForm(data, instance=deal)
+        formset = commitment_formset(data, instance=deal)
+        if "add_commitment" not in data and form.is_valid() and formset.is_valid():
+            saved = _save_deal(request, form, formset, deal)
+            if saved is not None:
+                messages.success(request, "Deal saved." if deal else "Deal created.")
+                return redirect(saved)
+    else:
+        form = DealForm(instance=deal)
+        formset = commitment_formset(instance=deal, extra=formset_extra)
+    context = {"form": form, "formset": formset, "deal": deal}
+    return render(request, "deals/deal_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_errors
+def deal_create(request: HttpRequest) -> HttpResponse:
+    if not can_create_deals(request.user):
+        raise PermissionDenied("Only sales reps and managers create deals.")
+    return _deal_form_page(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_errors
+def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = deal_get_for_user(request.user, pk)
+    if "edit" not in available_actions(deal, request.user, None):
+        if deal.owner_id != request.user.pk:
+            raise PermissionDenied("Only the deal's owner can edit it.")
+        raise TransitionNotAllowed(
+            f"A deal that is {deal.get_status_display().lower()} cannot be edited"
+            + (" — revise it first." if not deal.is_closed else "."),
+            code="deal_not_editable",
+        )
+    return _deal_form_page(request, deal)
+
+
+@login_required
+@require_GET
+def commitment_row(request: HttpRequest) -> HttpResponse:
+    """One more empty commitment row for the deal form (htmx), and the new form count."""
+    try:
+        index = max(0, min(int(request.GET.get(f"{COMMITMENTS_PREFIX}-TOTAL_FORMS", 0)), 999))
+    except ValueError:
+        index = 0
+    context = {"form": new_commitment_form(index), "index": index, "total": index + 1}
+    return render(request, "deals/partials/commitment_added.html", context)
+
+
+# The deal page
+
+
+def _escalation_of(verdict: Verdict):
+    try:
+        return verdict.escalation
+    except Verdict.escalation.RelatedObjectDoesNotExist:
+        return None
+
+
+def _deal_page_context(request: HttpRequest, deal: Deal, forms: dict | None = None) -> dict:
+    forms = forms or {}
+    user = request.user
+    rounds = deal_rounds(deal)
+    open_round = rounds[0] if rounds and rounds[0].is_open else None
+    verdicts_by_round = [(r, {v.commitment_id: v for v in r.verdicts.all()}) for r in rounds]
+    current = verdicts_by_round[0][1] if verdicts_by_round else {}
+    commitments = list(deal.commitments.all())
+    actions = available_actions(
+        deal,
+        user,
+        open_round,
+        commitment_count=len(commitments),
+        verdicts=current if open_round else None,
+    )
+    items = []
+    for commitment in commitments:
+        verdict = current.get(commitment.pk)
+        escalation = _escalation_of(verdict) if verdict else None
+        items.append(
+            {
+                "commitment": commitment,
+                "verdict": verdict,
+                "escalation": escalation,
+                "can_escalate": "escalate" in actions
+                and verdict is not None
+                and verdict.verdict == "flagged"
+                and escalation is None,
+                "history": [
+                    (r, verdicts[commitment.pk])
+                    for r, verdicts in verdicts_by_round[1:]
+                    if commitment.pk in verdicts
+                ],
+                "rule_form": forms.get(("rule", commitment.pk))
+                or RuleForm(prefix=f"rule-{commitment.pk}"),
+                "escalate_form": forms.get(("escalate", verdict.pk if verdict else None))
+                or EscalateForm(prefix=f"escalate-{verdict.pk if verdict else 0}"),
+            }
+        )
+    sign_off = None
+    if deal.status in (DealStatus.SIGNED_OFF, DealStatus.WON):
+        sign_off = deal.sign_offs.select_related("signed_by").order_by("-signed_at").first()
+    context = {
+        "deal": deal,
+        "rounds": rounds,
+        "current_round": rounds[0] if rounds else None,
+        "open_round": open_round,
+        "items": items,
+        "actions": actions,
+        "sign_off": sign_off,
+        "escalations": deal.escalations.select_related(
+            "raised_by", "decided_by", "verdict__commitment"
+        ),
+        "events": deal_events(deal),
+        "comments": deal_comments(deal).prefetch_related("mentions"),
+        "status_labels": dict(DealStatus.choices),
+        "lose_form": forms.get("lose") or ReasonForm(prefix="lose"),
+        "assign_form": forms.get("assign") or AssignForm(prefix="assign"),
+        "comment_form": forms.get("comment") or CommentForm(prefix="comment"),
+    }
+    for hook in DEAL_PAGE_CONTEXT_HOOKS:
+        context.update(hook(request, deal))
+    return context
+
+
+def _deal_page(request: HttpRequest, deal: Deal, forms: dict | None = None) -> HttpResponse:
+    return render(request, "deals/deal_detail.html", _deal_page_context(request, deal, forms))
+
+
+@login_required
+@require_GET
+def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _deal_page(request, deal_get_for_user(request.user, pk))
+
+
+def _transition(service: Callable, form_class=None, done: str = "") -> dict:
+    return {"service": service, "form_class": form_class, "done": done}
+
+
+TRANSITION_ACTIONS = {
+    "submit": _transition(services.deal_submit, done="Submitted for review."),
+    "claim": _transition(services.review_claim, done="You claimed this review."),
+    "assign": _transition(services.review_assign, AssignForm, "Reviewer assigned."),
+    "request_changes": _transition(services.deal_request_changes, done="Changes requested."),
+    "sign_off": _transition(services.deal_sign_off, done="Signed off."),
+    "revise": _transition(services.deal_revise, ReviseForm, "Back in draft: edit and resubmit."),
+    "win": _transition(services.deal_win, done="Marked as won."),
+    "lose": _transition(services.deal_lose, ReasonForm, "Marked as lost."),
+}
+
+
+@login_required
+@require_POST
+@domain_errors
+def deal_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    deal = deal_get_for_user(request.user, pk)
+    spec = TRANSITION_ACTIONS[action]
+    form = spec["form_class"](request.POST, prefix=action) if spec["form_class"] else None
+    if form is not None:
+        if form.is_valid():
+            try:
+                spec["service"](deal=deal, actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_service_error(error)
+        if form.errors:
+            messages.error(request, "Please correct the highlighted field.")
+            return _deal_page(request, deal, {action: form})
+    else:
+        spec["service"](deal=deal, actor=request.user)
+    messages.success(request, spec["done"])
+    return redirect(deal)
+
+
+def _commitment_block(
+    request: HttpRequest, deal: Deal, commitment_pk: int, forms: dict
+) -> HttpResponse:
+    """The commitment's block for htmx, with the deal's actions swapped out of band."""
+    context = _deal_page_context(request, deal, forms)
+    context["item"] = next(i for i in context["items"] if i["commitment"].pk == commitment_pk)
+    block = render_to_string("deals/deal_detail.html#commitment", context, request)
+    actions = render_to_string("deals/deal_detail.html#actions", {**context, "oob": True}, request)
+    return HttpResponse(block + actions)
+
+
+@login_required
+@require_POST
+@domain_errors
+def commitment_rule(request: HttpRequest, pk: int, commitment_pk: int) -> HttpResponse:
+    deal = deal_get_for_user(request.user, pk)
+    commitment = get_object_or_404(deal.commitments, pk=commitment_pk)
+    form = RuleForm(request.POST, prefix=f"rule-{commitment.pk}")
+    if form.is_valid():
+        try:
+            services.commitment_rule(commitment=commitment, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_error(error)
+    forms = {("rule", commitment.pk): form} if form.errors else {}
+    deal.refresh_from_db()
+    if request.htmx:
+        return _commitment_block(request, deal, commitment.pk, forms)
+    if forms:
+        return _deal_page(request, deal, forms)
+    return redirect(f"{deal.get_absolute_url()}#commitment-{commitment.pk}")
+
+
+@login_required
+@require_POST
+@domain_errors
+def verdict_escalate(request: HttpRequest, pk: int, verdict_pk: int) -> HttpResponse:
+    deal = deal_get_for_user(request.user, pk)
+    verdict = get_object_or_404(
+        Verdict.objects.select_related("round"), pk=verdict_pk, round__deal=deal
+    )
+    form = EscalateForm(request.POST, prefix=f"escalate-{verdict.pk}")
+    if form.is_valid():
+        try:
+            services.verdict_escalate(verdict=verdict, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_error(error)
+    if form.errors:
+        return _deal_page(request, deal, {("escalate", verdict.pk): form})
+    messages.success(request, "Escalated to a manager.")
+    return redirect(f"{deal.get_absolute_url()}#commitment-{verdict.commitment_id}")
+
+
+@login_required
+@require_POST
+@domain_errors
+def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = deal_get_for_user(request.user, pk)
+    form = CommentForm(request.POST, prefix="comment")
+    if form.is_valid():
+        try:
+            services.comment_add(deal=deal, actor=request.user, body=form.cleaned_data["body"])
+        except ValidationError as error:
+            form.add_service_error(error)
+    if form.errors:
+        return _deal_page(request, deal, {"comment": form})
+    return redirect(f"{deal.get_absolute_url()}#comments")
+
+
+# Review queue and escalations
+
+
+@login_required
+@require_GET
+@role_required(Role.PM, Role.MANAGER, Role.ADMIN)
+def queue(request: HttpRequest) -> HttpResponse:
+    page = Paginator(review_queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "deals/review_queue.html", {"page": page, "can_claim": is_pm(request.user)}
+    )
+
+
+def _escalations_page(request: HttpRequest, forms: dict | None = None) -> HttpResponse:
+    forms = forms or {}
+    page = Paginator(open_escalations(), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(e, forms.get(e.pk) or EscalationDecideForm(prefix=f"decide-{e.pk}")) for e in page]
+    return render(request, "deals/escalations.html", {"page": page, "rows": rows})
+
+
+@login_required
+@require_GET
+@role_required(Role.MANAGER, Role.ADMIN)
+def escalations(request: HttpRequest) -> HttpResponse:
+    return _escalations_page(request)
+
+
+@login_required
+@require_POST
+@role_required(Role.MANAGER, Role.ADMIN)
+@domain_errors
+def escalation_decide(request: HttpRequest, escalation_pk: int) -> HttpResponse:
+    escalation = get_object_or_404(escalations_visible_to(request.user), pk=escalation_pk)
+    form = EscalationDecideForm(request.POST, prefix=f"decide-{escalation.pk}")
+    if form.is_valid():
+        try:
+            services.escalation_decide(
+                escalation=escalation, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+    if form.errors:
+        return _escalations_page(request, {escalation.pk: form})
+    messages.success(request, f"Escalation decided: {escalation.get_decision_display().lower()}.")
+    return redirect("deals:escalations")

@@ -1,0 +1,1022 @@
+"""The deals pages, role by role: what each sees, what each may do, and what is refused."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from deals import services
+from deals.models import Client, Deal, DealStatus, Escalation, EscalationDecision, VerdictKind
+from deals.permissions import available_actions
+from tests.deals.builders import deal_in, draft_deal
+from tests.factories import ClientFactory, DealFactory
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Signing in is forced in these tests, so the real hasher's cost buys nothing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def fresh(deal: Deal) -> Deal:
+    return Deal.objects.get(pk=deal.pk)
+
+
+def submitted(owner) -> Deal:
+    deal = draft_deal(owner)
+    services.deal_submit(deal=deal, actor=owner)
+    return fresh(deal)
+
+
+def future(days: int) -> str:
+    return (timezone.localdate() + datetime.timedelta(days=days)).isoformat()
+
+
+def deal_form_data(chosen: Client, *, rows: list[dict] | None = None, **overrides) -> dict:
+    """What a browser posts from the deal form: the deal fields and the commitment rows."""
+    rows = rows if rows is not None else []
+    data = {
+        "title": "Warehouse rollout",
+        "client": str(chosen.pk),
+        "new_client": "",
+        "value": "120000",
+        "currency": "EUR",
+        "expected_close_date": future(30),
+        "expected_start_date": future(45),
+        "description": "Three sites.",
+        "expected_version": "",
+        "commitments-TOTAL_FORMS": str(len(rows)),
+        "commitments-INITIAL_FORMS": "0",
+        "commitments-MIN_NUM_FORMS": "0",
+        "commitments-MAX_NUM_FORMS": "1000",
+        **overrides,
+    }
+    for index, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"commitments-{index}-{key}"] = value
+    return data
+
+
+def commitment_row(summary: str, **overrides) -> dict:
+    return {
+        "kind": "timeline",
+        "summary": summary,
+        "detail": "",
+        "promised_date": future(90),
+        "effort_days": "12",
+        **overrides,
+    }
+
+
+def edit_form_data(deal: Deal, **overrides) -> dict:
+    """The edit form as the page renders it for `deal`, ready to change and post."""
+    commitments = list(deal.commitments.order_by("id"))
+    data = deal_form_data(
+        deal.client,
+        rows=[
+            {
+                "id": str(c.pk),
+                "deal": str(deal.pk),
+                "kind": c.kind,
+                "summary": c.summary,
+                "detail": c.detail,
+                "promised_date": c.promised_date.isoformat(),
+                "effort_days": str(c.effort_days),
+            }
+            for c in commitments
+        ],
+        title=deal.title,
+        value=str(deal.value),
+        currency=deal.currency,
+        expected_close_date=deal.expected_close_date.isoformat(),
+        expected_start_date=deal.expected_start_date.isoformat(),
+        description=deal.description,
+        expected_version=str(deal.version),
+    )
+    data["commitments-INITIAL_FORMS"] = str(len(commitments))
+    data.update(overrides)
+    return data
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+# Signed out
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/deals/",
+        "/deals/new/",
+        "/deals/queue/",
+        "/deals/escalations/",
+        "/deals/1/",
+        "/deals/1/edit/",
+        "/deals/new/commitment-row/",
+    ],
+)
+def test_anonymous_is_sent_to_log_in(client, url):
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_anonymous_post_is_sent_to_log_in(client):
+    response = client.post("/deals/1/submit/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+# The deal list
+
+
+def test_rep_sees_only_own_deals_and_the_new_deal_button(rep, rep2, client_for):
+    mine = DealFactory(owner=rep, title="Mine")
+    DealFactory(owner=rep2, title="Theirs")
+
+    response = client_for(rep).get(reverse("deals:list"))
+
+    assert response.status_code == 200
+    assert list(response.context["page"].object_list) == [mine]
+    html = response.content.decode()
+    assert "New deal" in html
+    assert f'data-status="{DealStatus.DRAFT}"' in html
+    assert 'class="status status-draft"' in html
+
+
+def test_pm_sees_submitted_deals_only_and_no_new_deal_button(rep, pm, client_for):
+    DealFactory(owner=rep, title="Never submitted")
+    deal = submitted(rep)
+
+    response = client_for(pm).get(reverse("deals:list"))
+
+    assert list(response.context["page"].object_list) == [deal]
+    assert "New deal" not in response.content.decode()
+
+
+def test_manager_sees_every_deal(rep, rep2, manager, client_for):
+    DealFactory(owner=rep)
+    DealFactory(owner=rep2)
+
+    response = client_for(manager).get(reverse("deals:list"))
+
+    assert response.context["page"].paginator.count == 2
+    assert "New deal" in response.content.decode()
+
+
+def test_empty_state(rep, client_for):
+    response = client_for(rep).get(reverse("deals:list"))
+
+    assert "No deals yet" in response.content.decode()
+
+
+def test_list_filters_by_status_client_owner_and_search(rep, rep2, pm, manager, client_for):
+    acme = ClientFactory(name="Acme Logistics")
+    draft = DealFactory(owner=rep, title="Fleet tracking", client=acme)
+    in_review = submitted(rep)
+    other = DealFactory(owner=rep2, title="Payroll")
+    http = client_for(manager)
+
+    def titles(**params):
+        return {d.title for d in http.get(reverse("deals:list"), params).context["page"]}
+
+    assert titles(status="draft") == {draft.title, other.title}
+    assert titles(status="in_review") == {in_review.title}
+    assert titles(client=acme.pk) == {draft.title}
+    assert titles(owner=rep2.pk) == {other.title}
+    assert titles(q="fleet") == {draft.title}
+    assert titles(q="acme") == {draft.title}
+    assert "No deal matches" in http.get(reverse("deals:list"), {"q": "nothing"}).content.decode()
+
+
+def test_list_sorts(rep, client_for):
+    DealFactory(owner=rep, title="Bravo", value=Decimal("10"))
+    DealFactory(owner=rep, title="Alpha", value=Decimal("30"))
+    DealFactory(owner=rep, title="Charlie", value=Decimal("20"))
+    http = client_for(rep)
+
+    def order(sort):
+        return [d.title for d in http.get(reverse("deals:list"), {"sort": sort}).context["page"]]
+
+    assert order("title") == ["Alpha", "Bravo", "Charlie"]
+    assert order("value") == ["Alpha", "Charlie", "Bravo"]
+    assert order("updated") == ["Charlie", "Alpha", "Bravo"]
+
+
+def test_list_htmx_answers_the_results_only(rep, client_for):
+    DealFactory(owner=rep, title="Fleet tracking")
+
+    response = client_for(rep).get(reverse("deals:list"), {"q": "fleet"}, **HTMX)
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="deal-results">')
+    assert "<html" not in html
+    assert "Fleet tracking" in html
+
+
+def test_pagination_keeps_the_filters(rep, client_for):
+    for _ in range(30):
+        DealFactory(owner=rep)
+
+    response = client_for(rep).get(reverse("deals:list"), {"status": "draft", "sort": "title"})
+
+    html = response.content.decode()
+    assert len(response.context["page"].object_list) == 25
+    assert "?status=draft&amp;sort=title&amp;page=2" in html
+    page2 = client_for(rep).get(reverse("deals:list"), {"status": "draft", "page": 2})
+    assert len(page2.context["page"].object_list) == 5
+
+
+def _queries(http, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert http.get(url).status_code == 200
+    return len(queries)
+
+
+def test_deal_list_query_count_is_the_same_for_1_and_50_deals(
+    rep, manager, client_for, django_assert_num_queries
+):
+    http = client_for(manager)
+    DealFactory(owner=rep)
+    url = reverse("deals:list")
+    with_one = _queries(http, url)
+    for _ in range(49):
+        DealFactory(owner=rep, client=ClientFactory())
+
+    with django_assert_num_queries(with_one):
+        response = http.get(url)
+    assert len(response.context["page"].object_list) == 25
+
+
+def test_review_queue_query_count_is_the_same_for_1_and_50_deals(
+    rep, pm, client_for, django_assert_num_queries
+):
+    http = client_for(pm)
+    submitted(rep)
+    url = reverse("deals:queue")
+    with_one = _queries(http, url)
+    for index in range(49):
+        deal = submitted(rep)
+        if index % 2:
+            services.review_claim(deal=deal, actor=pm)
+
+    with django_assert_num_queries(with_one):
+        response = http.get(url)
+    assert len(response.context["page"].object_list) == 25
+
+
+# The deal page and who sees it
+
+
+@pytest.mark.parametrize(
+    ("viewer", "expected"), [("rep", 200), ("rep2", 404), ("pm", 404), ("manager", 200)]
+)
+def test_a_draft_is_visible_to_its_owner_and_managers(
+    request, rep, rep2, pm, manager, client_for, viewer, expected
+):
+    deal = draft_deal(rep)
+
+    response = client_for(request.getfixturevalue(viewer)).get(deal.get_absolute_url())
+
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize(
+    ("viewer", "expected"), [("rep", 200), ("rep2", 404), ("pm", 200), ("manager", 200)]
+)
+def test_a_submitted_deal_is_visible_to_pms(
+    request, rep, rep2, pm, manager, client_for, viewer, expected
+):
+    deal = submitted(rep)
+
+    response = client_for(request.getfixturevalue(viewer)).get(deal.get_absolute_url())
+
+    assert response.status_code == expected
+
+
+def test_deal_page_shows_fields_sla_commitments_timeline_and_only_the_owners_actions(
+    rep, client_for
+):
+    deal = submitted(rep)
+
+    response = client_for(rep).get(deal.get_absolute_url())
+
+    html = response.content.decode()
+    assert 'data-status="in_review"' in html
+    assert "Due <time" in html
+    for summary in deal.commitments.values_list("summary", flat=True):
+        assert summary in html
+    assert "Submitted for review" in html  # the timeline
+    assert "Draft → In review" in html
+    assert ">Submit for review<" not in html
+    assert ">Approve<" not in html
+    assert ">Mark as lost<" in html
+    assert 'id="comments"' in html
+
+
+def test_overdue_review_is_marked(rep, pm, client_for):
+    deal = submitted(rep)
+    deal.rounds.update(due_at=timezone.now() - datetime.timedelta(hours=1))
+
+    page = client_for(pm).get(deal.get_absolute_url()).content.decode()
+    queue = client_for(pm).get(reverse("deals:queue")).content.decode()
+
+    assert 'class="overdue"' in page
+    assert "overdue" in queue
+
+
+def test_pm_sees_claim_and_rule_buttons_but_no_owner_actions(rep, pm, client_for):
+    deal = submitted(rep)
+
+    html = client_for(pm).get(deal.get_absolute_url()).content.decode()
+
+    assert ">Claim review<" in html
+    assert ">Approve<" in html
+    assert ">Approve with condition<" in html
+    assert ">Flag<" in html
+    assert ">Mark as lost<" not in html
+    assert ">Revise<" not in html
+    assert ">Assign reviewer<" not in html
+
+
+def test_manager_sees_assign_and_lose_but_no_rulings(rep, manager, client_for):
+    deal = submitted(rep)
+
+    html = client_for(manager).get(deal.get_absolute_url()).content.decode()
+
+    assert ">Assign reviewer<" in html
+    assert ">Mark as lost<" in html
+    assert ">Approve<" not in html
+
+
+def test_capacity_and_feedback_slots_render_what_a_hook_provides(rep, client_for, monkeypatch):
+    from deals import views
+
+    deal = draft_deal(rep)
+    monkeypatch.setattr(
+        views,
+        "DEAL_PAGE_CONTEXT_HOOKS",
+        [lambda request, d: {"capacity_check_template": "deals/partials/status.html"}],
+    )
+
+    html = client_for(rep).get(deal.get_absolute_url()).content.decode()
+
+    assert html.count(f'data-status="{deal.status}"') == 2
+
+
+# Create
+
+
+def test_new_deal_page_for_reps_and_managers_only(rep, pm, manager, client_for):
+    assert client_for(rep).get(reverse("deals:create")).status_code == 200
+    assert client_for(manager).get(reverse("deals:create")).status_code == 200
+    assert client_for(pm).get(reverse("deals:create")).status_code == 403
+    assert client_for(pm).post(reverse("deals:create"), {}).status_code == 403
+
+
+def test_new_deal_form_has_the_labels_people_look_for(rep, client_for):
+    html = client_for(rep).get(reverse("deals:create")).content.decode()
+
+    for label in (
+        "Title",
+        "Client",
+        "Value",
+        "Currency",
+        "Expected close date",
+        "Expected start date",
+        "Description",
+        "Kind",
+        "Summary",
+        "Detail",
+        "Promised date",
+        "Effort (days)",
+        "Add commitment",
+        "Save",
+    ):
+        assert f">{label}<" in html, label
+
+
+def test_create_a_deal_with_two_commitments(rep, client_for):
+    acme = ClientFactory()
+    data = deal_form_data(
+        acme, rows=[commitment_row("Go live by June"), commitment_row("Two devs")]
+    )
+
+    response = client_for(rep).post(reverse("deals:create"), data)
+
+    deal = Deal.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == deal.get_absolute_url()
+    assert deal.owner == rep
+    assert deal.client == acme
+    assert deal.status == DealStatus.DRAFT
+    assert sorted(deal.commitments.values_list("summary", flat=True)) == [
+        "Go live by June",
+        "Two devs",
+    ]
+    assert deal.events.filter(kind="commitment_added").count() == 2
+
+
+def test_create_skips_an_untouched_empty_row_and_removed_rows(rep, client_for):
+    acme = ClientFactory()
+    empty = {"kind": "", "summary": "", "detail": "", "promised_date": "", "effort_days": "0"}
+    data = deal_form_data(
+        acme,
+        rows=[commitment_row("Kept"), commitment_row("Dropped", DELETE="on"), empty],
+    )
+
+    client_for(rep).post(reverse("deals:create"), data)
+
+    assert list(Deal.objects.get().commitments.values_list("summary", flat=True)) == ["Kept"]
+
+
+def test_create_with_a_new_client_by_name(rep, client_for):
+    data = deal_form_data(ClientFactory(), client="", new_client="Borealis Shipping")
+
+    client_for(rep).post(reverse("deals:create"), data)
+
+    assert Deal.objects.get().client.name == "Borealis Shipping"
+
+
+def test_a_new_client_name_that_exists_picks_that_client(rep, client_for):
+    acme = ClientFactory(name="Acme")
+
+    client_for(rep).post(
+        reverse("deals:create"), deal_form_data(acme, client="", new_client="ACME")
+    )
+
+    assert Deal.objects.get().client == acme
+    assert Client.objects.count() == 1
+
+
+def test_validation_errors_show_next_to_the_field_and_keep_what_was_typed(rep, client_for):
+    data = deal_form_data(
+        ClientFactory(),
+        rows=[commitment_row("Typed promise", promised_date="")],
+        title="",
+        description="Typed description",
+    )
+
+    response = client_for(rep).post(reverse("deals:create"), data)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert not Deal.objects.exists()
+    assert 'id="id_title_error"' in html
+    assert 'id="id_commitments-0-promised_date_error"' in html
+    assert 'aria-invalid="true"' in html
+    assert "Typed promise" in html
+    assert "Typed description" in html
+
+
+def test_a_client_is_required(rep, client_for):
+    response = client_for(rep).post(
+        reverse("deals:create"), deal_form_data(ClientFactory(), client="")
+    )
+
+    assert "Choose a client" in response.content.decode()
+    assert not Deal.objects.exists()
+
+
+def test_add_commitment_without_javascript_adds_a_row_and_keeps_the_rest(rep, client_for):
+    data = deal_form_data(ClientFactory(), rows=[commitment_row("First promise")])
+    data["add_commitment"] = "1"
+
+    response = client_for(rep).post(reverse("deals:create"), data)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert not Deal.objects.exists()
+    assert 'name="commitments-TOTAL_FORMS" value="2"' in html
+    assert 'name="commitments-1-summary"' in html
+    assert "Commitment 2" in html
+    assert "First promise" in html
+
+
+def test_add_commitment_with_htmx_returns_the_next_row_and_the_new_count(rep, client_for):
+    response = client_for(rep).get(
+        reverse("deals:commitment_row"), {"commitments-TOTAL_FORMS": "2"}, **HTMX
+    )
+
+    html = response.content.decode()
+    assert 'name="commitments-2-summary"' in html
+    assert "Commitment 3" in html
+    assert 'id="id_commitments-TOTAL_FORMS" hx-swap-oob="true"' in html
+    assert 'value="3"' in html
+
+
+# Edit
+
+
+def test_edit_changes_the_deal_and_its_commitments_in_one_go(rep, client_for):
+    deal = draft_deal(rep)
+    first, _second = deal.commitments.order_by("id")
+    data = edit_form_data(deal, title="Renamed")
+    data["commitments-0-summary"] = "Changed promise"
+    data["commitments-1-DELETE"] = "on"
+    data["commitments-TOTAL_FORMS"] = "3"
+    for key, value in commitment_row("Added promise").items():
+        data[f"commitments-2-{key}"] = value
+
+    response = client_for(rep).post(reverse("deals:edit", args=[deal.pk]), data)
+
+    assert response.status_code == 302
+    deal = fresh(deal)
+    assert deal.title == "Renamed"
+    assert sorted(deal.commitments.values_list("summary", flat=True)) == [
+        "Added promise",
+        "Changed promise",
+    ]
+    first.refresh_from_db()
+    assert first.version == 2
+
+
+def test_edit_with_a_stale_version_says_so_and_keeps_the_form(rep, client_for):
+    deal = draft_deal(rep)
+    data = edit_form_data(deal, title="My change")
+    services.deal_update(deal=deal, actor=rep, data={"title": "Their change"})
+
+    response = client_for(rep).post(reverse("deals:edit", args=[deal.pk]), data)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Someone else changed this deal" in html
+    assert 'value="My change"' in html
+    assert fresh(deal).title == "Their change"
+
+
+def test_a_failure_half_way_saves_nothing(rep, client_for, monkeypatch):
+    deal = draft_deal(rep)
+    data = edit_form_data(deal, title="Renamed")
+    data["commitments-1-DELETE"] = "on"
+
+    def refuse(**kwargs):
+        raise services.DomainError("Refused.", code="refused")
+
+    monkeypatch.setattr(services, "commitment_remove", refuse)
+    response = client_for(rep).post(reverse("deals:edit", args=[deal.pk]), data)
+
+    assert "Refused." in response.content.decode()
+    assert fresh(deal).title != "Renamed"
+    assert deal.commitments.count() == 2
+
+
+@pytest.mark.parametrize(("viewer", "expected"), [("rep2", 404), ("manager", 403)])
+def test_only_the_owner_edits(request, rep, rep2, manager, client_for, viewer, expected):
+    deal = draft_deal(rep)
+    http = client_for(request.getfixturevalue(viewer))
+
+    assert http.get(reverse("deals:edit", args=[deal.pk])).status_code == expected
+    assert (
+        http.post(reverse("deals:edit", args=[deal.pk]), edit_form_data(deal)).status_code
+        == expected
+    )
+
+
+def test_edit_in_review_points_to_revise(rep, pm, client_for):
+    deal = submitted(rep)
+
+    response = client_for(rep).get(reverse("deals:edit", args=[deal.pk]), follow=True)
+
+    assert response.redirect_chain[-1][0] == deal.get_absolute_url()
+    assert any("revise it first" in m for m in messages_of(response))
+    assert client_for(pm).get(reverse("deals:edit", args=[deal.pk])).status_code == 403
+
+
+# The review workflow through the buttons
+
+
+def post(http, name, deal, data=None, **extra):
+    return http.post(reverse(f"deals:{name}", args=[deal.pk]), data or {}, **extra)
+
+
+def test_submit_claim_rule_request_changes_revise_resubmit_sign_off_win(rep, pm, client_for):
+    rep_http, pm_http = client_for(rep), client_for(pm)
+    deal = draft_deal(rep)
+    first, second = deal.commitments.order_by("id")
+
+    assert post(rep_http, "submit", deal).status_code == 302
+    assert fresh(deal).status == DealStatus.IN_REVIEW
+
+    assert post(pm_http, "claim", deal).status_code == 302
+    assert fresh(deal).rounds.get().reviewer == pm
+
+    rule = reverse("deals:rule", args=[deal.pk, first.pk])
+    pm_http.post(
+        rule, {f"rule-{first.pk}-verdict": "flagged", f"rule-{first.pk}-reason": "Too soon"}
+    )
+    rule = reverse("deals:rule", args=[deal.pk, second.pk])
+    pm_http.post(rule, {f"rule-{second.pk}-verdict": "approved"})
+    assert ">Request changes<" in pm_http.get(deal.get_absolute_url()).content.decode()
+
+    assert post(pm_http, "request_changes", deal).status_code == 302
+    assert fresh(deal).status == DealStatus.CHANGES_REQUESTED
+
+    assert post(rep_http, "revise", deal).status_code == 302
+    assert fresh(deal).status == DealStatus.DRAFT
+    assert post(rep_http, "submit", deal).status_code == 302
+    assert fresh(deal).rounds.count() == 2
+
+    for commitment in (first, second):
+        rule = reverse("deals:rule", args=[deal.pk, commitment.pk])
+        pm_http.post(rule, {f"rule-{commitment.pk}-verdict": "approved"})
+    page = pm_http.get(deal.get_absolute_url()).content.decode()
+    assert ">Sign off<" in page
+    assert "Earlier rounds (1)" in page
+
+    assert post(pm_http, "sign_off", deal).status_code == 302
+    assert fresh(deal).status == DealStatus.SIGNED_OFF
+    assert "Signed off by" in rep_http.get(deal.get_absolute_url()).content.decode()
+
+    assert post(rep_http, "win", deal).status_code == 302
+    assert fresh(deal).status == DealStatus.WON
+
+
+def test_ruling_with_htmx_answers_the_commitment_block_and_the_actions(rep, pm, client_for):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
+    first, second = deal.commitments.order_by("id")
+    services.commitment_rule(commitment=first, actor=pm, verdict=VerdictKind.APPROVED)
+
+    response = client_for(pm).post(
+        reverse("deals:rule", args=[deal.pk, second.pk]),
+        {
+            f"rule-{second.pk}-verdict": "approved_with_condition",
+            f"rule-{second.pk}-condition": "Only with a named architect",
+        },
+        **HTMX,
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith(f'<article id="commitment-{second.pk}"')
+    assert 'data-verdict="approved_with_condition"' in html
+    assert "Only with a named architect" in html
+    assert 'id="deal-actions" class="deal-actions" aria-label="Actions" hx-swap-oob="true"' in html
+    assert ">Sign off<" in html
+
+
+def test_a_flag_without_a_reason_shows_the_error_next_to_the_reason(rep, pm, client_for):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
+    commitment = deal.commitments.first()
+    url = reverse("deals:rule", args=[deal.pk, commitment.pk])
+    data = {
+        f"rule-{commitment.pk}-verdict": "flagged",
+        f"rule-{commitment.pk}-counter_effort_days": "20",
+    }
+
+    for extra in ({}, HTMX):
+        response = client_for(pm).post(url, data, **extra)
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert f'id="id_rule-{commitment.pk}-reason_error"' in html
+        assert "Say why you flag" in html
+        assert 'value="20"' in html
+    assert not commitment.verdicts.exists()
+
+
+def test_ruling_without_javascript_redirects_back_to_the_commitment(rep, pm, client_for):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
+    commitment = deal.commitments.first()
+
+    response = client_for(pm).post(
+        reverse("deals:rule", args=[deal.pk, commitment.pk]),
+        {
+            f"rule-{commitment.pk}-verdict": "flagged",
+            f"rule-{commitment.pk}-reason": "Needs a second team",
+            f"rule-{commitment.pk}-counter_date": future(120),
+        },
+    )
+
+    assert response["Location"] == f"{deal.get_absolute_url()}#commitment-{commitment.pk}"
+    verdict = commitment.verdicts.get()
+    assert verdict.verdict == VerdictKind.FLAGGED
+    assert verdict.counter_date is not None
+
+
+def test_a_rep_cannot_rule(rep, pm, client_for):
+    deal = submitted(rep)
+    commitment = deal.commitments.first()
+
+    response = client_for(rep).post(
+        reverse("deals:rule", args=[deal.pk, commitment.pk]),
+        {f"rule-{commitment.pk}-verdict": "approved"},
+    )
+
+    assert response.status_code == 403
+    assert not commitment.verdicts.exists()
+
+
+def test_a_second_pm_cannot_rule_on_a_claimed_review(rep, pm, pm2, client_for):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
+    commitment = deal.commitments.first()
+
+    html = client_for(pm2).get(deal.get_absolute_url()).content.decode()
+    response = client_for(pm2).post(
+        reverse("deals:rule", args=[deal.pk, commitment.pk]),
+        {f"rule-{commitment.pk}-verdict": "approved"},
+    )
+
+    assert ">Approve<" not in html
+    assert response.status_code == 403
+
+
+def test_someone_elses_deal_answers_404_to_actions(rep, rep2, client_for):
+    deal = draft_deal(rep)
+
+    assert post(client_for(rep2), "submit", deal).status_code == 404
+    assert fresh(deal).status == DealStatus.DRAFT
+
+
+def test_a_visible_deal_but_not_my_action_answers_403(rep, pm, client_for):
+    deal = submitted(rep)
+
+    assert post(client_for(pm), "revise", deal).status_code == 403
+    assert post(client_for(pm), "lose", deal, {"lose-reason": "No"}).status_code == 403
+
+
+def test_a_transition_not_allowed_now_is_a_message_on_the_deal_page(rep, client_for):
+    deal = submitted(rep)
+
+    response = post(client_for(rep), "submit", deal, follow=True)
+
+    assert response.redirect_chain[-1][0] == deal.get_absolute_url()
+    assert any("cannot submit" in m for m in messages_of(response))
+
+
+def test_a_transition_not_allowed_with_htmx_redirects_the_browser(rep, client_for):
+    deal = submitted(rep)
+
+    response = post(client_for(rep), "submit", deal, **HTMX)
+
+    assert response["HX-Redirect"] == deal.get_absolute_url()
+
+
+def test_sign_off_before_ruling_everything_is_refused_with_a_message(rep, pm, client_for):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
+
+    response = post(client_for(pm), "sign_off", deal, follow=True)
+
+    assert any("Rule on every commitment" in m for m in messages_of(response))
+    assert fresh(deal).status == DealStatus.IN_REVIEW
+
+
+def test_revise_after_sign_off_asks_for_confirmation_and_voids_it(rep, pm, client_for):
+    deal = deal_in(DealStatus.SIGNED_OFF, owner=rep, pm=pm)
+
+    html = client_for(rep).get(deal.get_absolute_url()).content.decode()
+    assert 'data-confirm="This voids the sign-off' in html
+
+    post(client_for(rep), "revise", deal)
+
+    assert fresh(deal).status == DealStatus.DRAFT
+    assert fresh(deal).events.filter(kind="sign_off_voided").exists()
+
+
+def test_mark_as_lost_needs_a_reason(rep, client_for):
+    deal = draft_deal(rep)
+
+    response = post(client_for(rep), "lose", deal, {"lose-reason": ""})
+
+    assert response.status_code == 200
+    assert 'id="id_lose-reason_error"' in response.content.decode()
+    assert fresh(deal).status == DealStatus.DRAFT
+
+    post(client_for(rep), "lose", deal, {"lose-reason": "Budget cut"})
+
+    assert fresh(deal).status == DealStatus.LOST
+    assert fresh(deal).lost_reason == "Budget cut"
+
+
+def test_manager_assigns_a_reviewer(rep, pm, manager, client_for):
+    deal = submitted(rep)
+
+    post(client_for(manager), "assign", deal, {"assign-reviewer": pm.pk})
+
+    assert fresh(deal).rounds.get().reviewer == pm
+
+
+def test_manager_marks_a_signed_off_deal_as_won(rep, pm, manager, client_for):
+    deal = deal_in(DealStatus.SIGNED_OFF, owner=rep, pm=pm)
+
+    post(client_for(manager), "win", deal)
+
+    assert fresh(deal).status == DealStatus.WON
+
+
+# Escalations
+
+
+def test_rep_escalates_a_flag_and_a_manager_overrules_it(rep, pm, manager, client_for):
+    deal = deal_in(DealStatus.CHANGES_REQUESTED, owner=rep, pm=pm)
+    flag = deal.rounds.get().verdicts.get(verdict=VerdictKind.FLAGGED)
+    url = reverse("deals:escalate", args=[deal.pk, flag.pk])
+
+    assert ">Escalate<" in client_for(rep).get(deal.get_absolute_url()).content.decode()
+    response = client_for(rep).post(url, {f"escalate-{flag.pk}-argument": ""})
+    assert f'id="id_escalate-{flag.pk}-argument_error"' in response.content.decode()
+    client_for(rep).post(url, {f"escalate-{flag.pk}-argument": "The client agreed to June"})
+    escalation = Escalation.objects.get()
+
+    page = client_for(manager).get(reverse("deals:escalations")).content.decode()
+    assert "The client agreed to June" in page
+    assert flag.reason in page
+
+    decide = reverse("deals:escalation_decide", args=[escalation.pk])
+    response = client_for(manager).post(decide, {f"decide-{escalation.pk}-decision": "overruled"})
+    assert f'id="id_decide-{escalation.pk}-reason_error"' in response.content.decode()
+    client_for(manager).post(
+        decide,
+        {f"decide-{escalation.pk}-decision": "overruled", f"decide-{escalation.pk}-reason": "OK"},
+    )
+
+    escalation.refresh_from_db()
+    assert escalation.decision == EscalationDecision.OVERRULED
+    assert "Flag overruled" in client_for(rep).get(deal.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize(("viewer", "expected"), [("rep", 403), ("pm", 403), ("manager", 200)])
+def test_escalations_page_is_for_managers(request, rep, pm, manager, client_for, viewer, expected):
+    response = client_for(request.getfixturevalue(viewer)).get(reverse("deals:escalations"))
+
+    assert response.status_code == expected
+
+
+def test_escalations_page_query_count_is_constant(
+    rep, pm, manager, client_for, django_assert_num_queries
+):
+    def escalate():
+        deal = deal_in(DealStatus.CHANGES_REQUESTED, owner=rep, pm=pm)
+        flag = deal.rounds.get().verdicts.get(verdict=VerdictKind.FLAGGED)
+        services.verdict_escalate(verdict=flag, actor=rep, argument="Please")
+
+    http = client_for(manager)
+    escalate()
+    with_one = _queries(http, reverse("deals:escalations"))
+    for _ in range(4):
+        escalate()
+
+    with django_assert_num_queries(with_one):
+        http.get(reverse("deals:escalations"))
+
+
+def test_pm_cannot_decide_an_escalation(rep, pm, client_for):
+    deal = deal_in(DealStatus.CHANGES_REQUESTED, owner=rep, pm=pm)
+    flag = deal.rounds.get().verdicts.get(verdict=VerdictKind.FLAGGED)
+    escalation = services.verdict_escalate(verdict=flag, actor=rep, argument="Please")
+
+    response = client_for(pm).post(
+        reverse("deals:escalation_decide", args=[escalation.pk]),
+        {f"decide-{escalation.pk}-decision": "upheld", f"decide-{escalation.pk}-reason": "No"},
+    )
+
+    assert response.status_code == 403
+
+
+# Review queue
+
+
+@pytest.mark.parametrize(("viewer", "expected"), [("rep", 403), ("pm", 200), ("manager", 200)])
+def test_review_queue_is_for_pms_and_managers(
+    request, rep, pm, manager, client_for, viewer, expected
+):
+    response = client_for(request.getfixturevalue(viewer)).get(reverse("deals:queue"))
+
+    assert response.status_code == expected
+
+
+def test_review_queue_lists_the_soonest_due_first_and_offers_claim(rep, pm, client_for):
+    later = submitted(rep)
+    sooner = submitted(rep)
+    sooner.rounds.update(due_at=timezone.now() - datetime.timedelta(hours=2))
+
+    response = client_for(pm).get(reverse("deals:queue"))
+
+    assert [r.deal for r in response.context["page"]] == [sooner, later]
+    html = response.content.decode()
+    assert html.count(">Claim review<") == 2
+    assert "overdue" in html
+
+
+def test_claim_from_the_queue_opens_the_deal(rep, pm, client_for):
+    deal = submitted(rep)
+
+    response = post(client_for(pm), "claim", deal)
+
+    assert response["Location"] == deal.get_absolute_url()
+    assert "Claim review" not in client_for(pm).get(reverse("deals:queue")).content.decode()
+
+
+# Comments
+
+
+def test_comment_with_a_mention_is_posted_and_the_mention_is_bold(rep, pm, client_for):
+    deal = submitted(rep)
+
+    response = client_for(rep).post(
+        reverse("deals:comment", args=[deal.pk]), {"comment-body": "Can you check, @pm? <b>x</b>"}
+    )
+
+    assert response["Location"] == f"{deal.get_absolute_url()}#comments"
+    html = client_for(pm).get(deal.get_absolute_url()).content.decode()
+    assert "<strong>@pm</strong>" in html
+    assert "&lt;b&gt;x&lt;/b&gt;" in html
+    assert list(deal.comments.get().mentions.all()) == [pm]
+
+
+def test_empty_comment_shows_an_error(rep, client_for):
+    deal = draft_deal(rep)
+
+    response = client_for(rep).post(reverse("deals:comment", args=[deal.pk]), {"comment-body": ""})
+
+    assert 'id="id_comment-body_error"' in response.content.decode()
+    assert not deal.comments.exists()
+
+
+def test_someone_who_cannot_see_the_deal_cannot_comment(rep, rep2, client_for):
+    deal = draft_deal(rep)
+
+    response = client_for(rep2).post(
+        reverse("deals:comment", args=[deal.pk]), {"comment-body": "Hi"}
+    )
+
+    assert response.status_code == 404
+
+
+# Home: what needs me now
+
+
+def test_rep_home_shows_flags_drafts_and_deals_to_close(rep, pm, client_for):
+    deal_in(DealStatus.CHANGES_REQUESTED, owner=rep, pm=pm)
+    draft_deal(rep)
+    deal_in(DealStatus.SIGNED_OFF, owner=rep, pm=pm)
+
+    response = client_for(rep).get(reverse("home"))
+
+    cards = {c["label"]: c["count"] for c in response.context["cards"]}
+    assert cards == {"Changes requested": 1, "Drafts": 1, "Signed off, to close": 1}
+    assert 'class="cards"' in response.content.decode()
+
+
+def test_pm_home_shows_my_reviews_unclaimed_and_overdue(rep, pm, client_for):
+    deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
+    unclaimed = submitted(rep)
+    unclaimed.rounds.update(due_at=timezone.now() - datetime.timedelta(hours=1))
+
+    response = client_for(pm).get(reverse("home"))
+
+    cards = {c["label"]: c["count"] for c in response.context["cards"]}
+    assert cards == {"My reviews": 1, "Unclaimed reviews": 1, "Overdue reviews": 1}
+
+
+def test_manager_home_shows_reviews_overdue_and_escalations_with_a_link(
+    rep, pm, manager, client_for
+):
+    deal = deal_in(DealStatus.CHANGES_REQUESTED, owner=rep, pm=pm)
+    flag = deal.rounds.get().verdicts.get(verdict=VerdictKind.FLAGGED)
+    services.verdict_escalate(verdict=flag, actor=rep, argument="Please")
+    submitted(rep)
+
+    response = client_for(manager).get(reverse("home"))
+
+    cards = {c["label"]: c["count"] for c in response.context["cards"]}
+    assert cards == {"Deals in review": 1, "Overdue reviews": 0, "Open escalations": 1}
+    assert reverse("deals:escalations") in response.content.decode()
+
+
+# One place decides which actions a page offers
+
+
+@pytest.mark.parametrize(
+    ("status", "who", "expected"),
+    [
+        ("draft", "rep", {"comment", "edit", "submit", "lose"}),
+        ("draft", "manager", {"comment", "lose"}),
+        ("in_review", "rep", {"comment", "lose"}),
+        ("in_review", "pm", {"comment", "rule", "request_changes", "sign_off"}),
+        ("in_review", "pm2", {"comment"}),
+        ("in_review", "manager", {"comment", "assign", "lose"}),
+        ("changes_requested", "rep", {"comment", "submit", "revise", "escalate", "lose"}),
+        ("changes_requested", "pm", {"comment"}),
+        ("signed_off", "rep", {"comment", "revise", "win", "lose"}),
+        ("signed_off", "manager", {"comment", "win", "lose"}),
+        ("won", "rep", {"comment"}),
+        ("lost", "rep", {"comment"}),
+    ],
+)
+def test_available_actions(request, rep, pm, pm2, manager, status, who, expected):
+    deal = deal_in(status, owner=rep, pm=pm)
+    open_round = deal.rounds.filter(decided_at__isnull=True).first()
+
+    assert available_actions(deal, request.getfixturevalue(who), open_round) == expected
