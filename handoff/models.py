@@ -9,8 +9,20 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
 
 
+class DigestFrequency(models.TextChoices):
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+    OFF = "off", "Off"
+
+
 class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.SALES)
+    digest_frequency = models.CharField(
+        max_length=8, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY
+    )
+    last_digest_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # {category: "immediate" | "digest" | "off"}; missing keys use feedback.models defaults.
+    email_preferences = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["username"]
