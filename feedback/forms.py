@@ -1,0 +1,89 @@
+from django import forms
+
+from deals.selectors import commitments_visible_to, deals_visible_to
+from feedback.models import (
+    DEFAULT_EMAIL_PREFERENCES,
+    Direction,
+    EmailCategory,
+    EmailChoice,
+    Topic,
+)
+from feedback.services import directions_for
+from handoff.models import DigestFrequency, Role, User
+from projects.selectors import projects_visible_to
+
+
+class RecipientField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.display_name} ({obj.get_role_display()})"
+
+
+class NoteForm(forms.Form):
+    direction = forms.ChoiceField(label="To", choices=Direction.choices)
+    recipient = RecipientField(
+        label="Recipient",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="The whole team",
+    )
+    topic = forms.ChoiceField(label="Topic", choices=Topic.choices)
+    deal = forms.ModelChoiceField(
+        label="Deal", queryset=User.objects.none(), required=False, empty_label="None"
+    )
+    commitment = forms.ModelChoiceField(
+        label="Commitment", queryset=User.objects.none(), required=False, empty_label="None"
+    )
+    project = forms.ModelChoiceField(
+        label="Project", queryset=User.objects.none(), required=False, empty_label="None"
+    )
+    body = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 6}), max_length=5000)
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        allowed = directions_for(user)
+        self.fields["direction"].choices = [(d, Direction(d).label) for d in allowed]
+        self.fields["recipient"].queryset = (
+            User.objects.filter(is_active=True, role__in=[Role.SALES, Role.PM, Role.MANAGER])
+            .exclude(pk=user.pk)
+            .order_by("role", "first_name", "username")
+        )
+        self.fields["deal"].queryset = deals_visible_to(user).order_by("title")
+        self.fields["commitment"].queryset = commitments_visible_to(user).order_by(
+            "deal__title", "id"
+        )
+        self.fields["project"].queryset = projects_visible_to(user).order_by("-created_at")
+        self.fields["commitment"].label_from_instance = lambda c: f"{c.deal} — {c.summary}"
+
+
+class ReplyForm(forms.Form):
+    reply = forms.CharField(
+        label="Reply", widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+    )
+
+
+class PreferencesForm(forms.Form):
+    digest_frequency = forms.ChoiceField(
+        label="Digest", choices=DigestFrequency.choices, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("digest_frequency", user.digest_frequency)
+        stored = user.email_preferences or {}
+        for category in EmailCategory:
+            self.fields[f"email_{category.value}"] = forms.ChoiceField(
+                label=category.label, choices=EmailChoice.choices
+            )
+            self.initial.setdefault(
+                f"email_{category.value}",
+                stored.get(category.value, DEFAULT_EMAIL_PREFERENCES[category.value]),
+            )
+
+    def email_fields(self):
+        return [self[f"email_{category.value}"] for category in EmailCategory]
+
+    def email_preferences(self) -> dict[str, str]:
+        return {
+            category.value: self.cleaned_data[f"email_{category.value}"]
+            for category in EmailCategory
+        }

@@ -1,0 +1,46 @@
+"""Celery tasks of the feedback loop. Every one is safe to run twice.
+
+send_email claims its row with a conditional UPDATE, the periodic checks write
+notifications under a unique key, digests claim a unique DigestDelivery row:
+so `acks_late` (redelivery after a worker dies) cannot send anything twice.
+"""
+
+from celery import shared_task
+
+from feedback import digests, notifications, outbox
+
+# Redis redelivers an unacknowledged task after the visibility timeout (2 h), longer than
+# any countdown here; retries are bounded and back off.
+SAFE_TO_REPEAT = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "max_retries": 3,
+    "retry_backoff": 30,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+}
+
+
+@shared_task(**SAFE_TO_REPEAT, soft_time_limit=30, time_limit=60)
+def send_email(outbox_id: int) -> bool:
+    return outbox.deliver(outbox_id)
+
+
+@shared_task(**SAFE_TO_REPEAT, soft_time_limit=60, time_limit=90)
+def sweep_outbox() -> dict[str, int]:
+    return outbox.sweep()
+
+
+@shared_task(**SAFE_TO_REPEAT, soft_time_limit=60, time_limit=90)
+def notify_overdue_reviews() -> int:
+    return notifications.notify_overdue_reviews()
+
+
+@shared_task(**SAFE_TO_REPEAT, soft_time_limit=60, time_limit=90)
+def notify_late_deliverables() -> int:
+    return notifications.notify_late_deliverables()
+
+
+@shared_task(**SAFE_TO_REPEAT, soft_time_limit=1500, time_limit=1800)
+def send_digests(period: str) -> dict[str, int]:
+    return digests.send_digests(period=period)

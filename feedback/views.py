@@ -1,0 +1,226 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from feedback import lessons, selectors, services
+from feedback.forms import NoteForm, PreferencesForm, ReplyForm
+from feedback.models import Topic
+from handoff.errors import ActionForbidden, DomainError
+
+PAGE_SIZE = 20
+
+
+def _page(request: HttpRequest, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    tab = request.GET.get("tab", "to_me")
+    if tab not in selectors.INBOX_TABS:
+        tab = "to_me"
+    page = _page(request, selectors.inbox(request.user, tab))
+    return render(
+        request,
+        "feedback/inbox.html",
+        {
+            "tab": tab,
+            "tabs": selectors.INBOX_TABS,
+            "page": page,
+            "can_write": bool(services.directions_for(request.user)),
+        },
+    )
+
+
+def _initial_from_query(request: HttpRequest, form_fields) -> dict:
+    initial = {k: v for k, v in request.GET.items() if k in form_fields and v}
+    if initial.get("topic") not in Topic.values:
+        initial.pop("topic", None)
+    return initial
+
+
+@login_required
+def note_new(request: HttpRequest) -> HttpResponse:
+    if not services.directions_for(request.user):
+        raise PermissionDenied("Your role cannot write feedback notes.")
+    if request.method == "POST":
+        form = NoteForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                note = services.note_create(
+                    author=request.user,
+                    direction=data["direction"],
+                    topic=data["topic"],
+                    body=data["body"],
+                    recipient=data["recipient"],
+                    deal=data["deal"],
+                    commitment=data["commitment"],
+                    project=data["project"],
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, "Your note was sent.")
+                return redirect(note)
+    else:
+        form = NoteForm(
+            initial=_initial_from_query(request, NoteForm.base_fields), user=request.user
+        )
+    return render(request, "feedback/note_form.html", {"form": form})
+
+
+@login_required
+@require_GET
+def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    note = selectors.note_get_for_user(request.user, pk)
+    return render(
+        request,
+        "feedback/note_detail.html",
+        {
+            "note": note,
+            "can_answer": services.can_answer(note, request.user),
+            "reply_form": ReplyForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def note_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    note = selectors.note_get_for_user(request.user, pk)
+    try:
+        services.note_acknowledge(note=note, actor=request.user)
+    except ActionForbidden as error:
+        raise PermissionDenied(error.message) from error
+    messages.success(request, "Acknowledged.")
+    return redirect(note)
+
+
+@login_required
+@require_POST
+def note_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    note = selectors.note_get_for_user(request.user, pk)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.note_reply(note=note, actor=request.user, reply=form.cleaned_data["reply"])
+        except ActionForbidden as error:
+            raise PermissionDenied(error.message) from error
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect(note)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Your reply was sent.")
+            return redirect(note)
+    if not services.can_answer(note, request.user):
+        raise PermissionDenied("Only the people this note was written to can reply.")
+    return render(
+        request,
+        "feedback/note_detail.html",
+        {"note": note, "can_answer": True, "reply_form": form},
+        status=400,
+    )
+
+
+# Notifications
+
+
+@login_required
+@require_GET
+def notifications(request: HttpRequest) -> HttpResponse:
+    page = _page(request, selectors.notifications_for(request.user))
+    return render(request, "feedback/notifications.html", {"page": page})
+
+
+@login_required
+@require_GET
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Follow a notification: it is read once opened."""
+    notification = selectors.notification_get_for_user(request.user, pk)
+    services.notification_mark_read(notification=notification, user=request.user)
+    target = notification.url
+    if not target or not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        target = reverse("feedback:notifications")
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    notification = selectors.notification_get_for_user(request.user, pk)
+    services.notification_mark_read(notification=notification, user=request.user)
+    return redirect(_back(request))
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    count = services.notifications_mark_all_read(user=request.user)
+    messages.success(request, f"Marked {count} notification(s) as read.")
+    return redirect(_back(request))
+
+
+def _back(request: HttpRequest) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse("feedback:notifications")
+
+
+@login_required
+@require_GET
+def bell(request: HttpRequest) -> HttpResponse:
+    """The unread badge alone, polled by htmx from the navigation."""
+    return render(
+        request,
+        "feedback/partials/bell.html",
+        {"unread_notifications": selectors.unread_count(request.user)},
+    )
+
+
+# Lessons in context
+
+
+@login_required
+@require_GET
+def kind_lessons(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind", "")
+    return render(
+        request, "feedback/partials/lessons.html", {"lessons": lessons.for_kind(request.user, kind)}
+    )
+
+
+# Preferences
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    form = PreferencesForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.preferences_update(
+                user=request.user,
+                digest_frequency=form.cleaned_data["digest_frequency"],
+                email_preferences=form.email_preferences(),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Your notification preferences were saved.")
+            return redirect("feedback:preferences")
+    return render(request, "feedback/preferences.html", {"form": form})

@@ -1,0 +1,72 @@
+"""Deals moved through deals.services, the only legal way, for the feedback tests."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from deals import services
+from deals.models import Deal, VerdictKind
+from tests.factories import CommitmentFactory, DealFactory
+
+
+def draft(owner, *, commitments: int = 2, kind: str = "scope") -> Deal:
+    deal = DealFactory(owner=owner)
+    for _ in range(commitments):
+        CommitmentFactory(deal=deal, kind=kind, effort_days=Decimal("5.0"))
+    return deal
+
+
+def submitted(owner, pm=None, **kwargs) -> Deal:
+    deal = draft(owner, **kwargs)
+    services.deal_submit(deal=deal, actor=owner)
+    if pm is not None:
+        services.review_claim(deal=deal, actor=pm)
+    return deal
+
+
+def rule(deal: Deal, pm, *, flag_first: bool = False) -> None:
+    for index, commitment in enumerate(deal.commitments.order_by("id")):
+        if flag_first and index == 0:
+            services.commitment_rule(
+                commitment=commitment, actor=pm, verdict=VerdictKind.FLAGGED, reason="Too soon"
+            )
+        else:
+            services.commitment_rule(commitment=commitment, actor=pm, verdict=VerdictKind.APPROVED)
+
+
+def signed_off(owner, pm) -> Deal:
+    deal = submitted(owner, pm)
+    rule(deal, pm)
+    services.deal_sign_off(deal=deal, actor=pm)
+    return deal
+
+
+def won(owner, pm) -> Deal:
+    deal = signed_off(owner, pm)
+    services.deal_win(deal=deal, actor=owner)
+    return Deal.objects.get(pk=deal.pk)
+
+
+def changes_requested(owner, pm) -> Deal:
+    deal = submitted(owner, pm)
+    rule(deal, pm, flag_first=True)
+    services.deal_request_changes(deal=deal, actor=pm)
+    return deal
+
+
+@pytest.fixture
+def today():
+    return timezone.localdate()
+
+
+@pytest.fixture
+def days():
+    return datetime.timedelta
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Five users per test: hashing their passwords for real is most of the run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,274 @@
+"""Each notification kind reaches the right people and no one else, in the change's transaction."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+
+from deals import services as deals
+from deals.models import Escalation, ReviewRound, Verdict
+from feedback import notifications, services, tasks
+from feedback.models import EmailOutbox, Notification, NotificationKind, OutboxStatus
+from projects import services as projects
+from projects.models import Deliverable
+from tests.factories import UserFactory
+from tests.feedback.conftest import changes_requested, draft, rule, signed_off, submitted, won
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def everyone(rep, rep2, pm, pm2, manager):
+    return {"rep": rep, "rep2": rep2, "pm": pm, "pm2": pm2, "manager": manager}
+
+
+def received(kind: str) -> set[str]:
+    return set(Notification.objects.filter(kind=kind).values_list("recipient__username", flat=True))
+
+
+def test_submitted_reaches_every_pm(everyone, rep):
+    submitted(rep)
+    assert received(NotificationKind.SUBMITTED) == {"pm", "pm2"}
+
+
+def test_resubmission_goes_back_to_the_reviewer(everyone, rep, pm):
+    deal = changes_requested(rep, pm)
+    deals.deal_revise(deal=deal, actor=rep)
+    Notification.objects.all().delete()
+    deals.deal_submit(deal=deal, actor=rep)
+    assert received(NotificationKind.SUBMITTED) == {"pm"}
+
+
+def test_claimed_reaches_the_rep(everyone, rep, pm):
+    submitted(rep, pm)
+    assert received(NotificationKind.CLAIMED) == {"rep"}
+
+
+def test_assigned_reaches_the_rep_and_the_reviewer(everyone, rep, pm2, manager):
+    deal = submitted(rep)
+    deals.review_assign(deal=deal, actor=manager, reviewer=pm2)
+    assert received(NotificationKind.CLAIMED) == {"rep", "pm2"}
+
+
+def test_each_flag_reaches_the_rep_and_approvals_are_silent(everyone, rep, pm):
+    deal = submitted(rep, pm, commitments=3)
+    rule(deal, pm, flag_first=True)
+    flags = Notification.objects.filter(kind=NotificationKind.FLAGGED)
+    assert [n.recipient.username for n in flags] == ["rep"]
+    assert "Too soon" in flags.get().text
+
+
+def test_changes_requested_reaches_the_rep(everyone, rep, pm):
+    changes_requested(rep, pm)
+    assert received(NotificationKind.CHANGES_REQUESTED) == {"rep"}
+
+
+def test_signed_off_reaches_the_rep(everyone, rep, pm):
+    signed_off(rep, pm)
+    assert received(NotificationKind.SIGNED_OFF) == {"rep"}
+
+
+def test_won_reaches_the_signing_pm(everyone, rep, pm):
+    won(rep, pm)
+    assert received(NotificationKind.WON) == {"pm"}
+
+
+def test_won_with_another_project_manager_reaches_both(everyone, rep, pm, pm2, manager):
+    deal = signed_off(rep, pm)
+    deals.deal_win(deal=deal, actor=manager, project_manager=pm2)
+    assert received(NotificationKind.WON) == {"pm", "pm2"}
+
+
+def _escalate(rep, pm):
+    deal = changes_requested(rep, pm)
+    verdict = Verdict.objects.get(round__deal=deal, verdict="flagged")
+    return deals.verdict_escalate(verdict=verdict, actor=rep, argument="The client agreed")
+
+
+def test_escalated_reaches_the_managers(everyone, rep, pm):
+    _escalate(rep, pm)
+    assert received(NotificationKind.ESCALATED) == {"manager"}
+
+
+def test_escalation_decided_reaches_rep_and_pm(everyone, rep, pm, manager):
+    escalation = _escalate(rep, pm)
+    deals.escalation_decide(
+        escalation=Escalation.objects.get(pk=escalation.pk),
+        actor=manager,
+        decision="overruled",
+        reason="Capacity frees up in March",
+    )
+    assert received(NotificationKind.ESCALATION_DECIDED) == {"rep", "pm"}
+
+
+def test_review_past_sla_reaches_reviewer_and_managers_once(everyone, rep, pm):
+    deal = submitted(rep, pm)
+    submitted(UserFactory(role="sales"))  # not yet due
+    ReviewRound.objects.filter(deal=deal).update(
+        due_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    assert tasks.notify_overdue_reviews() == 2
+    assert tasks.notify_overdue_reviews() == 0
+    assert received(NotificationKind.REVIEW_OVERDUE) == {"pm", "manager"}
+
+
+def test_unclaimed_review_past_sla_reaches_managers(everyone, rep):
+    deal = submitted(rep)
+    ReviewRound.objects.filter(deal=deal).update(
+        due_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    notifications.notify_overdue_reviews()
+    assert received(NotificationKind.REVIEW_OVERDUE) == {"manager"}
+
+
+def test_deliverable_at_risk_reaches_rep_and_pm(everyone, rep, pm, manager):
+    deal = won(rep, pm)
+    deliverable = Deliverable.objects.filter(project__deal=deal).first()
+    projects.deliverable_update_status(
+        deliverable=deliverable, actor=manager, status="at_risk", reason="Vendor late"
+    )
+    assert received(NotificationKind.DELIVERABLE_AT_RISK) == {"rep", "pm"}
+
+
+def test_deliverable_at_risk_never_tells_the_pm_who_marked_it(everyone, rep, pm):
+    deal = won(rep, pm)
+    deliverable = Deliverable.objects.filter(project__deal=deal).first()
+    projects.deliverable_update_status(
+        deliverable=deliverable, actor=pm, status="at_risk", reason="Vendor late"
+    )
+    assert received(NotificationKind.DELIVERABLE_AT_RISK) == {"rep"}
+
+
+def test_late_deliverable_reaches_rep_and_pm_once(everyone, rep, pm):
+    deal = won(rep, pm)
+    Deliverable.objects.filter(project__deal=deal).update(
+        promised_date=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    assert tasks.notify_late_deliverables() == 4  # two deliverables, two people each
+    assert tasks.notify_late_deliverables() == 0
+    assert received(NotificationKind.DELIVERABLE_LATE) == {"rep", "pm"}
+
+
+def test_handoff_questions_reach_the_rep(everyone, rep, pm):
+    deal = won(rep, pm)
+    projects.project_send_questions(project=deal.project, actor=pm, questions="Who signs UAT?")
+    assert received(NotificationKind.HANDOFF_QUESTIONS) == {"rep"}
+
+
+@pytest.mark.parametrize(
+    ("direction", "to", "with_deal", "expected"),
+    [
+        ("to_delivery", "pm2", False, {"pm2"}),
+        ("to_delivery", None, False, {"pm", "pm2"}),
+        ("to_sales", None, True, {"rep"}),
+        ("to_sales", None, False, {"rep", "rep2"}),
+        ("to_sales", "rep2", False, {"rep2"}),
+    ],
+)
+def test_feedback_note_reaches_recipient_or_team(everyone, direction, to, with_deal, expected):
+    author = everyone["rep"] if direction == "to_delivery" else everyone["pm"]
+    deal = None
+    if with_deal:
+        deal = submitted(everyone["rep"])
+        Notification.objects.all().delete()
+    services.note_create(
+        author=author,
+        direction=direction,
+        topic="customer_insight" if direction == "to_delivery" else "hard_to_deliver",
+        body="They want weekly demos",
+        recipient=everyone[to] if to else None,
+        deal=deal,
+    )
+    assert received(NotificationKind.FEEDBACK_NOTE) == expected
+
+
+def test_acknowledging_a_note_tells_its_author(everyone, rep, pm):
+    note = services.note_create(
+        author=rep, direction="to_delivery", topic="customer_insight", body="Weekly demos"
+    )
+    Notification.objects.all().delete()
+    services.note_acknowledge(note=note, actor=pm)
+    assert received(NotificationKind.FEEDBACK_NOTE) == {"rep"}
+
+
+def test_mention_reaches_the_mentioned_only(everyone, rep, pm):
+    deal = submitted(rep)
+    Notification.objects.all().delete()
+    deals.comment_add(deal=deal, actor=rep, body="@pm2 can you look? cc @rep")
+    assert received(NotificationKind.MENTION) == {"pm2"}
+
+
+def test_the_actor_is_never_notified(everyone, rep, pm, manager):
+    deal = draft(rep)
+    deals.deal_submit(deal=deal, actor=rep)
+    deals.review_claim(deal=deal, actor=pm)
+    rule(deal, pm, flag_first=True)
+    deals.deal_request_changes(deal=deal, actor=pm)
+    for notification in Notification.objects.select_related("actor", "recipient"):
+        assert notification.actor_id != notification.recipient_id
+
+
+def test_inactive_users_hear_nothing(everyone, rep, pm2):
+    pm2.is_active = False
+    pm2.save()
+    submitted(rep)
+    assert received(NotificationKind.SUBMITTED) == {"pm"}
+
+
+# Email by preference, in the same transaction, sent after commit
+
+
+def test_immediate_preference_sends_an_email_after_commit(
+    everyone, rep, pm, django_capture_on_commit_callbacks, settings
+):
+    settings.SITE_URL = "https://handoff.example.com"
+    deal = submitted(rep, pm)
+    EmailOutbox.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        rule(deal, pm, flag_first=True)
+    assert len(callbacks) == 1
+    email = EmailOutbox.objects.get()
+    assert email.status == OutboxStatus.SENT
+    assert email.to_address == rep.email
+    [message] = mail.outbox
+    assert message.subject == f"Commitment flagged on {deal}"
+    assert f"https://handoff.example.com/deals/{deal.pk}/" in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert f'href="https://handoff.example.com/deals/{deal.pk}/"' in html
+
+
+@pytest.mark.parametrize("choice", ["digest", "off"])
+def test_digest_or_off_writes_no_email(everyone, rep, pm, choice):
+    rep.email_preferences = {"outcomes": choice}
+    rep.save()
+    deal = submitted(rep, pm)
+    rule(deal, pm, flag_first=True)
+    assert received(NotificationKind.FLAGGED) == {"rep"}
+    assert not EmailOutbox.objects.filter(kind=NotificationKind.FLAGGED).exists()
+
+
+def test_a_rolled_back_change_sends_nothing(everyone, rep, django_capture_on_commit_callbacks):
+    deal = draft(rep)
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        deals.deal_submit(deal=deal, actor=rep)
+        assert EmailOutbox.objects.count() == 2
+        raise RuntimeError("the request failed after the change")
+    assert callbacks == []
+    assert not Notification.objects.exists()
+    assert not EmailOutbox.objects.exists()
+    assert mail.outbox == []
+
+
+def test_every_kind_has_subject_and_both_bodies(everyone, rep):
+    for kind in NotificationKind.values:
+        assert kind in notifications.SUBJECTS
+        notification = Notification(recipient=rep, kind=kind, text="Something happened", url="/")
+        email = notifications.render_email(notification, {})
+        assert email.subject and email.text_body.strip() and "<html" in email.html_body
