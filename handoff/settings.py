@@ -7,6 +7,7 @@ With DEBUG off the app refuses to start on the development secret.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -85,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "handoff.context_processors.navigation",
+                "feedback.context_processors.unread",
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },
@@ -260,6 +262,36 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
+
+# The feedback loop: outbox sweep, SLA and lateness checks, digests.
+DIGEST_DAILY_HOUR = env.int("DIGEST_DAILY_HOUR", default=7)
+DIGEST_WEEKLY_DAY = env.str("DIGEST_WEEKLY_DAY", default="mon")
+DIGEST_WEEKLY_HOUR = env.int("DIGEST_WEEKLY_HOUR", default=7)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
+OUTBOX_SWEEP_GRACE_SECONDS = env.int("OUTBOX_SWEEP_GRACE_SECONDS", default=120)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "feedback-sweep-outbox": {"task": "feedback.tasks.sweep_outbox", "schedule": 60.0},
+        "feedback-overdue-reviews": {
+            "task": "feedback.tasks.notify_overdue_reviews",
+            "schedule": 300.0,
+        },
+        "feedback-late-deliverables": {
+            "task": "feedback.tasks.notify_late_deliverables",
+            "schedule": crontab(minute=15),
+        },
+        "feedback-daily-digest": {
+            "task": "feedback.tasks.send_digests",
+            "schedule": crontab(minute=0, hour=DIGEST_DAILY_HOUR),
+            "args": ("daily",),
+        },
+        "feedback-weekly-digest": {
+            "task": "feedback.tasks.send_digests",
+            "schedule": crontab(minute=0, hour=DIGEST_WEEKLY_HOUR, day_of_week=DIGEST_WEEKLY_DAY),
+            "args": ("weekly",),
+        },
+    }
+)
 
 LOGGING = {
     "version": 1,
