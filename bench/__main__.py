@@ -1,0 +1,197 @@
+"""`python -m bench`: generate data at two scales, time the pages, load-test, build digests.
+
+Recreates the PostgreSQL database named by DATABASE_URL (default
+postgres://postgres@127.0.0.1:5432/handoff_bench; its name must contain "bench"),
+then writes bench/results.json and prints a table.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--deals", type=int, default=100_000, help="deals at the large scale")
+    parser.add_argument("--small", type=int, default=1_000, help="deals at the small scale")
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per page")
+    parser.add_argument("--skip-load", action="store_true", help="no gunicorn + locust run")
+    parser.add_argument("--load-seconds", type=int, default=60)
+    parser.add_argument("--load-users", type=int, default=25)
+    parser.add_argument("--load-rate", type=float, default=2.0, help="requests/s per user")
+    parser.add_argument("--digest-users", type=int, default=1_000)
+    parser.add_argument(
+        "--quick", action="store_true", help="development: 2,000 deals, 10 requests, 20 s load"
+    )
+    parser.add_argument("--output", type=Path, default=None)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.deals, args.small, args.requests = 2_000, 500, 10
+        args.load_seconds, args.digest_users = 20, 100
+    if args.output is None:
+        args.output = (
+            ROOT / "var" / "bench" / "results-quick.json"
+            if args.quick
+            else BENCH_DIR / "results.json"
+        )
+    return args
+
+
+def setup_django() -> str:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    name = connection.settings_dict["NAME"]
+    if connection.vendor != "postgresql" or "bench" not in name:
+        sys.exit(
+            f"Refusing to recreate {name!r}: the benchmark needs a PostgreSQL database named *bench*."
+        )
+    return name
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    name = setup_django()
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from bench import generate, measure
+
+    print(f"Recreating database {name} …", flush=True)
+    connection.close()
+    generate.recreate_database(name)
+    call_command("migrate", verbosity=0)
+    machine = measure.machine()
+
+    scales = {}
+    generation = {}
+    subjects = None
+    for label, deals in (("small", args.small), ("large", args.deals)):
+        print(f"Generating {deals:,} deals …", flush=True)
+        generation[label] = generate.generate(deals)
+        subjects = subjects or measure.pick_subjects()
+        print(f"Timing pages at {deals:,} deals ({args.requests} requests each) …", flush=True)
+        scales[label] = measure.measure_pages(subjects, args.requests)
+
+    digests = {}
+    try:
+        from bench import digests as digest_bench
+
+        print(f"Building the digests of {args.digest_users:,} users …", flush=True)
+        digests = digest_bench.run(args.digest_users)
+    except Exception as error:
+        digests = {"error": f"{type(error).__name__}: {error}"}
+        print(f"  digests: {digests['error']}")
+
+    load = {"skipped": True}
+    if not args.skip_load:
+        from bench import load as load_test
+
+        print(f"Load test: {args.load_users} users for {args.load_seconds} s …", flush=True)
+        try:
+            load = load_test.run(
+                seconds=args.load_seconds, users=args.load_users, rate=args.load_rate
+            )
+        except Exception as error:
+            load = {"error": f"{type(error).__name__}: {error}"}
+            print(f"  load: {load['error']}")
+
+    results = report(args, scales, generation, digests, load, machine)
+    results["generated_at"] = timezone.now().isoformat(timespec="seconds")
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2) + "\n")
+    print_table(results)
+    print(f"\nWrote {args.output.relative_to(ROOT)} in {results['seconds']:.0f} s.")
+    return 0
+
+
+def report(args, scales, generation, digests, load, machine) -> dict:
+    from bench.measure import PAGES
+
+    small, large = scales["small"], scales["large"]
+    pages = []
+    for page in PAGES:
+        a, b = small.get(page.name, {}), large.get(page.name, {})
+        row = {
+            "name": page.name,
+            "kind": page.kind,
+            "url": b.get("url") or a.get("url"),
+            "median_ms_1k": a.get("median_ms"),
+            "median_ms_100k": b.get("median_ms"),
+            "p95_ms_100k": b.get("p95_ms"),
+            "queries_1k": a.get("queries"),
+            "queries_100k": b.get("queries"),
+        }
+        if a.get("status") != 200 or b.get("status") != 200:
+            row["status"] = b.get("status") or a.get("status")
+        pages.append(row)
+    by_name = {p["name"]: p for p in pages}
+    admin = by_name["admin deal changelist"]
+    floor = by_name["floor: bare view"]
+    return {
+        "pages": pages,
+        "floor_median_ms": floor["median_ms_100k"],
+        "admin_median_ms_100k": admin["median_ms_100k"],
+        "admin_median_ms_1k": admin["median_ms_1k"],
+        "scales": {"small_deals": args.small, "large_deals": args.deals},
+        "requests_per_page": args.requests,
+        "generation": generation,
+        "load": load,
+        "digests": digests,
+        "machine": machine,
+    }
+
+
+def print_table(results: dict) -> None:
+    small, large = results["scales"]["small_deals"], results["scales"]["large_deals"]
+    admin = results["admin_median_ms_100k"]
+    print()
+    header = (
+        f"{'page':<26} {'ms @' + format(small, ','):>10} {'ms @' + format(large, ','):>12} "
+        f"{'p95':>8} {'ratio':>6} {'vs admin':>8} {'queries':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    for p in results["pages"]:
+        if p.get("status"):
+            print(f"{p['name']:<26} {'HTTP ' + str(p['status']):>10}")
+            continue
+        ratio = p["median_ms_100k"] / p["median_ms_1k"] if p["median_ms_1k"] else None
+        versus = p["median_ms_100k"] / admin if admin and p["kind"] == "list" else None
+        queries = f"{p['queries_1k']}/{p['queries_100k']}"
+        print(
+            f"{p['name']:<26} {p['median_ms_1k']:>10.1f} {p['median_ms_100k']:>12.1f} "
+            f"{p['p95_ms_100k']:>8.1f} {ratio or 0:>6.2f} "
+            f"{(f'{versus:.2f}' if versus else ''):>8} {queries:>9}"
+        )
+    load = results["load"]
+    if load.get("requests"):
+        print(
+            f"\nLoad: {load['requests_per_second']:.1f} req/s, p50 {load['p50_ms']} ms, "
+            f"p95 {load['p95_ms']} ms, p99 {load['p99_ms']} ms, "
+            f"{load['failures']} errors of {load['requests']} requests"
+        )
+    digests = results["digests"]
+    if digests.get("users"):
+        print(
+            f"Digests: {digests['users']} users in {digests['seconds']} s, "
+            f"{digests['queries_per_digest']} queries per digest"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

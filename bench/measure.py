@@ -1,0 +1,150 @@
+"""Page timings in-process: django.test.Client, median and p95 after a warm-up, query counts."""
+
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connection
+from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
+
+from bench.generate import bench_user
+
+WARM_UP = 3
+
+
+@dataclass
+class Subjects:
+    """Who looks at what: the same users and the same deal at every scale."""
+
+    users: dict[str, object]
+    deal_id: int | None
+    project_id: int | None
+
+
+@dataclass
+class Page:
+    name: str
+    role: str
+    url: Callable[[Subjects], str | None]
+    kind: str = "page"  # page, list, floor, peer
+
+
+PAGES = [
+    Page("deal list (rep)", "sales", lambda s: "/deals/", "list"),
+    Page("deal list (manager)", "manager", lambda s: "/deals/", "list"),
+    Page("review queue (PM)", "pm", lambda s: "/deals/queue/", "list"),
+    Page("deal page (PM)", "pm", lambda s: s.deal_id and f"/deals/{s.deal_id}/"),
+    Page("project page (PM)", "pm", lambda s: s.project_id and f"/projects/{s.project_id}/"),
+    Page("dashboard (manager)", "manager", lambda s: "/dashboard/"),
+    Page("API deal list (rep)", "sales", lambda s: "/api/v1/deals/", "list"),
+    Page("API deal list (manager)", "manager", lambda s: "/api/v1/deals/", "list"),
+    Page("floor: bare view", "sales", lambda s: "/bench/floor/", "floor"),
+    Page("admin deal changelist", "admin", lambda s: "/admin/deals/deal/", "peer"),
+]
+
+
+def pick_subjects() -> Subjects:
+    """A won deal from the first thousand, with two review rounds: it exists at every scale."""
+    from django.apps import apps
+
+    from deals.models import Deal
+    from handoff.models import User
+
+    users = {
+        role: User.objects.get(username=bench_user(role))
+        for role in ("sales", "pm", "manager", "admin")
+    }
+    deal = (
+        Deal.objects.filter(pk__lte=1000, status="won", rounds__number=2).order_by("pk").first()
+        or Deal.objects.filter(pk__lte=1000, status="won").order_by("pk").first()
+    )
+    project_id = None
+    if deal is not None:
+        try:
+            Project = apps.get_model("projects", "Project")
+            project_id = Project.objects.filter(deal=deal).values_list("pk", flat=True).first()
+        except LookupError:
+            pass
+    return Subjects(users=users, deal_id=deal.pk if deal else None, project_id=project_id)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def measure_page(http: HttpClient, url: str, requests: int) -> dict:
+    response = http.get(url)
+    if response.status_code != 200:
+        return {"status": response.status_code}
+    for _ in range(WARM_UP - 1):
+        http.get(url)
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = http.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        http.get(url)
+    return {
+        "status": 200,
+        "median_ms": round(statistics.median(timings), 2),
+        "p95_ms": round(percentile(timings, 0.95), 2),
+        "queries": len(queries),
+        "bytes": len(response.content),
+    }
+
+
+def measure_pages(subjects: Subjects, requests: int, log=print) -> dict[str, dict]:
+    clients: dict[str, HttpClient] = {}
+    results = {}
+    for page in PAGES:
+        url = page.url(subjects)
+        if not url:
+            results[page.name] = {"status": None, "note": "nothing to show at this scale"}
+            continue
+        if page.role not in clients:
+            clients[page.role] = HttpClient()
+            clients[page.role].force_login(subjects.users[page.role])
+        result = measure_page(clients[page.role], url, requests)
+        result["url"] = url
+        results[page.name] = result
+        if result["status"] == 200:
+            log(
+                f"  {page.name:<26} {result['median_ms']:>8.1f} ms median "
+                f"{result['p95_ms']:>8.1f} ms p95 {result['queries']:>4} queries"
+            )
+        else:
+            log(f"  {page.name:<26} HTTP {result['status']} at {url}")
+    return results
+
+
+def machine() -> dict:
+    import os
+
+    import django
+
+    memory_gb = None
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemTotal:"):
+                    memory_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg_version = cursor.fetchone()[0]
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": memory_gb,
+        "cpu": platform.processor() or platform.machine(),
+        "postgresql": pg_version,
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
