@@ -4,6 +4,7 @@ A rep sees own deals; a PM every deal submitted at least once; a manager all.
 """
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -47,12 +48,27 @@ def deals_with_open_round(deals: QuerySet[Deal]) -> QuerySet[Deal]:
     )
 
 
+def commitment_count(deal_ref: str = "pk") -> Coalesce:
+    """The number of commitments of the deal at `deal_ref`, counted for the rows shown only.
+
+    A join with Count() would group every visible row before the page is cut.
+    """
+    counted = (
+        Commitment.objects.filter(deal=OuterRef(deal_ref))
+        .order_by()
+        .values("deal")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted[:1]), 0)
+
+
 def review_queue(user: User) -> QuerySet[Deal]:
     """Deals waiting for review, the soonest due (so the overdue) first."""
     rounds = (
         ReviewRound.objects.filter(decided_at__isnull=True, deal__status=DealStatus.IN_REVIEW)
         .select_related("deal__client", "deal__owner", "reviewer")
-        .annotate(commitment_count=Count("deal__commitments"))
+        .annotate(commitment_count=commitment_count("deal_id"))
         .order_by("due_at", "id")
     )
     if not (is_pm(user) or is_manager(user)):
