@@ -108,6 +108,9 @@ class CapacityWeekSerializer(serializers.Serializer):
 
 
 class ProjectFilter(django_filters.FilterSet):
+    # Plain ids: an unknown deal or PM is an empty list, not a validation error.
+    deal = django_filters.NumberFilter(field_name="deal_id")
+    pm = django_filters.NumberFilter(field_name="pm_id")
     status = django_filters.ChoiceFilter(choices=ProjectStatus.choices)
 
     class Meta:
@@ -116,6 +119,8 @@ class ProjectFilter(django_filters.FilterSet):
 
 
 class DeliverableFilter(django_filters.FilterSet):
+    project = django_filters.NumberFilter(field_name="project_id")
+    commitment = django_filters.NumberFilter(field_name="commitment_id")
     status = django_filters.ChoiceFilter(choices=DeliverableStatus.choices)
 
     class Meta:

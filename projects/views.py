@@ -252,7 +252,11 @@ def deliverable_status(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 deliverable = services.deliverable_update_status(
-                    deliverable=deliverable, actor=request.user, **form.cleaned_data
+                    deliverable=deliverable,
+                    actor=request.user,
+                    status=form.cleaned_data["status"],
+                    reason=form.cleaned_data["status_reason"],
+                    delivered_on=form.cleaned_data["delivered_on"],
                 )
             except ValidationError as error:
                 _apply_errors(form, error)

@@ -1,0 +1,296 @@
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from deals import services as deal_services
+from projects import services
+from projects.models import CapacityException, Deliverable, PMCapacity, ProjectStatus
+from tests.projects.conftest import make_deal, win
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate
+
+
+def detail(project):
+    return reverse("projects:detail", args=[project.pk])
+
+
+class TestProjectList:
+    def test_each_role_sees_what_it_may(self, won_project, rep, rep2, pm, pm2, manager, client_for):
+        for user, visible in ((rep, True), (rep2, False), (pm, True), (pm2, True), (manager, True)):
+            response = client_for(user).get(reverse("projects:list"))
+            assert response.status_code == 200
+            assert (won_project.deal.title in response.content.decode()) is visible, user
+
+    def test_anonymous_is_sent_to_login(self, client):
+        response = client.get(reverse("projects:list"))
+        assert response.status_code == 302
+        assert "/accounts/login/" in response["Location"]
+
+    def test_filters(self, rep, pm, pm2, client_for):
+        late = win(rep, pm, title="Late one")
+        on_time = win(rep, pm2, title="On time one")
+        Deliverable.objects.filter(project=late).update(
+            promised_date=TODAY() - datetime.timedelta(days=2)
+        )
+        risky = on_time.deliverables.first()
+        services.deliverable_update_status(
+            deliverable=risky, actor=pm2, status="at_risk", reason="Vendor slip"
+        )
+        http = client_for(pm)
+
+        def titles(**params):
+            page = http.get(reverse("projects:list"), params).content.decode()
+            return {t for t in ("Late one", "On time one") if t in page}
+
+        assert titles() == {"Late one", "On time one"}
+        assert titles(late="on") == {"Late one"}
+        assert titles(at_risk="on") == {"On time one"}
+        assert titles(pm=pm2.pk) == {"On time one"}
+        assert titles(status="active") == set()
+        assert titles(status="kickoff") == {"Late one", "On time one"}
+
+    def test_late_is_shown_on_the_list(self, won_project, pm, client_for):
+        Deliverable.objects.filter(project=won_project).update(
+            promised_date=TODAY() - datetime.timedelta(days=1)
+        )
+        page = client_for(pm).get(reverse("projects:list")).content.decode()
+        assert "2 late" in page
+
+    def test_query_count_is_the_same_for_1_and_50(
+        self, rep, pm, client_for, django_assert_num_queries
+    ):
+        _bulk_project(rep, pm, 0)
+        http = client_for(pm)
+        http.get(reverse("projects:list"))  # warm the session
+        with CaptureQueriesContext(connection) as one:
+            http.get(reverse("projects:list"))
+        for i in range(1, 50):
+            _bulk_project(rep, pm, i)
+        with django_assert_num_queries(len(one)):
+            response = http.get(reverse("projects:list"))
+        assert response.content.decode().count("<tr data-status") == 25
+        assert len(one) <= 8
+
+
+def _bulk_project(rep, pm, i):
+    """A project without going through review: enough rows for a query count."""
+    from projects.models import Project
+    from tests.factories import CommitmentFactory
+
+    deal = make_deal(rep, title=f"Bulk {i}")
+    commitment = CommitmentFactory(deal=deal)
+    project = Project.objects.create(deal=deal, pm=pm, start_date=TODAY())
+    Deliverable.objects.create(
+        project=project,
+        commitment=commitment,
+        kind="scope",
+        summary="x",
+        promised_date=TODAY() - datetime.timedelta(days=1),
+        effort_days=2,
+    )
+    return project
+
+
+class TestProjectPage:
+    def test_visible_roles_see_it(self, won_project, rep, pm, pm2, manager, client_for):
+        for user in (rep, pm, pm2, manager):
+            response = client_for(user).get(detail(won_project))
+            assert response.status_code == 200
+            assert "Data warehouse" in response.content.decode()
+
+    def test_other_rep_gets_404(self, won_project, rep2, client_for):
+        assert client_for(rep2).get(detail(won_project)).status_code == 404
+
+    def test_only_the_project_pm_sees_accept_and_questions(
+        self, won_project, pm, pm2, rep, client_for
+    ):
+        assert "Accept handoff" in client_for(pm).get(detail(won_project)).content.decode()
+        for user in (pm2, rep):
+            page = client_for(user).get(detail(won_project)).content.decode()
+            assert "Accept handoff" not in page
+            assert "Update status" not in page
+
+    def test_pm_accepts_handoff(self, won_project, pm, client_for):
+        response = client_for(pm).post(reverse("projects:accept", args=[won_project.pk]))
+        assert response.status_code == 302
+        won_project.refresh_from_db()
+        assert won_project.status == ProjectStatus.ACTIVE
+
+    def test_accepting_twice_shows_a_message(self, won_project, pm, client_for):
+        http = client_for(pm)
+        http.post(reverse("projects:accept", args=[won_project.pk]))
+        response = http.post(reverse("projects:accept", args=[won_project.pk]), follow=True)
+        assert "already accepted" in response.content.decode()
+
+    def test_rep_cannot_accept(self, won_project, rep, rep2, client_for):
+        assert (
+            client_for(rep).post(reverse("projects:accept", args=[won_project.pk])).status_code
+            == 403
+        )
+        assert (
+            client_for(rep2).post(reverse("projects:accept", args=[won_project.pk])).status_code
+            == 404
+        )
+
+    def test_send_questions(self, won_project, pm, client_for):
+        url = reverse("projects:questions", args=[won_project.pk])
+        response = client_for(pm).post(url, {"questions": "Who is the client's IT contact?"})
+        assert response.status_code == 302
+        assert won_project.events.filter(kind="questions_sent").exists()
+        response = client_for(pm).post(url, {"questions": ""})
+        assert response.status_code == 400
+        assert "This field is required" in response.content.decode()
+
+    def test_kickoff_checklist(self, won_project, pm, rep, client_for):
+        http = client_for(pm)
+        http.post(reverse("projects:kickoff_add", args=[won_project.pk]), {"text": "Book rooms"})
+        item = won_project.kickoff_items.get(text="Book rooms")
+        http.post(reverse("projects:kickoff_toggle", args=[item.pk]), {"done": "1"})
+        item.refresh_from_db()
+        assert item.done
+        assert (
+            client_for(rep).post(reverse("projects:kickoff_remove", args=[item.pk])).status_code
+            == 403
+        )
+        http.post(reverse("projects:kickoff_remove", args=[item.pk]))
+        assert not won_project.kickoff_items.filter(pk=item.pk).exists()
+
+    def test_rep_writes_the_brief(self, won_project, rep, pm, client_for):
+        url = reverse("projects:brief", args=[won_project.pk])
+        assert client_for(pm).get(url).status_code == 403
+        response = client_for(rep).post(
+            url, {"customer_context": "Retailer, 40 stores", "risks": "Legacy ERP"}
+        )
+        assert response.status_code == 302
+        page = client_for(pm).get(detail(won_project)).content.decode()
+        assert "Retailer, 40 stores" in page
+
+
+class TestDeliverableStatus:
+    def url(self, project):
+        return reverse("projects:deliverable_status", args=[project.deliverables.first().pk])
+
+    def test_pm_marks_delivered_without_js(self, won_project, pm, client_for):
+        response = client_for(pm).post(
+            self.url(won_project), {"status": "delivered", "delivered_on": TODAY().isoformat()}
+        )
+        assert response.status_code == 302
+        deliverable = won_project.deliverables.first()
+        assert deliverable.status == "delivered" and deliverable.is_kept
+
+    def test_pm_updates_in_place_with_htmx(self, won_project, pm, client_for):
+        http = client_for(pm)
+        form = http.get(self.url(won_project), HTTP_HX_REQUEST="true")
+        assert form.status_code == 200
+        assert "<form" in form.content.decode() and "<html" not in form.content.decode()
+        response = http.post(
+            self.url(won_project), {"status": "in_progress"}, HTTP_HX_REQUEST="true"
+        )
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert body.strip().startswith("<tr") and "In progress" in body
+
+    def test_missing_reason_keeps_input_and_shows_error(self, won_project, pm, client_for):
+        response = client_for(pm).post(
+            self.url(won_project), {"status": "at_risk"}, HTTP_HX_REQUEST="true"
+        )
+        assert response.status_code == 400
+        assert "Say why." in response.content.decode()
+        assert 'value="at_risk" selected' in response.content.decode()
+
+    def test_reps_cannot_change_deliverables(self, won_project, rep, rep2, pm2, client_for):
+        assert (
+            client_for(rep).post(self.url(won_project), {"status": "in_progress"}).status_code
+            == 403
+        )
+        assert client_for(rep).get(self.url(won_project)).status_code == 403
+        assert (
+            client_for(pm2).post(self.url(won_project), {"status": "in_progress"}).status_code
+            == 403
+        )
+        assert (
+            client_for(rep2).post(self.url(won_project), {"status": "in_progress"}).status_code
+            == 404
+        )
+        assert won_project.deliverables.first().status == "planned"
+
+
+class TestCapacityPage:
+    def test_heat_map_for_pms_and_managers(self, won_project, pm, manager, client_for):
+        for user in (pm, manager):
+            response = client_for(user).get(reverse("projects:capacity"))
+            assert response.status_code == 200
+            page = response.content.decode()
+            assert "heat-" in page and "Priya Mehta" in page
+
+    def test_reps_are_refused(self, rep, client_for):
+        assert client_for(rep).get(reverse("projects:capacity")).status_code == 403
+
+
+class TestSettings:
+    def test_pm_sets_capacity_and_time_off(self, pm, client_for):
+        http = client_for(pm)
+        page = http.get(reverse("settings")).content.decode()
+        assert "Person-days per week" in page
+        assert (
+            http.post(reverse("projects:capacity_set"), {"weekly_days": "3.5"}).status_code == 302
+        )
+        assert str(PMCapacity.objects.get(user=pm).weekly_days) == "3.5"
+        response = http.post(
+            reverse("projects:time_off_add"),
+            {"week_start": "2026-W52", "days": "0", "note": "Holidays"},
+        )
+        assert response.status_code == 302
+        exception = CapacityException.objects.get(pm=pm)
+        assert exception.week_start == datetime.date(2026, 12, 21)
+        http.post(reverse("projects:time_off_remove", args=[exception.pk]))
+        assert not CapacityException.objects.exists()
+
+    def test_bad_capacity_shows_the_error(self, pm, client_for):
+        response = client_for(pm).post(reverse("projects:capacity_set"), {"weekly_days": "9"})
+        assert response.status_code == 400
+        assert "less than or equal to 7" in response.content.decode()
+
+    def test_rep_sees_no_capacity_section(self, rep, client_for):
+        response = client_for(rep).get(reverse("settings"))
+        assert response.status_code == 200
+        assert "Person-days per week" not in response.content.decode()
+
+    def test_other_pm_cannot_remove_my_week(self, pm, pm2, client_for):
+        exception = services.capacity_exception_add(
+            pm=pm, actor=pm, week_start=datetime.date(2026, 12, 21), days=0
+        )
+        assert (
+            client_for(pm2)
+            .post(reverse("projects:time_off_remove", args=[exception.pk]))
+            .status_code
+            == 404
+        )
+
+
+class TestDealPage:
+    def test_pm_sees_capacity_check_during_review(self, rep, pm, client_for):
+        deal = make_deal(rep)
+        deal_services.deal_submit(deal=deal, actor=rep)
+        page = client_for(pm).get(reverse("deals:detail", args=[deal.pk])).content.decode()
+        assert "Capacity check" in page
+        assert 'id="capacity-data"' in page
+        assert "Fits:" in page or "Over capacity" in page
+
+    def test_rep_sees_promises_of_the_won_deal(self, won_project, rep, pm, client_for):
+        deliverable = won_project.deliverables.first()
+        services.deliverable_update_status(
+            deliverable=deliverable, actor=pm, status="delivered", delivered_on=TODAY()
+        )
+        page = (
+            client_for(rep)
+            .get(reverse("deals:detail", args=[won_project.deal.pk]))
+            .content.decode()
+        )
+        assert "How the promises are delivered" in page
+        assert "Kept" in page
