@@ -230,6 +230,8 @@ SPECTACULAR_SETTINGS = {
         "CommitmentKindEnum": "deals.models.CommitmentKind",
         "DealEventKindEnum": "deals.models.EventKind",
         "VerdictKindEnum": "deals.models.VerdictKind",
+        "ProjectStatusEnum": "projects.models.ProjectStatus",
+        "DeliverableStatusEnum": "projects.models.DeliverableStatus",
     },
 }
 
