@@ -17,7 +17,7 @@ import random
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -37,15 +37,21 @@ NOTIFICATIONS_PER_DEAL = 0.5
 COMMENTS_PER_DEAL = 0.3
 CHUNK = 5_000
 
-# Share of deals by status; won is 20 % so 100,000 deals make 20,000 projects.
-STATUS_MIX = [
-    ("won", 0.20),
-    ("lost", 0.30),
-    ("draft", 0.15),
-    ("in_review", 0.12),
-    ("changes_requested", 0.10),
-    ("signed_off", 0.13),
-]
+# Deals are created evenly over three years. Older than RECENT_DAYS they are closed
+# (or abandoned drafts); recent ones are anywhere in the workflow. About 21 % are won,
+# so 100,000 deals make some 20,000 projects, and a 90-day window holds some 8 % of them.
+HISTORY_DAYS = 3 * 365
+RECENT_DAYS = 120
+CLOSED_MIX = {"won": 0.22, "lost": 0.72, "draft": 0.06}
+RECENT_MIX = {
+    "draft": 0.25,
+    "in_review": 0.15,
+    "changes_requested": 0.12,
+    "signed_off": 0.13,
+    "won": 0.15,
+    "lost": 0.20,
+}
+OPEN_STATUSES = frozenset({"draft", "in_review", "changes_requested", "signed_off"})
 KINDS = ["scope", "timeline", "staffing", "pricing", "support", "integration", "other"]
 TOPICS = [
     "hard_to_deliver",
@@ -328,25 +334,20 @@ class Generator:
 
     # Deals, with a history consistent with their status
 
-    def status(self) -> str:
-        r = self.rng.random()
-        acc = 0.0
-        for status, share in STATUS_MIX:
-            acc += share
-            if r < acc:
-                return status
-        return STATUS_MIX[-1][0]
-
-    def deal(self, n: int, people: People, clients: list[int], status: str) -> None:
+    def deal(self, n: int, people: People, clients: list[int]) -> int:
         rng = self.rng
         owner = people.pick(rng, "sales")
-        open_status = status in ("draft", "in_review", "changes_requested", "signed_off")
-        if open_status:
-            created = self.now - timedelta(days=rng.uniform(3, 60))
-            last = self.now - timedelta(days=rng.uniform(0.5, 3))
+        age = rng.uniform(0.5, HISTORY_DAYS)
+        created = self.now - timedelta(days=age)
+        mix = CLOSED_MIX if age > RECENT_DAYS else RECENT_MIX
+        status = rng.choices(list(mix), list(mix.values()))[0]
+        if status in OPEN_STATUSES:
+            last = self.now - timedelta(days=rng.uniform(0.05, min(age / 2, 5)))
         else:
-            created = self.now - timedelta(days=rng.uniform(40, 3 * 365))
-            last = created + timedelta(days=rng.uniform(10, 35))
+            last = min(
+                created + timedelta(days=rng.uniform(10, 60)),
+                created + (self.now - created) * rng.uniform(0.5, 0.95),
+            )
         close_date = (created + timedelta(days=rng.randint(20, 120))).date()
         deal_id = self.new_id("deals.Deal")
         commitments = []
@@ -768,7 +769,7 @@ class Generator:
             self.flush(cursor)
             deal_ids: list[int] = []
             for n in range(existing + 1, existing + to_add + 1):
-                deal_ids.append(self.deal(n, people, clients, self.status()))
+                deal_ids.append(self.deal(n, people, clients))
                 if len(deal_ids) % CHUNK == 0:
                     self.flush(cursor)
             self.flush(cursor)
@@ -784,7 +785,9 @@ class Generator:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         with connection.cursor() as cursor:
             for table in self.tables.values():
-                cursor.execute(f'ANALYZE "{table.name}"')
+                # VACUUM sets the visibility map, as autovacuum would have on a live database.
+                analyse = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+                cursor.execute(f'{analyse} "{table.name}"')
         written = {t.model._meta.label: t.written for t in self.tables.values() if t.written}
         seconds = time.perf_counter() - started
         self.log(f"generated {to_add:,} deals in {seconds:.1f} s: {written}")
@@ -801,7 +804,3 @@ def generate(
 
 def bench_user(role: str, n: int = 1) -> str:
     return f"{USERNAME_PREFIX[role]}{n:03d}"
-
-
-def as_date(value: date | datetime) -> date:
-    return value.date() if isinstance(value, datetime) else value
