@@ -336,7 +336,8 @@ def send_digests(
     for user in recipients_for(period).order_by("pk"):
         if dry_run:
             done = DigestDelivery.objects.filter(user=user, period=period, period_key=key)
-            counts["skipped" if done.exists() else "sent"] += 1
+            news = not done.exists() and build_digest(user, period, now=now).has_news
+            counts["sent" if news else "skipped"] += 1
             continue
         try:
             with transaction.atomic():
