@@ -3,6 +3,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -417,6 +418,35 @@ class Escalation(models.Model):
         return not self.decision
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Rows written once: bulk update() and delete() refuse like save() and delete() do."""
+
+    def update(self, **kwargs):
+        raise ValueError(f"{self.model._meta.verbose_name_plural} are append-only.")
+
+    update.alters_data = True
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise ValueError(f"{self.model._meta.verbose_name_plural} are append-only.")
+
+    bulk_update.alters_data = True
+
+    def delete(self):
+        raise ValueError(f"{self.model._meta.verbose_name_plural} are append-only.")
+
+    delete.alters_data = True
+
+
+# PostgreSQL refuses UPDATE and DELETE on audit rows too, whatever code or SQL tries.
+APPEND_ONLY_TRIGGER = "append_only"
+
+
+def append_only_trigger() -> pgtrigger.Protect:
+    return pgtrigger.Protect(
+        name=APPEND_ONLY_TRIGGER, operation=pgtrigger.Update | pgtrigger.Delete
+    )
+
+
 class SignOff(models.Model):
     """Who signed which commitments, as they were. Immutable."""
 
@@ -429,9 +459,12 @@ class SignOff(models.Model):
     fingerprint = models.CharField(max_length=64)
     snapshot = models.JSONField()
 
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
         ordering = ["-signed_at"]
         indexes = [models.Index(fields=["deal", "-signed_at"], name="signoff_deal_idx")]
+        triggers = [append_only_trigger()]
 
     def __str__(self) -> str:
         return f"Sign-off of {self.deal} by {self.signed_by}"
@@ -480,12 +513,15 @@ class DealEvent(models.Model):
     reason = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
 
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
         ordering = ["at", "id"]
         indexes = [
             models.Index(fields=["deal", "at"], name="event_deal_at_idx"),
             models.Index(fields=["kind", "at"], name="event_kind_at_idx"),
         ]
+        triggers = [append_only_trigger()]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.deal_id}"
