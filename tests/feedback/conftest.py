@@ -4,6 +4,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from deals import services
@@ -70,3 +72,16 @@ def days():
 def _fast_passwords(settings):
     """Five users per test: hashing their passwords for real is most of the run time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+class CaptureCount:
+    """Count the queries of a block, to compare 1 row with 50."""
+
+    def __enter__(self):
+        self.context = CaptureQueriesContext(connection)
+        self.context.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.context.__exit__(*exc)
+        self.count = len(self.context.captured_queries)

@@ -17,7 +17,7 @@ from feedback import digests, services
 from feedback.models import DigestDelivery
 from handoff.models import Role
 from tests.factories import UserFactory
-from tests.feedback.conftest import changes_requested, submitted, won
+from tests.feedback.conftest import CaptureCount, changes_requested, submitted, won
 
 pytestmark = pytest.mark.django_db
 
@@ -125,19 +125,6 @@ def test_a_digest_costs_the_same_queries_for_1_and_many_rows(role, rep, pm):
     with CaptureCount() as many:
         digests.render_digest(digests.build_digest(user, "weekly"))
     assert one.count == many.count
-
-
-class CaptureCount:
-    def __enter__(self):
-        from django.test.utils import CaptureQueriesContext
-
-        self.context = CaptureQueriesContext(connection)
-        self.context.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        self.context.__exit__(*exc)
-        self.count = len(self.context.captured_queries)
 
 
 def test_a_failed_send_frees_the_claim_for_the_next_run(busy_week, monkeypatch):
