@@ -7,11 +7,18 @@ class FeedbackConfig(AppConfig):
 
     def ready(self) -> None:
         from deals.signals import comment_posted, deal_event_recorded
-        from feedback import notifications
+        from deals.views import DEAL_PAGE_CONTEXT_HOOKS
+        from feedback import notifications, selectors, views
         from projects.signals import project_event_recorded
+        from projects.views import register_settings_section
 
         deal_event_recorded.connect(notifications.on_deal_event, dispatch_uid="feedback.deal")
         comment_posted.connect(notifications.on_comment_posted, dispatch_uid="feedback.comment")
         project_event_recorded.connect(
             notifications.on_project_event, dispatch_uid="feedback.project"
+        )
+        if selectors.deal_feedback_hook not in DEAL_PAGE_CONTEXT_HOOKS:
+            DEAL_PAGE_CONTEXT_HOOKS.append(selectors.deal_feedback_hook)
+        register_settings_section(
+            "feedback/partials/settings_notifications.html", views.preferences_section
         )

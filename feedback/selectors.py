@@ -93,6 +93,10 @@ def deal_feedback_context(deal, user: User) -> dict:
     }
 
 
+def deal_feedback_hook(request, deal) -> dict:
+    return deal_feedback_context(deal, request.user)
+
+
 def project_feedback_context(project, user: User) -> dict:
     from feedback.services import directions_for
 

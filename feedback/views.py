@@ -175,11 +175,15 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
     return redirect(_back(request))
 
 
-def _back(request: HttpRequest) -> str:
+def _next(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
-    return reverse("feedback:notifications")
+    return default
+
+
+def _back(request: HttpRequest) -> str:
+    return _next(request, reverse("feedback:notifications"))
 
 
 @login_required
@@ -222,5 +226,10 @@ def preferences(request: HttpRequest) -> HttpResponse:
             _add_errors(form, error)
         else:
             messages.success(request, "Your notification preferences were saved.")
-            return redirect("feedback:preferences")
+            return redirect(_next(request, reverse("feedback:preferences")))
     return render(request, "feedback/preferences.html", {"form": form})
+
+
+def preferences_section(request: HttpRequest) -> dict:
+    """The notification section of the settings page."""
+    return {"preferences_form": PreferencesForm(user=request.user)}

@@ -316,3 +316,31 @@ def test_inactive_users_are_not_told_of_team_notes(rep):
     UserFactory(username="gone", role="pm", is_active=False)
     note(rep)
     assert not Notification.objects.filter(recipient__username="gone").exists()
+
+
+def test_deal_page_shows_its_feedback_notes(client_for, rep, pm):
+    deal = submitted(rep)
+    note(rep, deal=deal, body="The CFO signs off, not IT")
+    response = client_for(pm).get(deal.get_absolute_url())
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Feedback notes" in content
+    assert "The CFO signs off, not IT" in content
+    assert f"/feedback/notes/new/?deal={deal.pk}&amp;direction=to_sales" in content
+
+
+def test_settings_page_has_the_notification_section(client_for, rep):
+    http = client_for(rep)
+    response = http.get("/settings/")
+    assert b"Notifications and digest" in response.content
+    data = {"digest_frequency": "off", "next": "/settings/"}
+    data.update(
+        {
+            f"email_{c}": "digest"
+            for c in ["reviews", "outcomes", "escalations", "delivery", "feedback", "mentions"]
+        }
+    )
+    response = http.post(reverse("feedback:preferences"), data)
+    assert response["Location"] == "/settings/"
+    rep.refresh_from_db()
+    assert rep.digest_frequency == "off"
