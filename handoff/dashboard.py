@@ -225,7 +225,7 @@ def can_see_scorecard(viewer: User, person: User) -> bool:
     """Managers see everyone's; a rep or PM sees their own and their teammates'."""
     if is_manager(viewer) or viewer.pk == person.pk:
         return True
-    return person.teams.filter(members=viewer).exists()
+    return Team.objects.filter(members=viewer).filter(pk__in=person.teams.values("pk")).exists()
 
 
 @login_required

@@ -1,5 +1,9 @@
+from datetime import date, timedelta
+
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -54,3 +58,84 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class GoalMetric(models.TextChoices):
+    KEPT_RATE = "kept_rate", "Promise-kept rate"
+    MEDIAN_REVIEW_TURNAROUND_DAYS = "median_review_turnaround_days", "Median review turnaround"
+    FIRST_PASS_APPROVAL_RATE = "first_pass_approval_rate", "First-pass approval rate"
+
+
+# Rates are entered and shown in percent; turnaround in working days.
+GOAL_UNITS = {
+    GoalMetric.KEPT_RATE: "percent",
+    GoalMetric.MEDIAN_REVIEW_TURNAROUND_DAYS: "days",
+    GoalMetric.FIRST_PASS_APPROVAL_RATE: "percent",
+}
+
+
+class GoalComparison(models.TextChoices):
+    AT_LEAST = "gte", "at least (≥)"
+    AT_MOST = "lte", "at most (≤)"
+
+
+quarter_validator = RegexValidator(
+    r"^\d{4}-Q[1-4]$", "Write the quarter as year and quarter, for example 2026-Q4."
+)
+
+
+class SharedGoal(models.Model):
+    """A target sales and delivery own together for one quarter."""
+
+    quarter = models.CharField(max_length=7, validators=[quarter_validator])
+    metric = models.CharField(max_length=40, choices=GoalMetric.choices)
+    comparison = models.CharField(
+        max_length=3, choices=GoalComparison.choices, default=GoalComparison.AT_LEAST
+    )
+    target = models.DecimalField(max_digits=6, decimal_places=2)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-quarter", "metric"]
+        constraints = [
+            models.UniqueConstraint(fields=["quarter", "metric"], name="goal_one_per_metric"),
+            models.CheckConstraint(
+                condition=models.Q(metric__in=GoalMetric.values), name="goal_metric_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(comparison__in=GoalComparison.values),
+                name="goal_comparison_valid",
+            ),
+            models.CheckConstraint(condition=models.Q(target__gte=0), name="goal_target_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quarter}: {self.get_metric_display()} {self.comparison_sign} {self.target}"
+
+    @property
+    def comparison_sign(self) -> str:
+        return "≥" if self.comparison == GoalComparison.AT_LEAST else "≤"
+
+    @property
+    def unit(self) -> str:
+        return GOAL_UNITS[self.metric]
+
+    @property
+    def quarter_range(self) -> tuple[date, date]:
+        return quarter_range(self.quarter)
+
+
+def quarter_of(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def quarter_range(quarter: str) -> tuple[date, date]:
+    """First and last day of a quarter named like 2026-Q4."""
+    year, number = int(quarter[:4]), int(quarter[-1])
+    start = date(year, 3 * number - 2, 1)
+    following = date(year + (number == 4), 1 if number == 4 else 3 * number + 1, 1)
+    return start, following - timedelta(days=1)

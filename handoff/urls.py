@@ -3,7 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from handoff import views
+from handoff import dashboard, views
+from handoff.dashboard_api import AlignmentView
 from projects import views as project_views
 
 handler403 = "handoff.views.permission_denied"
@@ -42,6 +43,7 @@ api_patterns = [
     path("", include("deals.api")),
     path("", include("projects.api")),
     path("", include("feedback.api")),
+    path("metrics/alignment/", AlignmentView.as_view(), name="metrics-alignment"),
 ]
 
 urlpatterns = [
@@ -52,6 +54,8 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("settings/", project_views.settings_page, name="settings"),
     path("feedback/", include("feedback.urls")),
+    path("dashboard/", include("handoff.dashboard_urls")),
+    path("people/<str:username>/", dashboard.scorecard, name="scorecard"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

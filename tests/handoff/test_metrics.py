@@ -251,7 +251,7 @@ def _won_deliverables(rep, pm, promised: datetime.date, efforts: list[str]) -> l
 def test_kept_rate_and_average_slip_reuse_the_promise_rules(rep, pm, manager):
     today = timezone.localdate()
     promised = today - datetime.timedelta(days=10)
-    kept, late, missed, still_open = _won_deliverables(rep, pm, promised, ["1", "2", "3", "4"])
+    kept, late, missed, _still_open = _won_deliverables(rep, pm, promised, ["1", "2", "3", "4"])
     deliverable_update_status(
         deliverable=kept, actor=pm, status=DeliverableStatus.DELIVERED, delivered_on=promised
     )
@@ -383,7 +383,7 @@ def test_scorecard_of_a_rep_against_the_team(rep, rep2, pm):
     set_clock(review(make_deal(rep2), pm, [APPROVED]), at(day(0)), at(day(1)))
     card = metrics.scorecard(rep, JUNE.start, JUNE.end)
     assert card["team_label"] == "Sales North"
-    flag, first_pass, kept, slip = card["rows"]
+    flag, first_pass, kept, _slip = card["rows"]
     assert (flag["own"].value, flag["team"].value) == (1.0, 0.5)
     assert (first_pass["own"].value, first_pass["team"].value) == (0.0, 0.5)
     assert kept["own"].value is None
