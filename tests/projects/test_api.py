@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from projects import services
 from projects.models import Deliverable
-from tests.projects.test_views import _bulk_project
+from tests.projects.builders import bulk_project
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
@@ -49,13 +49,13 @@ class TestProjects:
         assert api(pm).patch(f"/api/v1/projects/{won_project.pk}/", {}).status_code == 405
 
     def test_query_count_is_the_same_for_1_and_50(self, rep, pm, api, django_assert_num_queries):
-        _bulk_project(rep, pm, 0)
+        bulk_project(rep, pm, 0)
         client = api(pm)
         with CaptureQueriesContext(connection) as one:
             client.get("/api/v1/projects/", {"page_size": 100})
             client.get("/api/v1/deliverables/", {"page_size": 100})
         for i in range(1, 50):
-            _bulk_project(rep, pm, i)
+            bulk_project(rep, pm, i)
         with django_assert_num_queries(len(one)):
             first = client.get("/api/v1/projects/", {"page_size": 100})
             second = client.get("/api/v1/deliverables/", {"page_size": 100})

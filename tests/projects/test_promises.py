@@ -8,7 +8,7 @@ from deals import services as deal_services
 from projects import promises, services
 from projects.models import Deliverable, PMCapacity
 from projects.selectors import capacity_check, deal_page_context
-from tests.projects.conftest import make_deal, win
+from tests.projects.builders import make_deal, win
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate

@@ -22,7 +22,7 @@ from projects.models import (
     ProjectStatus,
 )
 from projects.signals import project_event_recorded
-from tests.projects.conftest import make_deal, review, win
+from tests.projects.builders import make_deal, review, win
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate

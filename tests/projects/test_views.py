@@ -9,7 +9,7 @@ from django.utils import timezone
 from deals import services as deal_services
 from projects import services
 from projects.models import CapacityException, Deliverable, PMCapacity, ProjectStatus
-from tests.projects.conftest import make_deal, win
+from tests.projects.builders import bulk_project, make_deal, win
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
@@ -64,36 +64,17 @@ class TestProjectList:
     def test_query_count_is_the_same_for_1_and_50(
         self, rep, pm, client_for, django_assert_num_queries
     ):
-        _bulk_project(rep, pm, 0)
+        bulk_project(rep, pm, 0)
         http = client_for(pm)
         http.get(reverse("projects:list"))  # warm the session
         with CaptureQueriesContext(connection) as one:
             http.get(reverse("projects:list"))
         for i in range(1, 50):
-            _bulk_project(rep, pm, i)
+            bulk_project(rep, pm, i)
         with django_assert_num_queries(len(one)):
             response = http.get(reverse("projects:list"))
         assert response.content.decode().count("<tr data-status") == 25
         assert len(one) <= 8
-
-
-def _bulk_project(rep, pm, i):
-    """A project without going through review: enough rows for a query count."""
-    from projects.models import Project
-    from tests.factories import CommitmentFactory
-
-    deal = make_deal(rep, title=f"Bulk {i}")
-    commitment = CommitmentFactory(deal=deal)
-    project = Project.objects.create(deal=deal, pm=pm, start_date=TODAY())
-    Deliverable.objects.create(
-        project=project,
-        commitment=commitment,
-        kind="scope",
-        summary="x",
-        promised_date=TODAY() - datetime.timedelta(days=1),
-        effort_days=2,
-    )
-    return project
 
 
 class TestProjectPage:
