@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -291,3 +292,7 @@ class CapacityException(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pm}: {self.days} days in week of {self.week_start}"
+
+    def clean(self) -> None:
+        if self.week_start and self.week_start.weekday() != 0:
+            raise ValidationError({"week_start": "Weeks start on a Monday."})

@@ -275,3 +275,25 @@ class TestDealPage:
         )
         assert "How the promises are delivered" in page
         assert "Kept" in page
+
+
+class TestAdmin:
+    def test_admin_pages_open_and_status_is_read_only(self, won_project):
+        from tests.factories import UserFactory
+
+        admin_user = UserFactory(username="root", role="admin", is_staff=True, is_superuser=True)
+        from django.test import Client
+
+        http = Client()
+        http.force_login(admin_user)
+        for url in (
+            "/admin/projects/project/",
+            f"/admin/projects/project/{won_project.pk}/change/",
+            "/admin/projects/deliverable/",
+            "/admin/projects/projectevent/",
+            "/admin/projects/pmcapacity/",
+            "/admin/projects/capacityexception/",
+        ):
+            assert http.get(url).status_code == 200, url
+        page = http.get(f"/admin/projects/project/{won_project.pk}/change/").content.decode()
+        assert 'name="status"' not in page
