@@ -233,6 +233,17 @@ class Deliverable(models.Model):
         )
 
     @property
+    def promise_state(self) -> str:
+        """kept, delivered_late, missed, descoped, late or open: for styles and data attributes."""
+        if self.is_kept:
+            return "kept"
+        if self.status == DeliverableStatus.DELIVERED:
+            return "delivered_late"
+        if self.status in (DeliverableStatus.MISSED, DeliverableStatus.DESCOPED):
+            return self.status
+        return "late" if self.is_late else "open"
+
+    @property
     def promise_label(self) -> str:
         if self.is_kept:
             return "Kept"

@@ -302,6 +302,7 @@ def deliverable_update_status(
             "summary": deliverable.summary,
             "from": before["status"],
             "to": status,
+            "to_label": deliverable.get_status_display(),
             "delivered_on": after["delivered_on"],
             "kept": deliverable.is_kept,
         },
