@@ -118,6 +118,7 @@ class AlignmentView(APIView):
 
     @extend_schema(
         operation_id="metrics_alignment",
+        tags=["metrics"],
         summary="The alignment dashboard's figures",
         parameters=[
             OpenApiParameter(

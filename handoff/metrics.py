@@ -188,6 +188,8 @@ class Table:
                     "kind": self.chart.get("kinds", {}).get(key, self.chart["type"]),
                 }
             )
+        if all(value is None for dataset in datasets for value in dataset["data"]):
+            return None
         return {
             "type": self.chart["type"],
             "title": self.title,
@@ -498,7 +500,7 @@ def flag_rate_by_kind(w: Window) -> Table:
             "kind": label,
             "verdicts": grouped[kind]["total"],
             "flagged": grouped[kind]["flagged"],
-            "flagged_url": deals_url(kind=kind, owner=_owner_param(w)),
+            "flagged_url": deals_url(status=DealStatus.CHANGES_REQUESTED, owner=_owner_param(w)),
             "flag_rate": ratio(grouped[kind]["flagged"], grouped[kind]["total"]),
         }
         for kind, label in CommitmentKind.choices

@@ -1,0 +1,60 @@
+"""A manager reads the alignment dashboard, narrows its range, exports a table and opens the agenda."""
+
+import datetime
+
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from deals.models import CommitmentKind, VerdictKind
+from handoff.models import Role
+from tests.factories import PASSWORD, UserFactory
+from tests.handoff.crafted import make_deal, review
+
+
+def test_manager_reads_the_dashboard_and_opens_the_agenda(page, login, axe_violations):
+    manager = UserFactory(username="lead", role=Role.MANAGER, first_name="Morgan")
+    rep = UserFactory(username="rita", role=Role.SALES, first_name="Rita", last_name="Reyes")
+    pm = UserFactory(username="priya", role=Role.PM, first_name="Priya", last_name="Mehta")
+    flagged = make_deal(rep, [(CommitmentKind.SCOPE, "8"), (CommitmentKind.TIMELINE, "4")])
+    review(flagged, pm, [VerdictKind.FLAGGED, VerdictKind.APPROVED])
+    review(make_deal(rep), pm, [VerdictKind.APPROVED], decide=False)
+
+    login(page, manager.username, PASSWORD)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+    expect(page.get_by_role("heading", name="Alignment dashboard", level=1)).to_be_visible()
+    assert axe_violations(page) == []
+
+    today = timezone.localdate()
+    page.get_by_label("From").fill((today - datetime.timedelta(days=29)).isoformat())
+    page.get_by_label("To").fill(today.isoformat())
+    page.get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(
+        f"/dashboard/?from={today - datetime.timedelta(days=29)}&to={today}&team="
+    )
+    expect(page.get_by_text("(30 days)")).to_be_visible()
+
+    section = page.get_by_role("region", name="Flag rate by rep")
+    chart = section.get_by_role("img", name="Chart of flag rate by rep")
+    expect(chart).to_be_visible()
+    assert page.evaluate(
+        "() => Boolean(window.Chart && Chart.getChart(document.querySelector('canvas[data-chart=\"chart-flag-rate-by-rep\"]')))"
+    )
+    table = section.get_by_role("table")
+    expect(table.get_by_role("row", name="Rita Reyes 3 1 33 %")).to_be_visible()
+
+    with page.expect_download() as download_info:
+        section.get_by_role("link", name="Download CSV of flag rate by rep").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("flag-rate-by-rep-")
+    content = open(download.path(), encoding="utf-8").read().splitlines()
+    assert content == ["Rep,Verdicts,Flagged,Flag rate (%)", "Rita Reyes,3,1,33.3"]
+
+    page.get_by_role("link", name="Weekly sync agenda").click()
+    expect(page.get_by_role("heading", name="Weekly sync agenda", level=1)).to_be_visible()
+    expect(page.get_by_role("button", name="Print")).to_be_visible()
+    waiting = page.get_by_role("region", name="Deals waiting for review, oldest first")
+    expect(waiting.get_by_role("row")).to_have_count(2)
+    expect(page.get_by_role("region", name="Decisions of the past week")).to_contain_text(
+        "Changes requested"
+    )
+    assert axe_violations(page) == []
