@@ -1,0 +1,144 @@
+"""The feasibility review in a real browser, by labels: from a rep's promises to a won deal."""
+
+import datetime
+import re
+
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from handoff.models import Role
+from tests.factories import PASSWORD, ClientFactory, UserFactory
+
+
+def in_days(days: int) -> str:
+    return (timezone.localdate() + datetime.timedelta(days=days)).isoformat()
+
+
+def log_out(page, user) -> None:
+    page.get_by_role("navigation", name="Main").get_by_text(user.display_name).click()
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+
+
+def expect_status(page, status: str) -> None:
+    expect(page.locator(".page-head [data-status]")).to_have_attribute("data-status", status)
+
+
+def commitment(page, summary: str):
+    return page.get_by_role("article", name=summary)
+
+
+def open_deal(page, title: str) -> None:
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Deals", exact=True
+    ).click()
+    page.get_by_role("link", name=title).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+
+
+def fill_commitment(group, *, kind: str, summary: str, promised: str, effort: str) -> None:
+    group.get_by_label("Kind").select_option(label=kind)
+    group.get_by_label("Summary").fill(summary)
+    group.get_by_label("Promised date").fill(promised)
+    group.get_by_label("Effort (days)").fill(effort)
+
+
+def test_rep_and_pm_take_a_deal_from_promises_to_won(page, login, axe_violations):
+    rep = UserFactory(username="rep", role=Role.SALES, first_name="Rita", last_name="Reyes")
+    pm = UserFactory(username="pm", role=Role.PM, first_name="Priya", last_name="Mehta")
+    ClientFactory(name="Acme Logistics")
+    timeline, staffing = "Live in three warehouses by June", "Two senior engineers on site"
+
+    # The rep writes the deal and its two promises, and submits it.
+    login(page, "rep", PASSWORD)
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Deals", exact=True
+    ).click()
+    expect(page.get_by_role("heading", name="Deals", level=1)).to_be_visible()
+    assert axe_violations(page) == []
+
+    page.get_by_role("link", name="New deal").click()
+    page.get_by_label("Title").fill("Warehouse rollout")
+    page.get_by_label("Client", exact=True).select_option(label="Acme Logistics")
+    page.get_by_label("Value").fill("120000")
+    page.get_by_label("Expected close date").fill(in_days(30))
+    fill_commitment(
+        page.get_by_role("group", name="Commitment 1"),
+        kind="Timeline",
+        summary=timeline,
+        promised=in_days(60),
+        effort="40",
+    )
+    page.get_by_role("button", name="Add commitment").click()
+    fill_commitment(
+        page.get_by_role("group", name="Commitment 2"),
+        kind="Staffing",
+        summary=staffing,
+        promised=in_days(45),
+        effort="60",
+    )
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Save").click()
+
+    expect_status(page, "draft")
+    expect(commitment(page, timeline)).to_be_visible()
+    expect(commitment(page, staffing)).to_be_visible()
+    page.get_by_role("button", name="Submit for review").click()
+    expect_status(page, "in_review")
+    assert axe_violations(page) == []
+    log_out(page, rep)
+
+    # The PM flags the timeline, approves the staffing, and asks for changes.
+    login(page, "pm", PASSWORD)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Review queue").click()
+    page.get_by_role("link", name="Warehouse rollout").click()
+    flagged = commitment(page, timeline)
+    flagged.get_by_label("Reason").fill("June is too soon for three sites; two by June.")
+    flagged.get_by_label("Counter date").fill(in_days(90))
+    flagged.get_by_role("button", name="Flag").click()
+    expect(flagged.locator("p[data-verdict]")).to_have_attribute("data-verdict", "flagged")
+    approved = commitment(page, staffing)
+    approved.get_by_role("button", name="Approve", exact=True).click()
+    expect(approved.locator("p[data-verdict]")).to_have_attribute("data-verdict", "approved")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Request changes").click()
+    expect_status(page, "changes_requested")
+    log_out(page, pm)
+
+    # The rep revises the flagged promise and resubmits.
+    login(page, "rep", PASSWORD)
+    open_deal(page, "Warehouse rollout")
+    expect(commitment(page, timeline)).to_contain_text("June is too soon")
+    page.get_by_role("button", name="Revise").click()
+    expect_status(page, "draft")
+    page.get_by_role("link", name="Edit").click()
+    first = page.get_by_role("group", name="Commitment 1")
+    first.get_by_label("Summary").fill("Live in two warehouses by June, the third by September")
+    first.get_by_label("Promised date").fill(in_days(90))
+    page.get_by_role("button", name="Save").click()
+    expect_status(page, "draft")
+    page.get_by_role("button", name="Submit for review").click()
+    expect_status(page, "in_review")
+    log_out(page, rep)
+
+    # The PM approves both and signs the deal off.
+    login(page, "pm", PASSWORD)
+    open_deal(page, "Warehouse rollout")
+    revised = commitment(page, "Live in two warehouses by June")
+    revised.get_by_role("button", name="Approve", exact=True).click()
+    expect(revised.locator("p[data-verdict]")).to_have_attribute("data-verdict", "approved")
+    staffed = commitment(page, staffing)
+    staffed.get_by_role("button", name="Approve", exact=True).click()
+    expect(staffed.locator("p[data-verdict]")).to_have_attribute("data-verdict", "approved")
+    expect(staffed.get_by_text("Earlier rounds (1)")).to_be_visible()
+    page.get_by_role("button", name="Sign off").click()
+    expect_status(page, "signed_off")
+    expect(page.get_by_text(re.compile("Signed off by Priya Mehta"))).to_be_visible()
+    log_out(page, pm)
+
+    # The rep wins it.
+    login(page, "rep", PASSWORD)
+    open_deal(page, "Warehouse rollout")
+    page.get_by_role("button", name="Mark as won").click()
+    expect_status(page, "won")
+    assert axe_violations(page) == []
