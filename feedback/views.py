@@ -203,7 +203,10 @@ def bell(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def kind_lessons(request: HttpRequest) -> HttpResponse:
-    kind = request.GET.get("kind", "")
+    # The deal form's Kind select is named per commitment row, e.g. "commitments-0-kind".
+    kind = request.GET.get("kind") or next(
+        (value for name, value in request.GET.items() if name.endswith("-kind")), ""
+    )
     return render(
         request, "feedback/partials/lessons.html", {"lessons": lessons.for_kind(request.user, kind)}
     )

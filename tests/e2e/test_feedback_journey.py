@@ -55,6 +55,13 @@ def test_a_flag_reaches_the_rep_and_a_customer_note_is_acknowledged(
     expect(page.get_by_role("heading", level=1)).to_have_text("Warehouse rollout")
     expect(bell(page)).to_have_text(re.compile(r"Notifications\s*1$"))
 
+    # Writing the next deal, the rep sees what history says about timeline promises.
+    page.goto("/deals/new/")
+    page.get_by_role("group", name="Commitment 1").get_by_label("Kind").select_option(
+        label="Timeline"
+    )
+    expect(page.get_by_text("PMs flagged 1 of 1 ruled (100 %).")).to_be_visible()
+
     # The rep tells delivery what the customer said.
     nav(page).get_by_role("link", name="Feedback").click()
     page.get_by_role("button", name="New note").click()

@@ -344,3 +344,16 @@ def test_settings_page_has_the_notification_section(client_for, rep):
     assert response["Location"] == "/settings/"
     rep.refresh_from_db()
     assert rep.digest_frequency == "off"
+
+
+def test_lessons_answer_the_deal_forms_row_field(client_for, rep, pm):
+    changes_requested(rep, pm)
+    response = client_for(rep).get(reverse("feedback:lessons"), {"commitments-3-kind": "scope"})
+    assert response.context["lessons"].kind == "scope"
+
+
+def test_the_deal_form_asks_for_lessons_when_the_kind_changes(client_for, rep):
+    response = client_for(rep).get(reverse("deals:create"))
+    content = response.content.decode()
+    assert f'hx-get="{reverse("feedback:lessons")}"' in content
+    assert 'hx-target="#lessons-0"' in content
