@@ -135,3 +135,17 @@ class TestCapacity:
 
     def test_reps_are_refused(self, rep, api):
         assert api(rep).get("/api/v1/capacity/").status_code == 403
+
+
+def test_capacity_query_count_does_not_grow(rep, pm, api, django_assert_num_queries):
+    from tests.factories import UserFactory
+
+    bulk_project(rep, pm, 0)
+    client = api(pm)
+    with CaptureQueriesContext(connection) as one:
+        client.get("/api/v1/capacity/")
+    for i in range(1, 20):
+        bulk_project(rep, UserFactory(username=f"pm-extra-{i}", role="pm"), i)
+    with django_assert_num_queries(len(one)):
+        rows = client.get("/api/v1/capacity/").json()
+    assert len(rows) == 20 * 12

@@ -297,3 +297,27 @@ class TestAdmin:
             assert http.get(url).status_code == 200, url
         page = http.get(f"/admin/projects/project/{won_project.pk}/change/").content.decode()
         assert 'name="status"' not in page
+
+
+def test_status_form_page_without_javascript(won_project, pm, client_for):
+    deliverable = won_project.deliverables.first()
+    response = client_for(pm).get(reverse("projects:deliverable_status", args=[deliverable.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<html" in page and 'name="status"' in page and "Delivered on" in page
+
+
+def test_capacity_page_query_count_does_not_grow(rep, pm, client_for, django_assert_num_queries):
+    from tests.factories import UserFactory
+    from tests.projects.builders import bulk_project
+
+    bulk_project(rep, pm, 0)
+    http = client_for(pm)
+    http.get(reverse("projects:capacity"))
+    with CaptureQueriesContext(connection) as one:
+        http.get(reverse("projects:capacity"))
+    for i in range(1, 20):
+        bulk_project(rep, UserFactory(username=f"pm-extra-{i}", role="pm"), i)
+    with django_assert_num_queries(len(one)):
+        response = http.get(reverse("projects:capacity"))
+    assert response.content.decode().count('<th scope="row">') == 20
