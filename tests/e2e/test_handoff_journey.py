@@ -61,6 +61,14 @@ def test_pm_checks_capacity_accepts_the_handoff_and_the_rep_sees_the_promise_kep
     expect(row).to_contain_text("Delivered")
     expect(row).to_contain_text("Kept")
     expect(page.get_by_role("form", name="Status of Data warehouse")).to_have_count(0)
+    assert axe_violations(page) == []
+
+    # The team's load for the next weeks, as a heat map with its figures in words.
+    page.get_by_role("link", name="Projects").first.click()
+    page.get_by_role("link", name="Team capacity").click()
+    heat_map = page.get_by_role("table", name=re.compile("per project manager and ISO week"))
+    expect(heat_map.get_by_role("rowheader", name="Priya Mehta")).to_be_visible()
+    assert axe_violations(page) == []
     log_out(page, pm)
 
     # The rep sees, on the won deal, that the promise was kept.
