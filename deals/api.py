@@ -8,7 +8,7 @@ the pages). Serializers only shape data; `status` is read-only everywhere.
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -397,7 +397,7 @@ class DealViewSet(
 
     def get_queryset(self) -> QuerySet[Deal]:
         deals = selectors.deals_visible_to(self.request.user).annotate(
-            commitment_count=Count("commitments")
+            commitment_count=selectors.commitment_count()
         )
         if self.action != "list":
             deals = deals.prefetch_related("commitments")
