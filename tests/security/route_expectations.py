@@ -1,0 +1,408 @@
+"""What each role gets from each route: the table the route matrix checks.
+
+One entry per route name. `params` names the world object that fills each path parameter
+(see tests/security/world.py: "deal.in_review" is rep's deal in review, which rep2 may not
+see). A status is an int or a set of ints; an API write with an empty body answers 400 or
+409 to a role that may take it, and 403/404 to one that may not.
+
+To add a route: copy the entry of a route like it and adjust who gets what.
+"""
+
+from dataclasses import dataclass, field
+
+ROLES = ("anonymous", "rep", "rep2", "pm", "manager")
+SIGNED_IN = ROLES[1:]
+
+LOGIN = 302  # a page sends the anonymous to the login page
+UNAUTHENTICATED = 401  # the API asks the anonymous for a token
+FORM = frozenset({200, 302})  # the form was processed: errors shown again, or done and redirected
+API_WRITE = frozenset({200, 201, 204, 400, 409})  # taken: done, bad input or wrong status
+PAGE_ACTION = frozenset({200, 302, 400, 409})  # an action POSTed from a page, refused or done
+NOT_ALLOWED = 405
+HIDDEN = 404
+FORBIDDEN = 403
+
+
+def roles(default=None, **by_role) -> dict[str, object]:
+    """roles(200, anonymous=LOGIN) -> every role 200 but the anonymous."""
+    unknown = set(by_role) - set(ROLES)
+    assert not unknown, f"unknown roles {unknown}"
+    table = {role: by_role.get(role, default) for role in ROLES}
+    missing = [role for role, status in table.items() if status is None]
+    assert not missing, f"no expectation for {missing}"
+    return table
+
+
+def page(**by_role) -> dict[str, object]:
+    """A page every signed-in role opens."""
+    return roles(200, anonymous=LOGIN, **by_role)
+
+
+def api(**by_role) -> dict[str, object]:
+    """An API read every signed-in role may make."""
+    return roles(200, anonymous=UNAUTHENTICATED, **by_role)
+
+
+def everyone(status) -> dict[str, object]:
+    return roles(status)
+
+
+@dataclass(frozen=True)
+class Expect:
+    methods: dict[str, dict[str, object]]
+    params: dict[str, str] = field(default_factory=dict)
+    query: str = ""
+    # The body of a write; "@user.pm" is replaced by that world object's id.
+    data: dict[str, object] = field(default_factory=dict)
+
+
+def E(get=None, *, post=None, put=None, patch=None, delete=None, params=None, query="", data=None):
+    methods = {
+        m: t
+        for m, t in (
+            ("GET", get),
+            ("POST", post),
+            ("PUT", put),
+            ("PATCH", patch),
+            ("DELETE", delete),
+        )
+        if t is not None
+    }
+    return Expect(methods=methods, params=params or {}, query=query, data=data or {})
+
+
+# Path parameters filled when an entry names none: by route-name prefix, then parameter.
+# Values are world keys; "literal:x" is used as is, "username:rep" is that user's username.
+DEFAULT_PARAMS: dict[str, dict[str, str]] = {
+    "password_reset_confirm": {"uidb64": "password_reset.uidb64", "token": "password_reset"},
+    "deals:": {
+        "pk": "deal.in_review",
+        "commitment_pk": "commitment.in_review",
+        "escalation_pk": "escalation",
+    },
+    "api:deal-": {"pk": "deal.in_review", "deal_pk": "deal.in_review"},
+    "api:commitment-": {"pk": "commitment.in_review"},
+    "api:verdict-": {"pk": "verdict.flagged"},
+    "api:escalation-": {"pk": "escalation"},
+    "api:client-": {"pk": "client"},
+    "api:project-": {"pk": "project"},
+    "api:deliverable-": {"pk": "deliverable"},
+    "api:feedback-note-": {"pk": "note"},
+    "api:notification-": {"pk": "notification"},
+    "projects:kickoff_": {"pk": "kickoff_item"},
+    "projects:deliverable_": {"pk": "deliverable"},
+    "projects:time_off_": {"pk": "time_off"},
+    "projects:": {"pk": "project"},
+    "feedback:note": {"pk": "note"},
+    "feedback:notification": {"pk": "notification"},
+    "dashboard-goal": {"pk": "goal"},
+    "dashboard-export": {"table": "literal:figures"},
+    "scorecard": {"username": "username:rep"},
+}
+
+
+def default_param(route_key: str, param: str) -> str | None:
+    for prefix, params in DEFAULT_PARAMS.items():
+        if route_key.startswith(prefix) and param in params:
+            return params[param]
+    return None
+
+
+EXPECTATIONS: dict[str, Expect] = {
+    # Site and accounts
+    "home": E(page()),
+    "healthz": E(everyone(200), post=everyone(NOT_ALLOWED)),
+    "login": E(
+        roles(302, anonymous=200),  # a signed-in user is sent on to the home page
+        post=roles(302, anonymous=200),
+    ),
+    "logout": E(everyone(NOT_ALLOWED), post=everyone(302)),
+    "password_change": E(page(), post=roles(200, anonymous=LOGIN)),
+    "password_change_done": E(page(), post=roles(NOT_ALLOWED, anonymous=LOGIN)),
+    "password_reset": E(everyone(200), post=everyone(200)),
+    "password_reset_done": E(everyone(200), post=everyone(NOT_ALLOWED)),
+    # An unknown link shows "invalid link" instead of a form.
+    "password_reset_confirm": E(everyone(200), post=everyone(200)),
+    "password_reset_complete": E(everyone(200), post=everyone(NOT_ALLOWED)),
+    # The admin's sign-in page; the rest of the admin is staff only.
+    "admin:login": E(everyone(200), post=everyone(200)),
+    # API plumbing
+    "api:token": E(everyone(NOT_ALLOWED), post=everyone(400)),
+    "schema": E(everyone(200)),
+    "api-docs": E(everyone(200)),
+    # Deal pages: rep owns deal.in_review (unclaimed); rep2 may not see it; pm sees it since
+    # it was submitted; a draft never submitted is the owner's alone.
+    "deals:list": E(page()),
+    "deals:create": E(page(pm=FORBIDDEN), post=roles(200, anonymous=LOGIN, pm=FORBIDDEN)),
+    "deals:commitment_row": E(page()),
+    "deals:queue": E(page(rep=FORBIDDEN, rep2=FORBIDDEN)),
+    "deals:escalations": E(page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
+    "deals:detail": E(page(rep2=HIDDEN)),
+    "deals:edit": E(
+        page(rep2=HIDDEN, pm=HIDDEN, manager=FORBIDDEN),
+        post=roles(200, anonymous=LOGIN, rep2=HIDDEN, pm=HIDDEN, manager=FORBIDDEN),
+        params={"pk": "deal.draft"},
+    ),
+    "deals:comment": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(302, anonymous=LOGIN, rep2=HIDDEN),
+        data={"comment-body": "Can we start earlier?"},
+    ),
+    "deals:submit": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(302, anonymous=LOGIN, rep2=HIDDEN, pm=HIDDEN, manager=FORBIDDEN),
+        params={"pk": "deal.draft"},
+    ),
+    "deals:claim": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=302),
+    ),
+    "deals:assign": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, manager=302),
+        data={"assign-reviewer": "@user.pm2"},
+    ),
+    "deals:rule": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=302),
+        data={"rule-{commitment.in_review}-verdict": "approved"},
+    ),
+    "deals:request_changes": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=PAGE_ACTION),
+        params={"pk": "deal.claimed"},
+    ),
+    "deals:sign_off": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=PAGE_ACTION),
+        params={"pk": "deal.claimed"},
+    ),
+    "deals:escalate": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, rep=PAGE_ACTION),
+        params={"pk": "deal.changes_requested", "verdict_pk": "verdict.flagged"},
+        data={"escalate-{verdict.flagged}-argument": "The client agreed to it."},
+    ),
+    "deals:escalation_decide": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, manager=302),
+        data={
+            "decide-{escalation}-decision": "upheld",
+            "decide-{escalation}-reason": "Capacity is short.",
+        },
+    ),
+    "deals:revise": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, rep=302, rep2=HIDDEN),
+        params={"pk": "deal.signed_off"},
+    ),
+    "deals:win": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(302, anonymous=LOGIN, rep2=HIDDEN, pm=FORBIDDEN),
+        params={"pk": "deal.signed_off"},
+    ),
+    "deals:lose": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(302, anonymous=LOGIN, rep2=HIDDEN, pm=FORBIDDEN),
+        data={"lose-reason": "Budget cut"},
+    ),
+    # Deals API
+    "api:client-list": E(api(), post=roles(400, anonymous=UNAUTHENTICATED)),
+    "api:client-detail": E(api()),
+    "api:deal-list": E(api(), post=roles(400, anonymous=UNAUTHENTICATED)),
+    "api:deal-detail": E(
+        api(rep2=HIDDEN),
+        put=roles(400, anonymous=UNAUTHENTICATED, rep2=HIDDEN),
+        patch=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, rep=409, rep2=HIDDEN),
+        delete=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, rep=409, rep2=HIDDEN),
+    ),
+    "api:deal-event-list": E(api(rep2=HIDDEN)),
+    "api:deal-comment-list": E(
+        api(rep2=HIDDEN),
+        post=roles(201, anonymous=UNAUTHENTICATED, rep2=HIDDEN),
+        data={"body": "Any news?"},
+    ),
+    "api:deal-submit": E(
+        roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED),
+        post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, rep=200, rep2=HIDDEN, pm=HIDDEN),
+        params={"pk": "deal.draft"},
+    ),
+    "api:deal-claim": E(
+        roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED),
+        post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, rep2=HIDDEN, pm=200),
+    ),
+    "api:deal-assign": E(
+        roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED),
+        post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, rep2=HIDDEN, manager=200),
+        data={"reviewer": "@user.pm2"},
+    ),
+    "api:deal-request-changes": E(
+        roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED),
+        post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, rep2=HIDDEN, pm=409),
+        params={"pk": "deal.claimed"},
+    ),
+    "api:deal-sign-off": E(
+        roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED),
+        post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, rep2=HIDDEN, pm=409),
+        params={"pk": "deal.claimed"},
+    ),
+    "api:deal-revise": E(
+        roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED),
+        post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, rep=200, rep2=HIDDEN),
+        params={"pk": "deal.signed_off"},
+    ),
+    "api:deal-win": E(
+        roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED),
+        post=roles(200, anonymous=UNAUTHENTICATED, rep2=HIDDEN, pm=FORBIDDEN),
+        params={"pk": "deal.signed_off"},
+    ),
+    "api:deal-lose": E(
+        roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED),
+        post=roles(200, anonymous=UNAUTHENTICATED, rep2=HIDDEN, pm=FORBIDDEN),
+        data={"reason": "Budget cut"},
+    ),
+    "api:commitment-list": E(api(), post=roles(400, anonymous=UNAUTHENTICATED)),
+    "api:commitment-detail": E(
+        api(rep2=HIDDEN),
+        put=roles(400, anonymous=UNAUTHENTICATED, rep2=HIDDEN),
+        patch=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, rep=409, rep2=HIDDEN),
+        delete=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, rep=409, rep2=HIDDEN),
+    ),
+    "api:commitment-verdict": E(
+        roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED),
+        post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, rep2=HIDDEN, pm=200),
+        data={"verdict": "approved"},
+    ),
+    "api:verdict-list": E(api()),
+    "api:verdict-detail": E(api(rep2=HIDDEN)),
+    "api:verdict-escalate": E(
+        roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED),
+        post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, rep=409, rep2=HIDDEN),
+        data={"argument": "The client agreed to it."},
+    ),
+    "api:escalation-list": E(api()),
+    "api:escalation-detail": E(api(rep2=HIDDEN)),
+    "api:escalation-decide": E(
+        roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED),
+        post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, rep2=HIDDEN, manager=200),
+        data={"decision": "upheld", "reason": "Capacity is short."},
+    ),
+    # Projects: the project of rep's won deal, run by pm.
+    "projects:list": E(page()),
+    "projects:detail": E(page(rep2=HIDDEN)),
+    "projects:brief": E(
+        page(rep2=HIDDEN, pm=FORBIDDEN),
+        post=roles(FORM, anonymous=LOGIN, rep2=HIDDEN, pm=FORBIDDEN),
+    ),
+    "projects:accept": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=302),
+    ),
+    "projects:questions": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=302),
+        data={"questions": "Who signs the acceptance?"},
+    ),
+    "projects:kickoff_add": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=302),
+        data={"text": "Book the workshop"},
+    ),
+    "projects:kickoff_toggle": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=302),
+    ),
+    "projects:kickoff_remove": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=302),
+    ),
+    "projects:deliverable_status": E(
+        page(rep=FORBIDDEN, rep2=HIDDEN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=302, manager=302),
+        data={"status": "in_progress"},
+    ),
+    "projects:capacity": E(page(rep=FORBIDDEN, rep2=FORBIDDEN)),
+    "projects:capacity_set": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(400, anonymous=LOGIN, pm=302),  # one's own capacity; only a PM has one
+        data={"weekly_days": "4"},
+    ),
+    "projects:time_off_add": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(400, anonymous=LOGIN),
+    ),
+    # Time off is removed from one's own calendar only, so others' ids are unknown (404).
+    "projects:time_off_remove": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(HIDDEN, anonymous=LOGIN, pm=302),
+    ),
+    "settings": E(page(), post=roles(FORM, anonymous=LOGIN)),
+    "api:project-list": E(api()),
+    "api:project-detail": E(api(rep2=HIDDEN)),
+    "api:deliverable-list": E(api()),
+    "api:deliverable-detail": E(
+        api(rep2=HIDDEN),
+        patch=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, rep2=HIDDEN, pm=200, manager=200),
+        data={"status": "in_progress"},
+    ),
+    "api:capacity-list": E(api(rep=FORBIDDEN, rep2=FORBIDDEN)),
+    # Feedback: pm's note to rep about rep's deal; rep's first notification.
+    "feedback:inbox": E(page()),
+    "feedback:lessons": E(page()),
+    "feedback:note_new": E(page(), post=roles(200, anonymous=LOGIN)),
+    "feedback:note": E(page(rep2=HIDDEN)),
+    "feedback:note_acknowledge": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(302, anonymous=LOGIN, rep2=HIDDEN, pm=FORBIDDEN),
+    ),
+    "feedback:note_reply": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(302, anonymous=LOGIN, rep2=HIDDEN, pm=FORBIDDEN),
+        data={"reply": "Thanks, noted."},
+    ),
+    "feedback:notifications": E(page()),
+    "feedback:bell": E(page()),
+    "feedback:notification_open": E(roles(HIDDEN, anonymous=LOGIN, rep=302)),
+    "feedback:notification_read": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(HIDDEN, anonymous=LOGIN, rep=302),
+    ),
+    "feedback:notifications_read_all": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN), post=roles(302, anonymous=LOGIN)
+    ),
+    "feedback:preferences": E(page(), post=roles(FORM, anonymous=LOGIN)),
+    "api:feedback-note-list": E(api(), post=roles(400, anonymous=UNAUTHENTICATED)),
+    "api:feedback-note-detail": E(api(rep2=HIDDEN)),
+    "api:feedback-note-acknowledge": E(
+        roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED),
+        post=roles(200, anonymous=UNAUTHENTICATED, rep2=HIDDEN, pm=FORBIDDEN),
+    ),
+    "api:notification-list": E(api()),
+    "api:notification-detail": E(api(rep2=HIDDEN, pm=HIDDEN, manager=HIDDEN)),
+    "api:notification-read": E(
+        roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED),
+        post=roles(HIDDEN, anonymous=UNAUTHENTICATED, rep=200),
+    ),
+    "api:notification-read-all": E(
+        roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED), post=roles(200, anonymous=UNAUTHENTICATED)
+    ),
+    # Managers' pages; a rep may open their own scorecard.
+    "dashboard": E(page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
+    "dashboard-agenda": E(page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
+    "dashboard-export": E(page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
+    "dashboard-goals": E(page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
+    "dashboard-goal-create": E(
+        page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, manager=200),
+    ),
+    "dashboard-goal-edit": E(
+        page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, manager=200),
+    ),
+    "dashboard-goal-delete": E(
+        page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, manager=302),
+    ),
+    "api:metrics-alignment": E(api(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
+    "scorecard": E(page(rep2=FORBIDDEN, pm=FORBIDDEN)),
+}
