@@ -357,3 +357,27 @@ def test_the_deal_form_asks_for_lessons_when_the_kind_changes(client_for, rep):
     content = response.content.decode()
     assert f'hx-get="{reverse("feedback:lessons")}"' in content
     assert 'hx-target="#lessons-0"' in content
+
+
+def test_project_page_shows_notes_and_a_late_deliverable_links_to_a_note(client_for, rep, pm):
+    from projects.models import Deliverable
+    from tests.feedback.conftest import won
+
+    deal = won(rep, pm)
+    project = deal.project
+    late = Deliverable.objects.filter(project=project).first()
+    Deliverable.objects.filter(pk=late.pk).update(
+        promised_date=late.promised_date.replace(year=late.promised_date.year - 2)
+    )
+    note(rep, project=project, body="Go-live must avoid the Black Friday freeze")
+    response = client_for(pm).get(project.get_absolute_url())
+    content = response.content.decode()
+    assert "Go-live must avoid the Black Friday freeze" in content
+    link = (
+        f"/feedback/notes/new/?direction=to_sales&amp;project={project.pk}&amp;deal={deal.pk}"
+        f"&amp;commitment={late.commitment_id}&amp;topic=hard_to_deliver"
+    )
+    assert link in content
+    form = client_for(pm).get(link.replace("&amp;", "&")).context["form"]
+    assert form.initial["topic"] == "hard_to_deliver"
+    assert form.initial["commitment"] == str(late.commitment_id)
