@@ -21,6 +21,13 @@ class ProjectStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
 
 
+# Project status changes after the handoff is accepted: status -> statuses it may move to.
+PROJECT_TRANSITIONS: dict[str, frozenset[str]] = {
+    ProjectStatus.ACTIVE: frozenset({ProjectStatus.ON_HOLD, ProjectStatus.COMPLETED}),
+    ProjectStatus.ON_HOLD: frozenset({ProjectStatus.ACTIVE}),
+}
+
+
 class Project(models.Model):
     deal = models.OneToOneField(Deal, on_delete=models.PROTECT, related_name="project")
     pm = models.ForeignKey(
@@ -102,6 +109,7 @@ class ProjectEventKind(models.TextChoices):
     KICKOFF_ITEM_ADDED = "kickoff_item_added", "Kickoff item added"
     KICKOFF_ITEM_CHECKED = "kickoff_item_checked", "Kickoff item checked"
     KICKOFF_ITEM_REMOVED = "kickoff_item_removed", "Kickoff item removed"
+    STATUS_CHANGED = "status_changed", "Project status changed"
     HANDOFF_ACCEPTED = "handoff_accepted", "Handoff accepted"
     QUESTIONS_SENT = "questions_sent", "Questions sent to sales"
     DELIVERABLE_STATUS_CHANGED = "deliverable_status_changed", "Deliverable status changed"

@@ -15,11 +15,13 @@ from django.db.models import Max
 from django.utils import timezone
 
 from deals.models import Deal, SignOff
-from handoff.errors import ActionForbidden, ConcurrentChange, TransitionNotAllowed
+from handoff.errors import ActionForbidden, ConcurrentChange, DomainError, TransitionNotAllowed
 from handoff.models import User
 from handoff.roles import is_manager, is_pm
 from projects.models import (
     DEFAULT_KICKOFF_ITEMS,
+    OPEN_DELIVERABLE_STATUSES,
+    PROJECT_TRANSITIONS,
     STATUSES_NEEDING_REASON,
     CapacityException,
     Deliverable,
@@ -200,6 +202,43 @@ def project_accept_handoff(*, project: Project, actor: User) -> Project:
     project.accepted_at = timezone.now()
     _touch(project, "status", "accepted_at")
     _record(project, actor=actor, kind=ProjectEventKind.HANDOFF_ACCEPTED)
+    return project
+
+
+@transaction.atomic
+def project_change_status(
+    *, project: Project, actor: User, status: str, reason: str = ""
+) -> Project:
+    """Put on hold, resume or complete an accepted project (its PM or a manager)."""
+    project = _lock(project)
+    _require_delivery_lead(project, actor, "change its status")
+    if status not in PROJECT_TRANSITIONS.get(project.status, ()):
+        raise TransitionNotAllowed(
+            f"A project that is {project.get_status_display().lower()} cannot become "
+            f"{ProjectStatus(status).label.lower() if status in ProjectStatus.values else status}.",
+            code="project_status_not_allowed",
+        )
+    reason = (reason or "").strip()
+    if status == ProjectStatus.ON_HOLD and not reason:
+        raise ValidationError({"reason": "Say why the project is on hold."})
+    if status == ProjectStatus.COMPLETED:
+        still_open = project.deliverables.filter(status__in=OPEN_DELIVERABLE_STATUSES).count()
+        if still_open:
+            raise DomainError(
+                f"{still_open} deliverables are still open: mark each delivered, missed or "
+                "descoped first.",
+                code="open_deliverables",
+            )
+    previous = project.status
+    project.status = status
+    _touch(project, "status")
+    _record(
+        project,
+        actor=actor,
+        kind=ProjectEventKind.STATUS_CHANGED,
+        reason=reason,
+        data={"from": previous, "to": status, "to_label": project.get_status_display()},
+    )
     return project
 
 

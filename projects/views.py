@@ -25,10 +25,22 @@ from projects.forms import (
     ProjectFilterForm,
     QuestionsForm,
 )
-from projects.models import CapacityException, DeliverableStatus, KickoffItem, PMCapacity
+from projects.models import (
+    PROJECT_TRANSITIONS,
+    CapacityException,
+    DeliverableStatus,
+    KickoffItem,
+    PMCapacity,
+    ProjectStatus,
+)
 from projects.promises import promise_summary
 
 PAGE_SIZE = 25
+STATUS_BUTTONS = {
+    ProjectStatus.ACTIVE: "Resume project",
+    ProjectStatus.ON_HOLD: "Put on hold",
+    ProjectStatus.COMPLETED: "Complete project",
+}
 # Other apps add sections to the settings page: (template name, context function or None).
 SETTINGS_SECTIONS: list[tuple[str, Callable[[HttpRequest], dict | None] | None]] = []
 
@@ -116,6 +128,11 @@ def _project_context(request: HttpRequest, project, **forms) -> dict:
         "is_project_pm": is_project_pm,
         "can_update_deliverables": can_update,
         "can_edit_brief": project.deal.owner_id == user.pk or is_manager(user),
+        "status_moves": [
+            (value, STATUS_BUTTONS[value]) for value in PROJECT_TRANSITIONS.get(project.status, ())
+        ]
+        if can_update
+        else [],
         "kickoff_form": forms.get("kickoff_form") or KickoffItemForm(),
         "questions_form": forms.get("questions_form") or QuestionsForm(),
         "status_forms": {
@@ -164,6 +181,25 @@ def handoff_accept(request: HttpRequest, pk: int) -> HttpResponse:
     services.project_accept_handoff(project=project, actor=request.user)
     messages.success(request, "Handoff accepted: the project is active.")
     return _done(request, project.get_absolute_url())
+
+
+@login_required
+@require_POST
+@domain_errors
+def project_status(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get_for_user(request.user, pk)
+    try:
+        project = services.project_change_status(
+            project=project,
+            actor=request.user,
+            status=request.POST.get("status", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"The project is {project.get_status_display().lower()}.")
+    return redirect(project)
 
 
 @login_required

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from deals import services as deal_services
 from deals.models import Deal, DealStatus
-from handoff.errors import ActionForbidden, TransitionNotAllowed
+from handoff.errors import ActionForbidden, DomainError, TransitionNotAllowed
 from projects import services
 from projects.models import (
     DEFAULT_KICKOFF_ITEMS,
@@ -339,3 +339,57 @@ class TestCapacity:
         )
         with pytest.raises(ActionForbidden):
             services.capacity_exception_remove(exception=exception, actor=pm2)
+
+
+class TestProjectStatus:
+    def test_hold_resume_complete(self, won_project, pm):
+        with pytest.raises(TransitionNotAllowed):
+            services.project_change_status(
+                project=won_project, actor=pm, status="on_hold", reason="x"
+            )
+        services.project_accept_handoff(project=won_project, actor=pm)
+        with pytest.raises(ValidationError):
+            services.project_change_status(project=won_project, actor=pm, status="on_hold")
+        services.project_change_status(
+            project=won_project, actor=pm, status="on_hold", reason="Client budget freeze"
+        )
+        services.project_change_status(project=won_project, actor=pm, status="active")
+        with pytest.raises(DomainError) as error:
+            services.project_change_status(project=won_project, actor=pm, status="completed")
+        assert error.value.code == "open_deliverables"
+        for d in won_project.deliverables.all():
+            services.deliverable_update_status(
+                deliverable=d, actor=pm, status="delivered", delivered_on=TODAY()
+            )
+        services.project_change_status(project=won_project, actor=pm, status="completed")
+        won_project.refresh_from_db()
+        assert won_project.status == ProjectStatus.COMPLETED
+        with pytest.raises(TransitionNotAllowed):
+            services.deliverable_update_status(
+                deliverable=won_project.deliverables.first(), actor=pm, status="missed"
+            )
+
+    @pytest.mark.parametrize("who", ["rep", "pm2"])
+    def test_only_the_project_pm_or_a_manager(self, won_project, pm, who, request):
+        services.project_accept_handoff(project=won_project, actor=pm)
+        with pytest.raises(ActionForbidden):
+            services.project_change_status(
+                project=won_project,
+                actor=request.getfixturevalue(who),
+                status="on_hold",
+                reason="x",
+            )
+
+    def test_page_buttons(self, won_project, pm, client_for):
+        from django.urls import reverse
+
+        services.project_accept_handoff(project=won_project, actor=pm)
+        http = client_for(pm)
+        page = http.get(reverse("projects:detail", args=[won_project.pk])).content.decode()
+        assert "Put on hold" in page and "Complete project" in page
+        url = reverse("projects:status", args=[won_project.pk])
+        http.post(url, {"status": "on_hold", "reason": "Waiting for the client"})
+        won_project.refresh_from_db()
+        assert won_project.status == ProjectStatus.ON_HOLD
+        response = http.post(url, {"status": "completed"}, follow=True)
+        assert "cannot become completed" in response.content.decode()
