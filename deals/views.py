@@ -62,7 +62,10 @@ def domain_errors(view: Callable) -> Callable:
         try:
             return view(request, *args, **kwargs)
         except ActionForbidden as error:
-            raise PermissionDenied(error.message) from error
+            if not request.htmx:
+                raise PermissionDenied(error.message) from error
+            # htmx does not swap a 403, so the browser reloads the page to show why.
+            messages.error(request, error.message)
         except DomainError as error:
             messages.error(request, error.message)
         except ValidationError as error:

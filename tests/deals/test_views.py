@@ -718,6 +718,23 @@ def test_a_rep_cannot_rule(rep, pm, client_for):
     assert not commitment.verdicts.exists()
 
 
+def test_a_refusal_with_htmx_reloads_the_page_with_the_reason(rep, pm, pm2, client_for):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
+    commitment = deal.commitments.first()
+
+    http = client_for(pm2)
+
+    response = http.post(
+        reverse("deals:rule", args=[deal.pk, commitment.pk]),
+        {f"rule-{commitment.pk}-verdict": "approved"},
+        **HTMX,
+    )
+
+    assert response["HX-Redirect"] == deal.get_absolute_url()
+    page = http.get(deal.get_absolute_url())
+    assert any("claimed by" in m for m in messages_of(page))
+
+
 def test_a_second_pm_cannot_rule_on_a_claimed_review(rep, pm, pm2, client_for):
     deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
     commitment = deal.commitments.first()
