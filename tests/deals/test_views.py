@@ -1037,3 +1037,28 @@ def test_available_actions(request, rep, pm, pm2, manager, status, who, expected
     open_round = deal.rounds.filter(decided_at__isnull=True).first()
 
     assert available_actions(deal, request.getfixturevalue(who), open_round) == expected
+
+
+def test_deal_page_query_count_does_not_grow_with_commitments_and_rounds(
+    rep, pm, client_for, monkeypatch
+):
+    from deals import views
+
+    # Other apps' sections are measured by their own tests.
+    monkeypatch.setattr(views, "DEAL_PAGE_CONTEXT_HOOKS", [])
+
+    def resubmitted(commitments: int) -> Deal:
+        deal = deal_in(DealStatus.CHANGES_REQUESTED, owner=rep, pm=pm, commitments=commitments)
+        flag = deal.rounds.get().verdicts.get(verdict=VerdictKind.FLAGGED)
+        services.verdict_escalate(verdict=flag, actor=rep, argument="Please")
+        services.comment_add(deal=deal, actor=rep, body="Over to you, @pm")
+        services.deal_revise(deal=deal, actor=rep)
+        services.deal_submit(deal=deal, actor=rep)
+        for commitment in deal.commitments.all():
+            services.commitment_rule(commitment=commitment, actor=pm, verdict=VerdictKind.APPROVED)
+        return deal
+
+    small, large = resubmitted(2), resubmitted(8)
+    http = client_for(pm)
+
+    assert _queries(http, small.get_absolute_url()) == _queries(http, large.get_absolute_url())
