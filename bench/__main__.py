@@ -115,7 +115,7 @@ def main(argv: list[str]) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
     print_table(results)
-    print(f"\nWrote {args.output.relative_to(ROOT)} in {results['seconds']:.0f} s.")
+    print(f"\nWrote {args.output.resolve().relative_to(ROOT)} in {results['seconds']:.0f} s.")
     return 0
 
 

@@ -15,7 +15,9 @@ import json
 import operator
 import random
 import time
+from collections import deque
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -132,9 +134,10 @@ class Table:
         self._defaults = tuple(defaults)
         self._json_at = json_at
 
-    def flush(self, cursor) -> None:
+    def render(self) -> tuple[str, str] | None:
+        """The COPY statement and its rows as text, emptying the buffer."""
         if not self.rows:
-            return
+            return None
         if self._columns is None:
             self._plan(self.rows[0].keys())
         names = ", ".join(f'"{c}"' for c in self._columns)
@@ -142,31 +145,45 @@ class Table:
         getter, defaults, json_at = self._getter, self._defaults, self._json_at
         single = len(self._columns) - len(defaults) == 1
         lines = []
-        with cursor.copy(f'COPY "{self.name}" ({names}) FROM STDIN') as copy:
-            for row in self.rows:
-                values = getter(row) if single is False else (getter(row),)
-                if json_at:
-                    values = list(values)
-                    for i in json_at:
-                        if values[i] is not None:
-                            values[i] = json.dumps(values[i])
-                values = (*values, *defaults)
-                line = "\t".join([NULL if v is None else str(v) for v in values])
-                # Plain text is the fast path; anything that needs escaping goes through psycopg.
-                if (
-                    line.count("\t") != tabs
-                    or line.count("\\") != values.count(None)
-                    or "\n" in line
-                    or "\r" in line
-                ):
-                    copy.write("".join(lines))
-                    lines = []
-                    copy.write_row(values)
-                else:
-                    lines.append(line + "\n")
-            copy.write("".join(lines))
+        for row in self.rows:
+            values = getter(row) if single is False else (getter(row),)
+            if json_at:
+                values = list(values)
+                for i in json_at:
+                    if values[i] is not None:
+                        values[i] = json.dumps(values[i])
+            values = (*values, *defaults)
+            line = "\t".join([NULL if v is None else str(v) for v in values])
+            # Plain text is the fast path; a value with a tab, newline or backslash is escaped.
+            if (
+                line.count("\t") != tabs
+                or line.count("\\") != values.count(None)
+                or "\n" in line
+                or "\r" in line
+            ):
+                line = "\t".join([_escaped(v) for v in values])
+            lines.append(line)
+        lines.append("")
         self.written += len(self.rows)
         self.rows = []
+        return f'COPY "{self.name}" ({names}) FROM STDIN', "\n".join(lines)
+
+
+def _escaped(value: Any) -> str:
+    if value is None:
+        return NULL
+    return (
+        str(value)
+        .replace("\\", "\\\\")
+        .replace("\t", "\\t")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
+
+
+def _copy(cursor, statement: str, payload: str) -> None:
+    with cursor.copy(statement) as copy:
+        copy.write(payload)
 
 
 NULL = "\\N"
@@ -232,6 +249,8 @@ class Generator:
             if m is not None and m._meta.db_table in existing_tables
         }
         self.next_id: dict[str, int] = {}
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy")
+        self._pending: deque[Future] = deque()
 
     # ids are assigned here, so rows can point at each other before anything is written
     def _start_ids(self, cursor) -> None:
@@ -258,8 +277,18 @@ class Generator:
         return row.get("id")
 
     def flush(self, cursor) -> None:
+        """Hand the rows to the writer thread: PostgreSQL stores one chunk while the next is made."""
         for table in self.tables.values():
-            table.flush(cursor)
+            rendered = table.render()
+            if rendered:
+                while len(self._pending) > 2 * len(self.tables):
+                    self._pending.popleft().result()
+                self._pending.append(self._writer.submit(_copy, cursor, *rendered))
+
+    def drain(self) -> None:
+        """Wait for every COPY sent; the connection is free for queries again."""
+        while self._pending:
+            self._pending.popleft().result()
 
     def _fix_sequences(self, cursor) -> None:
         for label, table in self.tables.items():
@@ -762,11 +791,13 @@ class Generator:
             self._start_ids(cursor)
             people = self.users(cursor)
             self.flush(cursor)
+            self.drain()
             existing = Deal.objects.count()
             to_add = max(0, total_deals - existing)
             rebuild = self._drop_indexes(cursor) if to_add > 20 * max(existing, 1000) else []
             clients = self.clients(max(1, to_add // 20) if existing else max(50, to_add // 20))
             self.flush(cursor)
+            self.drain()
             deal_ids: list[int] = []
             for n in range(existing + 1, existing + to_add + 1):
                 deal_ids.append(self.deal(n, people, clients))
@@ -777,6 +808,8 @@ class Generator:
                 self.feedback(deal_ids, people, int(to_add * FEEDBACK_PER_DEAL))
                 self.notifications(deal_ids, people, int(to_add * NOTIFICATIONS_PER_DEAL))
             self.flush(cursor)
+            self.drain()
+            self._writer.shutdown()
             self._fix_sequences(cursor)
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             for definition in rebuild:
@@ -791,7 +824,12 @@ class Generator:
         written = {t.model._meta.label: t.written for t in self.tables.values() if t.written}
         seconds = time.perf_counter() - started
         self.log(f"generated {to_add:,} deals in {seconds:.1f} s: {written}")
-        return {"seconds": round(seconds, 1), "rows": written, "deals": existing + to_add}
+        return {
+            "seconds": round(seconds, 1),
+            "rows": written,
+            "deals": existing + to_add,
+            "tables": [t.name for t in self.tables.values()],
+        }
 
 
 def generate(

@@ -1,0 +1,99 @@
+"""Digests at scale: build and render the digest of N users, time it and count its queries."""
+
+import statistics
+import time
+from collections import defaultdict
+from datetime import timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from bench.generate import PASSWORD
+
+ROLE_SHARE = {"sales": 0.6, "pm": 0.25, "manager": 0.15}
+
+
+def add_recipients(total: int) -> None:
+    """Top the active users up to `total` with digest readers, each with unread notifications."""
+    from feedback.models import Notification
+    from handoff.models import User
+
+    missing = total - User.objects.filter(is_active=True).count()
+    if missing <= 0:
+        return
+    password = make_password(PASSWORD)
+    now = timezone.now()
+    roles = [role for role, share in ROLE_SHARE.items() for _ in range(round(share * 100))]
+    start = User.objects.filter(username__startswith="reader").count()
+    users = User.objects.bulk_create(
+        User(
+            username=f"reader{start + n:05d}",
+            email=f"reader{start + n:05d}@bench.handoff.test",
+            password=password,
+            role=roles[n % len(roles)],
+            date_joined=now - timedelta(days=200),
+        )
+        for n in range(missing)
+    )
+    Notification.objects.bulk_create(
+        Notification(
+            recipient=user,
+            kind="feedback_note",
+            text="A note from the other team.",
+            url="/feedback/",
+            created_at=now - timedelta(hours=6 * k + 1),
+        )
+        for user in users
+        for k in range(5)
+    )
+
+
+def run(users: int) -> dict:
+    from feedback.digests import build_digest, render_digest, send_digests
+    from feedback.models import DigestDelivery
+    from handoff.models import User
+
+    add_recipients(users)
+    User.objects.update(digest_frequency="weekly", last_digest_at=None)
+    DigestDelivery.objects.all().delete()
+    active = User.objects.filter(is_active=True).exclude(email="").order_by("pk")
+    recipients = [
+        user
+        for role, share in ROLE_SHARE.items()
+        for user in active.filter(role=role)[: max(1, round(share * users))]
+    ]
+
+    started = time.perf_counter()
+    for user in recipients:
+        render_digest(build_digest(user, "weekly"))
+    build_seconds = time.perf_counter() - started
+
+    queries_by_role: dict[str, list[int]] = defaultdict(list)
+    for user in recipients:
+        with CaptureQueriesContext(connection) as queries:
+            render_digest(build_digest(user, "weekly"))
+        queries_by_role[user.role].append(len(queries))
+
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        sent = send_digests(period="weekly")
+    send_seconds = time.perf_counter() - started
+
+    per_digest = [n for counts in queries_by_role.values() for n in counts]
+    return {
+        "users": len(recipients),
+        "seconds": round(build_seconds, 2),
+        "ms_per_digest": round(1000 * build_seconds / max(1, len(recipients)), 2),
+        "queries_per_digest": max(per_digest) if per_digest else None,
+        "queries_by_role": {
+            role: {"min": min(counts), "max": max(counts), "median": statistics.median(counts)}
+            for role, counts in sorted(queries_by_role.items())
+        },
+        "send_digests": {
+            "seconds": round(send_seconds, 2),
+            "queries": len(queries),
+            "result": sent,
+        },
+    }
