@@ -17,7 +17,9 @@ IMPORT_SETTINGS = (
 
 
 def run_python(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    # Only what the test passes: not the test run's secret, nor the browser tests' async switch.
+    inherited_out = {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {k: v for k, v in os.environ.items() if k not in inherited_out}
     environment.update(DJANGO_SETTINGS_MODULE="handoff.settings", **env)
     return subprocess.run(
         [sys.executable, *args],
