@@ -3,6 +3,13 @@ import pytest
 from tests.security.world import World, build_world
 
 ROLES = ("anonymous", "rep", "rep2", "pm", "manager")
+# A real hasher costs over a second per password on a busy machine; these tests sign in a lot.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture

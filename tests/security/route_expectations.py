@@ -303,6 +303,11 @@ EXPECTATIONS: dict[str, Expect] = {
         post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=302),
         data={"questions": "Who signs the acceptance?"},
     ),
+    "projects:status": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=PAGE_ACTION, manager=PAGE_ACTION),
+        data={"status": "on_hold", "reason": "Client paused"},
+    ),
     "projects:kickoff_add": E(
         roles(NOT_ALLOWED, anonymous=LOGIN),
         post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=302),

@@ -13,10 +13,12 @@ import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.test import Client as HttpClient
+from django.test import override_settings
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from tests.security.conftest import FAST_HASHERS
 from tests.security.route_expectations import EXPECTATIONS, ROLES, Expect, default_param
 from tests.security.routes import all_routes, is_unnamed
 from tests.security.world import build_world
@@ -100,7 +102,11 @@ def shared_world(django_db_setup, django_db_blocker):
     from handoff.models import Role
     from tests.factories import UserFactory
 
-    with django_db_blocker.unblock(), transaction.atomic():
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=FAST_HASHERS),
+        transaction.atomic(),
+    ):
         users = {
             "rep": UserFactory(username="rep", role=Role.SALES),
             "rep2": UserFactory(username="rep2", role=Role.SALES),
