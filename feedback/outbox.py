@@ -21,12 +21,8 @@ from feedback.models import EmailOutbox, OutboxStatus
 logger = logging.getLogger(__name__)
 
 
-def _setting(name: str, default: int) -> int:
-    return getattr(settings, name, default)
-
-
 def max_attempts() -> int:
-    return _setting("OUTBOX_MAX_ATTEMPTS", 6)
+    return settings.OUTBOX_MAX_ATTEMPTS
 
 
 def backoff(attempts: int) -> timedelta:
@@ -36,7 +32,7 @@ def backoff(attempts: int) -> timedelta:
 
 def sweep_grace() -> timedelta:
     """How long a fresh row waits for its own task before the sweep sends it instead."""
-    return timedelta(seconds=_setting("OUTBOX_SWEEP_GRACE_SECONDS", 120))
+    return timedelta(seconds=settings.OUTBOX_SWEEP_GRACE_SECONDS)
 
 
 def stuck_after() -> timedelta:

@@ -118,7 +118,7 @@ def note_create(
 
 def _lock_note(note: FeedbackNote) -> FeedbackNote:
     return (
-        FeedbackNote.objects.select_for_update()
+        FeedbackNote.objects.select_for_update(of=("self",))
         .select_related("author", "deal", "recipient")
         .get(pk=note.pk)
     )

@@ -6,6 +6,7 @@ so `acks_late` (redelivery after a worker dies) cannot send anything twice.
 """
 
 from celery import shared_task
+from django.db import OperationalError as DatabaseUnavailable
 
 from feedback import digests, notifications, outbox
 
@@ -13,6 +14,7 @@ from feedback import digests, notifications, outbox
 # any countdown here; retries are bounded and back off.
 SAFE_TO_REPEAT = {
     "acks_late": True,
+    "autoretry_for": (DatabaseUnavailable,),
     "reject_on_worker_lost": True,
     "max_retries": 3,
     "retry_backoff": 30,

@@ -1,0 +1,43 @@
+from django.contrib import admin
+
+from feedback.models import DigestDelivery, EmailOutbox, FeedbackNote, Notification
+
+
+@admin.register(FeedbackNote)
+class FeedbackNoteAdmin(admin.ModelAdmin):
+    list_display = ["topic", "direction", "author", "recipient", "deal", "created_at"]
+    list_filter = ["direction", "topic"]
+    search_fields = ["body", "author__username", "recipient__username"]
+    raw_id_fields = ["author", "recipient", "deal", "commitment", "project"]
+    readonly_fields = ["acknowledged_by", "acknowledged_at", "replied_by", "replied_at"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["text", "recipient", "kind", "created_at", "read_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["recipient", "actor", "deal", "project"]
+
+
+@admin.register(EmailOutbox)
+class EmailOutboxAdmin(admin.ModelAdmin):
+    """Read-only: only the outbox's claim moves a row, so an operator cannot send twice."""
+
+    list_display = ["subject", "to_address", "status", "attempts", "created_at", "sent_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["to_address", "subject"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DigestDelivery)
+class DigestDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["user", "period", "period_key", "created_at", "sent_at"]
+    list_filter = ["period"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
