@@ -49,3 +49,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         terminalreporter.write_sep(
             "!", f"{len(loud)} test(s) did not run: no PostgreSQL or no Chromium", yellow=True
         )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # whitenoise warns on each request until collectstatic has run; tests serve static files from the finders.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
