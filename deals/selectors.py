@@ -65,8 +65,10 @@ def commitment_count(deal_ref: str = "pk") -> Coalesce:
 
 def review_queue(user: User) -> QuerySet[Deal]:
     """Deals waiting for review, the soonest due (so the overdue) first."""
+    # A round is open exactly while its deal is in review (the workflow opens and decides it);
+    # filtering on the deal's status too would make the planner join the whole queue to sort it.
     rounds = (
-        ReviewRound.objects.filter(decided_at__isnull=True, deal__status=DealStatus.IN_REVIEW)
+        ReviewRound.objects.filter(decided_at__isnull=True)
         .select_related("deal__client", "deal__owner", "reviewer")
         .annotate(commitment_count=commitment_count("deal_id"))
         .order_by("due_at", "id")
