@@ -42,8 +42,14 @@ PAGES = [
     Page("API deal list (rep)", "sales", lambda s: "/api/v1/deals/", "list"),
     Page("API deal list (manager)", "manager", lambda s: "/api/v1/deals/", "list"),
     Page("floor: bare view", "sales", lambda s: "/bench/floor/", "floor"),
-    Page("admin deal changelist", "admin", lambda s: "/admin/deals/deal/", "peer"),
+    Page("admin deal changelist", "admin", lambda s: _admin_url(), "peer"),
 ]
+
+
+def _admin_url() -> str:
+    from bench.urls import admin_changelist_url
+
+    return admin_changelist_url()
 
 
 def pick_subjects() -> Subjects:
