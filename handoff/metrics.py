@@ -11,8 +11,9 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -56,9 +57,10 @@ from projects.models import (
     Project,
     ProjectStatus,
 )
-from projects.selectors import capacities, open_work, project_managers
+from projects.selectors import capacities, project_managers
 
 DEFAULT_RANGE_DAYS = 90
+DAY_SECONDS = 86400
 CAPACITY_WEEKS = 12
 AGENDA_LIMIT = 50
 DECIDED_OUTCOMES = (RoundOutcome.CHANGES_REQUESTED, RoundOutcome.SIGNED_OFF)
@@ -243,37 +245,51 @@ def median(values: Sequence[float]) -> float | None:
     return percentile(values, 0.5)
 
 
-def working_days_between(start: datetime, end: datetime) -> float:
+def working_days_between(start: datetime, end: datetime, tz: tzinfo | None = None) -> float:
     """Elapsed days from start to end not counting Saturdays and Sundays (site time zone)."""
     if end <= start:
         return 0.0
-    cursor, end = timezone.localtime(start), timezone.localtime(end)
+    tz = tz or timezone.get_current_timezone()
+    start = start.astimezone(tz).replace(tzinfo=None)
+    end = end.astimezone(tz).replace(tzinfo=None)
+    first, last = start.date(), end.date()
+    if first == last:
+        return (end - start).total_seconds() / DAY_SECONDS if first.weekday() < 5 else 0.0
     seconds = 0.0
-    while cursor < end:
-        midnight = timezone.make_aware(
-            datetime.combine(cursor.date() + timedelta(days=1), time.min)
-        )
-        segment_end = min(end, midnight)
-        if cursor.weekday() < 5:
-            seconds += (segment_end - cursor).total_seconds()
-        cursor = segment_end
-    return seconds / 86400
+    if first.weekday() < 5:
+        seconds += (datetime.combine(first + timedelta(days=1), time.min) - start).total_seconds()
+    if last.weekday() < 5:
+        seconds += (end - datetime.combine(last, time.min)).total_seconds()
+    seconds += DAY_SECONDS * _weekdays(first + timedelta(days=1), (last - first).days - 1)
+    return seconds / DAY_SECONDS
+
+
+def _weekdays(first: date, days: int) -> int:
+    """Monday-to-Friday days among `days` consecutive days from `first`."""
+    weeks, rest = divmod(days, 7)
+    return weeks * 5 + sum(1 for i in range(rest) if (first.weekday() + i) % 7 < 5)
 
 
 def person_name(first: str, last: str, username: str) -> str:
     return f"{first} {last}".strip() or username
 
 
+@lru_cache(maxsize=1)
+def _deal_list_url() -> str:
+    try:
+        return reverse("deals:list")
+    except NoReverseMatch:
+        return "/deals/"
+
+
 def deals_url(**params: Any) -> str:
     """The deal list filtered to the deals behind a figure."""
-    try:
-        base = reverse("deals:list")
-    except NoReverseMatch:
-        base = "/deals/"
+    base = _deal_list_url()
     query = {k: v for k, v in params.items() if v not in (None, "")}
     return f"{base}?{urlencode(query)}" if query else base
 
 
+@lru_cache(maxsize=4096)
 def _url(name: str, *args: Any, fallback: str = "") -> str:
     try:
         return reverse(name, args=args)
@@ -347,7 +363,8 @@ def decided_rounds(w: Window) -> list[tuple[datetime, datetime]]:
 def turnaround_days(w: Window, pairs: list[tuple[datetime, datetime]] | None = None) -> list[float]:
     """Working days from submission to decision of each round submitted in the range."""
     pairs = decided_rounds(w) if pairs is None else pairs
-    return [working_days_between(submitted, decided) for submitted, decided in pairs]
+    tz = timezone.get_current_timezone()
+    return [working_days_between(submitted, decided, tz) for submitted, decided in pairs]
 
 
 def review_turnaround(w: Window, durations: list[float] | None = None) -> list[Figure]:
@@ -426,60 +443,83 @@ def first_pass_approval(w: Window) -> Figure:
     )
 
 
-def flag_rate(w: Window) -> Figure:
-    counts = verdicts_in(w).aggregate(
-        total=Count("pk"), flagged=Count("pk", filter=Q(verdict=VerdictKind.FLAGGED))
+def verdict_counts(w: Window) -> list[dict[str, Any]]:
+    """Verdicts, flags and reviewed effort per (rep, commitment kind) in one pass over the
+    range's verdicts: every flag-rate figure and the over-commit index read from it."""
+    flagged = Q(verdict=VerdictKind.FLAGGED)
+    kept_badly = Exists(
+        Deliverable.objects.filter(commitment_id=OuterRef("commitment_id")).filter(
+            Q(status=DeliverableStatus.MISSED)
+            | Q(status=DeliverableStatus.DELIVERED, delivered_on__gt=F("promised_date"))
+            | promises.late_q()
+        )
     )
-    return Figure(
-        key="flag_rate",
-        label="Flag rate",
-        value=ratio(counts["flagged"], counts["total"]),
-        unit="percent",
-        how="Verdicts in review rounds submitted in the range that flagged the commitment.",
-        url=deals_url(status=DealStatus.CHANGES_REQUESTED, owner=_owner_param(w)),
-        detail=f"{counts['flagged']} of {counts['total']} verdicts",
-    )
-
-
-FLAG_HOW = "Flagged verdicts out of all verdicts, in review rounds submitted in the range."
-
-
-def flag_rate_by_rep(w: Window) -> Table:
-    grouped = (
+    return list(
         verdicts_in(w)
         .values(
             "round__deal__owner_id",
             "round__deal__owner__first_name",
             "round__deal__owner__last_name",
             "round__deal__owner__username",
+            "commitment__kind",
         )
-        .annotate(total=Count("pk"), flagged=Count("pk", filter=Q(verdict=VerdictKind.FLAGGED)))
-        .order_by("round__deal__owner__username")
+        .annotate(
+            total=Count("pk"),
+            flagged=Count("pk", filter=flagged),
+            effort=Sum("commitment__effort_days"),
+            over_effort=Sum("commitment__effort_days", filter=flagged | Q(kept_badly)),
+        )
+        .order_by()
     )
-    rows = [
-        {
-            "rep": person_name(
-                g["round__deal__owner__first_name"],
-                g["round__deal__owner__last_name"],
-                g["round__deal__owner__username"],
-            ),
-            "rep_url": _url("scorecard", g["round__deal__owner__username"]),
-            "verdicts": g["total"],
-            "flagged": g["flagged"],
-            "flagged_url": deals_url(owner=g["round__deal__owner_id"]),
-            "flag_rate": ratio(g["flagged"], g["total"]),
-        }
-        for g in grouped
-    ]
+
+
+def flag_rate(w: Window, counts: list[dict[str, Any]] | None = None) -> Figure:
+    counts = verdict_counts(w) if counts is None else counts
+    total = sum(c["total"] for c in counts)
+    flagged = sum(c["flagged"] for c in counts)
+    return Figure(
+        key="flag_rate",
+        label="Flag rate",
+        value=ratio(flagged, total),
+        unit="percent",
+        how="Verdicts in review rounds submitted in the range that flagged the commitment.",
+        url=deals_url(status=DealStatus.CHANGES_REQUESTED, owner=_owner_param(w)),
+        detail=f"{flagged} of {total} verdicts",
+    )
+
+
+FLAG_HOW = "Flagged verdicts out of all verdicts, in review rounds submitted in the range."
+FLAG_COLUMNS = [("verdicts", "Verdicts"), ("flagged", "Flagged"), ("flag_rate", "Flag rate")]
+
+
+def flag_rate_by_rep(w: Window, counts: list[dict[str, Any]] | None = None) -> Table:
+    counts = verdict_counts(w) if counts is None else counts
+    reps: dict[str, dict[str, Any]] = {}
+    for c in counts:
+        username = c["round__deal__owner__username"]
+        rep = reps.setdefault(
+            username,
+            {
+                "rep": person_name(
+                    c["round__deal__owner__first_name"],
+                    c["round__deal__owner__last_name"],
+                    username,
+                ),
+                "rep_url": _url("scorecard", username),
+                "verdicts": 0,
+                "flagged": 0,
+                "flagged_url": deals_url(owner=c["round__deal__owner_id"]),
+            },
+        )
+        rep["verdicts"] += c["total"]
+        rep["flagged"] += c["flagged"]
+    rows = [reps[username] for username in sorted(reps)]
+    for row in rows:
+        row["flag_rate"] = ratio(row["flagged"], row["verdicts"])
     return Table(
         key="flag-rate-by-rep",
         title="Flag rate by rep",
-        columns=[
-            ("rep", "Rep"),
-            ("verdicts", "Verdicts"),
-            ("flagged", "Flagged"),
-            ("flag_rate", "Flag rate"),
-        ],
+        columns=[("rep", "Rep"), *FLAG_COLUMNS],
         rows=rows,
         how=FLAG_HOW,
         units={"flag_rate": "percent"},
@@ -487,34 +527,27 @@ def flag_rate_by_rep(w: Window) -> Table:
     )
 
 
-def flag_rate_by_kind(w: Window) -> Table:
-    grouped = {
-        g["commitment__kind"]: g
-        for g in verdicts_in(w)
-        .values("commitment__kind")
-        .annotate(total=Count("pk"), flagged=Count("pk", filter=Q(verdict=VerdictKind.FLAGGED)))
-        .order_by()
-    }
+def flag_rate_by_kind(w: Window, counts: list[dict[str, Any]] | None = None) -> Table:
+    counts = verdict_counts(w) if counts is None else counts
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for c in counts:
+        totals[c["commitment__kind"]][0] += c["total"]
+        totals[c["commitment__kind"]][1] += c["flagged"]
     rows = [
         {
             "kind": label,
-            "verdicts": grouped[kind]["total"],
-            "flagged": grouped[kind]["flagged"],
+            "verdicts": totals[kind][0],
+            "flagged": totals[kind][1],
             "flagged_url": deals_url(status=DealStatus.CHANGES_REQUESTED, owner=_owner_param(w)),
-            "flag_rate": ratio(grouped[kind]["flagged"], grouped[kind]["total"]),
+            "flag_rate": ratio(totals[kind][1], totals[kind][0]),
         }
         for kind, label in CommitmentKind.choices
-        if kind in grouped
+        if kind in totals
     ]
     return Table(
         key="flag-rate-by-kind",
         title="Flag rate by commitment kind",
-        columns=[
-            ("kind", "Kind"),
-            ("verdicts", "Verdicts"),
-            ("flagged", "Flagged"),
-            ("flag_rate", "Flag rate"),
-        ],
+        columns=[("kind", "Kind"), *FLAG_COLUMNS],
         rows=rows,
         how=FLAG_HOW,
         units={"flag_rate": "percent"},
@@ -522,15 +555,19 @@ def flag_rate_by_kind(w: Window) -> Table:
     )
 
 
-def turnaround_by_week(w: Window, pairs: list[tuple[datetime, datetime]] | None = None) -> Table:
+def turnaround_by_week(
+    w: Window,
+    pairs: list[tuple[datetime, datetime]] | None = None,
+    durations: list[float] | None = None,
+) -> Table:
     """Median turnaround of the rounds submitted each week of the range."""
     pairs = decided_rounds(w) if pairs is None else pairs
+    durations = turnaround_days(w, pairs) if durations is None else durations
+    tz = timezone.get_current_timezone()
     by_week: dict[date, list[float]] = defaultdict(list)
-    for submitted, decided in pairs:
-        day = timezone.localtime(submitted).date()
-        by_week[day - timedelta(days=day.weekday())].append(
-            working_days_between(submitted, decided)
-        )
+    for (submitted, _), days in zip(pairs, durations, strict=True):
+        day = submitted.astimezone(tz).date()
+        by_week[day - timedelta(days=day.weekday())].append(days)
     rows = [
         {
             "week": week.isoformat(),
@@ -595,61 +632,47 @@ def escalations(w: Window) -> tuple[Figure, Table]:
     return figure, table
 
 
-def over_commit_by_rep(w: Window) -> Table:
+def over_commit_by_rep(w: Window, counts: list[dict[str, Any]] | None = None) -> Table:
     """Share of a rep's reviewed effort that was flagged, or later delivered late or missed."""
-    reviewed = verdicts_in(w).filter(commitment=OuterRef("pk"))
-    flagged = reviewed.filter(verdict=VerdictKind.FLAGGED)
-    commitments = Commitment.objects.filter(Exists(reviewed))
-    late = Deliverable.objects.filter(commitment=OuterRef("pk")).filter(
-        Q(status=DeliverableStatus.MISSED)
-        | Q(status=DeliverableStatus.DELIVERED, delivered_on__gt=F("promised_date"))
-        | promises.late_q()
-    )
-    over = Exists(flagged) | Exists(late)
-    grouped = (
-        commitments.values(
-            "deal__owner_id",
-            "deal__owner__first_name",
-            "deal__owner__last_name",
-            "deal__owner__username",
+    counts = verdict_counts(w) if counts is None else counts
+    reps: dict[str, dict[str, Any]] = {}
+    for c in counts:
+        username = c["round__deal__owner__username"]
+        rep = reps.setdefault(
+            username,
+            {
+                "rep": person_name(
+                    c["round__deal__owner__first_name"],
+                    c["round__deal__owner__last_name"],
+                    username,
+                ),
+                "rep_url": _url("scorecard", username),
+                "reviews": 0,
+                "effort": Decimal("0"),
+                "over_effort": Decimal("0"),
+            },
         )
-        .annotate(
-            promises=Count("pk"),
-            effort=Sum("effort_days"),
-            over_effort=Sum("effort_days", filter=over),
-        )
-        .order_by("deal__owner__username")
-    )
-    rows = [
-        {
-            "rep": person_name(
-                g["deal__owner__first_name"],
-                g["deal__owner__last_name"],
-                g["deal__owner__username"],
-            ),
-            "rep_url": _url("scorecard", g["deal__owner__username"]),
-            "promises": g["promises"],
-            "effort": g["effort"] or Decimal("0"),
-            "over_effort": g["over_effort"] or Decimal("0"),
-            "index": ratio(g["over_effort"] or 0, g["effort"] or 0),
-        }
-        for g in grouped
-    ]
+        rep["reviews"] += c["total"]
+        rep["effort"] += c["effort"] or 0
+        rep["over_effort"] += c["over_effort"] or 0
+    rows = [reps[username] for username in sorted(reps)]
+    for row in rows:
+        row["index"] = ratio(row["over_effort"], row["effort"])
     return Table(
         key="over-commit",
         title="Over-commit index by rep",
         columns=[
             ("rep", "Rep"),
-            ("promises", "Commitments reviewed"),
-            ("effort", "Effort (days)"),
+            ("reviews", "Commitments reviewed"),
+            ("effort", "Effort reviewed (days)"),
             ("over_effort", "Flagged, late or missed (days)"),
             ("index", "Over-commit index"),
         ],
         rows=rows,
         how=(
-            "Of the effort (person-days) of a rep's commitments reviewed in the range, the share "
-            "a PM flagged, or whose deliverable was delivered late, missed, or is open past its "
-            "promised date."
+            "Of the effort (person-days) a rep put up for review in the range, each commitment "
+            "counted once per review round, the share a PM flagged in that round, or whose "
+            "deliverable was later delivered late, missed, or is open past its promised date."
         ),
         units={"index": "percent"},
         chart={"type": "bar", "label": "rep", "series": ["index"]},
@@ -757,29 +780,54 @@ def promise_tables(w: Window) -> list[Table]:
     ]
 
 
+def weekly_load(rows: QuerySet, start_field: str, today: date) -> dict[date, Decimal]:
+    """projects.capacity's load of rows with effort_days and promised_date, week by week.
+
+    Promises already past load this week in full, so their effort is summed in the
+    database; the ones ahead are summed per (first week, promised week) and spread,
+    so a team total may differ from the sum of per-PM loads by a cent.
+    """
+    this_week = capacity_math.week_of(today)
+    overdue = rows.filter(promised_date__lt=today).aggregate(total=Sum("effort_days"))["total"]
+    # The load of a promise depends only on its first and last week: spread each group once.
+    groups: dict[tuple[date, date], Decimal] = defaultdict(Decimal)
+    for promised, start, effort in (
+        rows.filter(promised_date__gte=today)
+        .values("promised_date", start_field)
+        .annotate(effort=Sum("effort_days"))
+        .order_by()
+        .values_list("promised_date", start_field, "effort")
+    ):
+        first = max(this_week, capacity_math.week_of(start or today))
+        groups[first, capacity_math.week_of(promised)] += effort
+    load: dict[date, Decimal] = defaultdict(Decimal)
+    for (first, last), effort in groups.items():
+        for week, days in capacity_math.spread(effort, first, last).items():
+            load[week] += days
+    if overdue:
+        load[this_week] += overdue
+    return dict(load)
+
+
 def pipeline_capacity(w: Window, today: date | None = None) -> Table:
     """Delivery load and open pipeline against capacity, week by week, from this week on."""
     today = today or timezone.localdate()
     weeks = capacity_math.next_weeks(today, CAPACITY_WEEKS)
     pms = list(project_managers() if w.pms is None else project_managers().filter(pk__in=w.pms))
     pm_ids = [pm.pk for pm in pms]
-    delivery = capacity_math.load_by_week(open_work(pm_ids), today)
+    delivery = weekly_load(
+        Deliverable.objects.filter(
+            status__in=OPEN_DELIVERABLE_STATUSES, effort_days__gt=0, project__pm_id__in=pm_ids
+        ),
+        "project__start_date",
+        today,
+    )
     commitments = Commitment.objects.filter(
         deal__status__in=(DealStatus.IN_REVIEW, DealStatus.SIGNED_OFF), effort_days__gt=0
     )
     if w.reps is not None:
         commitments = commitments.filter(deal__owner_id__in=w.reps)
-    pipeline = capacity_math.load_by_week(
-        (
-            capacity_math.WorkItem(
-                pm_id=None, effort=effort, start=start or today, promised=promised
-            )
-            for effort, promised, start in commitments.values_list(
-                "effort_days", "promised_date", "deal__expected_start_date"
-            )
-        ),
-        today,
-    )
+    pipeline = weekly_load(commitments, "deal__expected_start_date", today)
     caps = capacities(pms, weeks)
     zero = capacity_math.ZERO
     rows = []
@@ -925,6 +973,7 @@ def alignment(w: Window) -> Alignment:
     """Every figure and table of the dashboard over one window; a fixed number of queries."""
     pairs = decided_rounds(w)
     durations = turnaround_days(w, pairs)
+    counts = verdict_counts(w)
     escalation_figure, escalation_table = escalations(w)
     feedback_figures, feedback_table = feedback_health(w)
     figures = [
@@ -932,20 +981,20 @@ def alignment(w: Window) -> Alignment:
         *review_turnaround(w, durations),
         sla_breaches(w),
         first_pass_approval(w),
-        flag_rate(w),
+        flag_rate(w, counts),
         *promise_figures(w),
         escalation_figure,
         *feedback_figures,
     ]
     tables = [
-        turnaround_by_week(w, pairs),
-        flag_rate_by_rep(w),
-        flag_rate_by_kind(w),
+        turnaround_by_week(w, pairs, durations),
+        flag_rate_by_rep(w, counts),
+        flag_rate_by_kind(w, counts),
         *promise_tables(w),
         pipeline_capacity(w),
         feedback_table,
         escalation_table,
-        over_commit_by_rep(w),
+        over_commit_by_rep(w, counts),
     ]
     return Alignment(window=w, figures=figures, tables=tables)
 

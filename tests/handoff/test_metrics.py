@@ -205,7 +205,7 @@ def test_over_commit_index_is_the_flagged_share_of_reviewed_effort(rep, pm):
     deal = make_deal(rep, [(CommitmentKind.SCOPE, "10"), (CommitmentKind.TIMELINE, "30")])
     set_clock(review(deal, pm, [FLAGGED, APPROVED]), at(day(0)), at(day(1)))
     [row] = metrics.over_commit_by_rep(JUNE).rows
-    assert (row["promises"], row["effort"], row["over_effort"], row["index"]) == (
+    assert (row["reviews"], row["effort"], row["over_effort"], row["index"]) == (
         2,
         Decimal("40.0"),
         Decimal("10.0"),
