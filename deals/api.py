@@ -372,12 +372,12 @@ def _transition(
     """A POST action on one deal, documented the same way for every transition."""
 
     def decorate(method: Callable) -> Callable:
-        method = extend_schema(
+        method = action(detail=True, methods=["post"], url_path=url_path)(method)
+        return extend_schema(
             summary=summary,
             request=request_schema,
             responses={200: DealDetailSerializer, **PROBLEMS},
         )(method)
-        return action(detail=True, methods=["post"], url_path=url_path)(method)
 
     return decorate
 
