@@ -30,6 +30,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--quick", action="store_true", help="development: 2,000 deals, 10 requests, 20 s load"
     )
     parser.add_argument("--output", type=Path, default=None)
+    parser.add_argument(
+        "--show", action="store_true", help="print the table of the last results, as Markdown too"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.deals, args.small, args.requests = 2_000, 500, 10
@@ -61,6 +64,12 @@ def setup_django() -> str:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    if args.show:
+        results = json.loads(args.output.read_text())
+        print_table(results)
+        print()
+        print(markdown(results))
+        return 0
     started = time.perf_counter()
     name = setup_django()
 
@@ -191,6 +200,29 @@ def print_table(results: dict) -> None:
             f"Digests: {digests['users']} users in {digests['seconds']} s, "
             f"{digests['queries_per_digest']} queries per digest"
         )
+
+
+def markdown(results: dict) -> str:
+    """The figures as the README shows them."""
+    small, large = results["scales"]["small_deals"], results["scales"]["large_deals"]
+    admin = results["admin_median_ms_100k"]
+    lines = [
+        f"| page | median @ {small:,} deals | median @ {large:,} | p95 @ {large:,} "
+        "| ratio | vs admin | queries |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for p in results["pages"]:
+        if p.get("status"):
+            lines.append(f"| {p['name']} | HTTP {p['status']} | | | | | |")
+            continue
+        ratio = p["median_ms_100k"] / p["median_ms_1k"]
+        versus = f"{p['median_ms_100k'] / admin:.2f}" if admin and p["kind"] == "list" else ""
+        lines.append(
+            f"| {p['name']} | {p['median_ms_1k']:.1f} ms | {p['median_ms_100k']:.1f} ms "
+            f"| {p['p95_ms_100k']:.1f} ms | {ratio:.2f} | {versus} "
+            f"| {p['queries_1k']} / {p['queries_100k']} |"
+        )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
