@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "handoff.security.OutOfRangeInputMiddleware",
 ]
 
 ROOT_URLCONF = "handoff.urls"
