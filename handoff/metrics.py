@@ -1222,7 +1222,11 @@ def sync_agenda(today: date | None = None) -> dict[str, Any]:
         .order_by("promised_date", "id")[:take]
     )
     unacknowledged = (
-        FeedbackNote.objects.filter(acknowledged_at__isnull=True)
+        FeedbackNote.objects.filter(
+            direction__in=Direction.values,
+            created_at__gte=now - timedelta(days=DEFAULT_RANGE_DAYS),
+            acknowledged_at__isnull=True,
+        )
         .select_related("author", "recipient", "deal")
         .order_by("created_at", "id")[:take]
     )
@@ -1302,7 +1306,7 @@ def sync_agenda(today: date | None = None) -> dict[str, Any]:
                 "Nothing is due next week.",
             ),
             "unacknowledged_feedback": _section(
-                "Unacknowledged feedback",
+                f"Unacknowledged feedback of the last {DEFAULT_RANGE_DAYS} days",
                 [
                     {
                         "topic": n.get_topic_display(),
