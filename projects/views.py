@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from feedback.selectors import project_feedback_context
@@ -64,7 +66,11 @@ def domain_errors(view: Callable) -> Callable:
             raise PermissionDenied(error.message) from error
         except DomainError as error:
             messages.error(request, error.message)
-            return redirect(request.POST.get("next") or request.META.get("HTTP_REFERER") or "/")
+            back = request.META.get("HTTP_REFERER", "")
+            safe = url_has_allowed_host_and_scheme(
+                back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            )
+            return redirect(back if safe else reverse("projects:list"))
 
     return wrapped
 
@@ -320,9 +326,8 @@ def deliverable_status(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         if request.GET.get("cancel"):
             return render(request, "projects/project_detail.html#deliverable_row", context)
-        return render(
-            request, "projects/partials/deliverable_edit_row.html", context, status=status
-        )
+        # htmx swaps only 2xx answers: the row with its errors comes back as 200.
+        return render(request, "projects/partials/deliverable_edit_row.html", context)
     return render(request, "projects/deliverable_status.html", context, status=status)
 
 

@@ -54,6 +54,9 @@ def test_pm_checks_capacity_accepts_the_handoff_and_the_rep_sees_the_promise_kep
 
     page.get_by_role("link", name="Update status of Data warehouse").click()
     form = page.get_by_role("form", name="Status of Data warehouse")
+    form.get_by_label("Status").select_option(label="At risk")
+    form.get_by_role("button", name="Save").click()
+    expect(form.get_by_role("alert")).to_contain_text("Say why.")
     form.get_by_label("Status").select_option(label="Delivered")
     form.get_by_label("Delivered on").fill(timezone.localdate().isoformat())
     form.get_by_role("button", name="Save").click()
