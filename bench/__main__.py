@@ -79,21 +79,36 @@ def main(argv: list[str]) -> int:
 
     from bench import generate, measure
 
-    print(f"Recreating database {name} …", flush=True)
-    connection.close()
-    generate.recreate_database(name)
-    call_command("migrate", verbosity=0)
+    small_name = f"{name}_small"
+    generation = {}
+    for label, database, steps in (
+        ("small", small_name, [args.small]),
+        ("large", name, [args.small, args.deals]),
+    ):
+        print(f"Recreating database {database} …", flush=True)
+        connection.close()
+        generate.recreate_database(database)
+        measure.use_database(database)
+        call_command("migrate", verbosity=0)
+        runs = []
+        for deals in steps:
+            print(f"Generating {deals:,} deals in {database} …", flush=True)
+            runs.append(generate.generate(deals))
+        generation[label] = {
+            "database": database,
+            "deals": runs[-1]["deals"],
+            "seconds": round(sum(r["seconds"] for r in runs), 1),
+            "steps": [{k: v for k, v in r.items() if k != "tables"} for r in runs],
+        }
     machine = measure.machine()
 
-    scales = {}
-    generation = {}
-    subjects = None
-    for label, deals in (("small", args.small), ("large", args.deals)):
-        print(f"Generating {deals:,} deals …", flush=True)
-        generation[label] = generate.generate(deals)
-        subjects = subjects or measure.pick_subjects()
-        print(f"Timing pages at {deals:,} deals ({args.requests} requests each) …", flush=True)
-        scales[label] = measure.measure_pages(subjects, args.requests)
+    print(
+        f"Timing pages at {args.small:,} and {args.deals:,} deals, taking turns "
+        f"({args.requests} requests each) …",
+        flush=True,
+    )
+    scales = measure.measure_scales({"small": small_name, "large": name}, args.requests)
+    measure.use_database(name)
 
     digests = {}
     try:

@@ -83,49 +83,86 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[index]
 
 
-def measure_page(http: HttpClient, url: str, requests: int) -> dict:
+def use_database(name: str) -> None:
+    """Point the default connection at another database of the same server."""
+    if connection.settings_dict["NAME"] != name:
+        connection.close()
+        connection.settings_dict["NAME"] = name
+    connection.ensure_connection()
+
+
+def _get(http: HttpClient, url: str) -> tuple[float, int]:
+    started = time.perf_counter()
     response = http.get(url)
-    if response.status_code != 200:
-        return {"status": response.status_code}
-    for _ in range(WARM_UP - 1):
-        http.get(url)
-    timings = []
+    return (time.perf_counter() - started) * 1000, response.status_code
+
+
+def measure_scales(databases: dict[str, str], requests: int, log=print) -> dict[str, dict]:
+    """Time every page at every scale, taking turns round by round.
+
+    The machine is shared, so its load drifts; alternating the scales within each round
+    lets a drift touch both alike, which keeps the ratio between them honest.
+    """
+    setups = {}
+    for label, name in databases.items():
+        use_database(name)
+        subjects = pick_subjects()
+        clients = {}
+        pages = []
+        for page in PAGES:
+            url = page.url(subjects)
+            if not url:
+                continue
+            if page.role not in clients:
+                clients[page.role] = HttpClient()
+                clients[page.role].force_login(subjects.users[page.role])
+            pages.append((page, url, clients[page.role]))
+        setups[label] = pages
+
+    results: dict[str, dict] = {label: {} for label in databases}
+    live: dict[str, list] = {}
+    for label, pages in setups.items():
+        use_database(databases[label])
+        for page, url, http in pages:
+            _, status = _get(http, url)
+            results[label][page.name] = {"status": status, "url": url}
+            if status == 200:
+                for _ in range(WARM_UP - 1):
+                    _get(http, url)
+                results[label][page.name]["timings"] = []
+        live[label] = [p for p in pages if results[label][p[0].name]["status"] == 200]
+
     for _ in range(requests):
-        started = time.perf_counter()
-        response = http.get(url)
-        timings.append((time.perf_counter() - started) * 1000)
-    with CaptureQueriesContext(connection) as queries:
-        http.get(url)
-    return {
-        "status": 200,
-        "median_ms": round(statistics.median(timings), 2),
-        "p95_ms": round(percentile(timings, 0.95), 2),
-        "queries": len(queries),
-        "bytes": len(response.content),
-    }
+        for label, pages in live.items():
+            use_database(databases[label])
+            for page, url, http in pages:
+                elapsed, _ = _get(http, url)
+                results[label][page.name]["timings"].append(elapsed)
 
-
-def measure_pages(subjects: Subjects, requests: int, log=print) -> dict[str, dict]:
-    clients: dict[str, HttpClient] = {}
-    results = {}
-    for page in PAGES:
-        url = page.url(subjects)
-        if not url:
-            results[page.name] = {"status": None, "note": "nothing to show at this scale"}
-            continue
-        if page.role not in clients:
-            clients[page.role] = HttpClient()
-            clients[page.role].force_login(subjects.users[page.role])
-        result = measure_page(clients[page.role], url, requests)
-        result["url"] = url
-        results[page.name] = result
-        if result["status"] == 200:
+    for label, pages in live.items():
+        use_database(databases[label])
+        log(f"At {label}:")
+        for page, url, http in pages:
+            result = results[label][page.name]
+            timings = result.pop("timings")
+            with CaptureQueriesContext(connection) as queries:
+                response = http.get(url)
+            result.update(
+                median_ms=round(statistics.median(timings), 2),
+                p95_ms=round(percentile(timings, 0.95), 2),
+                queries=len(queries),
+                bytes=len(response.content),
+            )
             log(
                 f"  {page.name:<26} {result['median_ms']:>8.1f} ms median "
                 f"{result['p95_ms']:>8.1f} ms p95 {result['queries']:>4} queries"
             )
-        else:
-            log(f"  {page.name:<26} HTTP {result['status']} at {url}")
+        for page in PAGES:
+            result = results[label].get(page.name)
+            if result is None:
+                results[label][page.name] = {"status": None, "note": "nothing to show"}
+            elif result["status"] != 200:
+                log(f"  {page.name:<26} HTTP {result['status']} at {result['url']}")
     return results
 
 
