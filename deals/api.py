@@ -297,6 +297,13 @@ class LoseInputSerializer(serializers.Serializer):
 
 class ReviseInputSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The version you read; a different current version answers 409.",
+    )
 
 
 class AssignInputSerializer(serializers.Serializer):
@@ -479,7 +486,9 @@ class DealViewSet(
     def revise(self, request: Request, pk: str | None = None) -> Response:
         deal = self.get_object()
         data = _valid(ReviseInputSerializer, request)
-        services.deal_revise(deal=deal, actor=request.user, reason=data["reason"])
+        services.deal_revise(
+            deal=deal, actor=request.user, reason=data["reason"], expected_version=data["version"]
+        )
         return self._answer(deal)
 
     @_transition(None, "claim", "Claim the open review (PM)")

@@ -686,9 +686,13 @@ def escalation_decide(
 
 
 @transaction.atomic
-def deal_revise(*, deal: Deal, actor: User, reason: str = "") -> Deal:
+def deal_revise(
+    *, deal: Deal, actor: User, reason: str = "", expected_version: int | None = None
+) -> Deal:
     deal = _lock(deal)
     _require_owner(deal, actor, "revise it")
+    # The rep revises what they saw: a sign-off that landed meanwhile is a conflict to look at.
+    _check_version(deal, expected_version)
     _check_transition(deal, "revise")
     if deal.status == DealStatus.DRAFT:
         return deal
