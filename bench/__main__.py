@@ -24,7 +24,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--skip-load", action="store_true", help="no gunicorn + locust run")
     parser.add_argument("--load-seconds", type=int, default=60)
     parser.add_argument("--load-users", type=int, default=25)
-    parser.add_argument("--load-rate", type=float, default=2.0, help="requests/s per user")
+    parser.add_argument(
+        "--load-rate", type=float, default=1.5, help="tasks/s per user (a task is 1 to 6 requests)"
+    )
     parser.add_argument("--digest-users", type=int, default=1_000)
     parser.add_argument(
         "--quick", action="store_true", help="development: 2,000 deals, 10 requests, 20 s load"

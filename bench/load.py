@@ -20,7 +20,7 @@ from bench.generate import USERNAME_PREFIX
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "bench"
 BIN = Path(sys.executable).parent
-PEOPLE = {"sales": 15, "pm": 8, "manager": 4}
+PEOPLE = {"sales": 16, "pm": 10, "manager": 4}
 REVIEWS_PER_PM = 60
 
 

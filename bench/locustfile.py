@@ -51,9 +51,10 @@ class Person(HttpUser):
             return response
 
 
+# Of 25 users some 14 are reps, 9 PMs and 2 managers, roughly the mix of the people.
 class Rep(Person):
     role = "sales"
-    weight = 3
+    weight = 6
 
     @task(4)
     def deal_list(self) -> None:
@@ -108,7 +109,7 @@ class Rep(Person):
 
 class ProjectManager(Person):
     role = "pm"
-    weight = 2
+    weight = 4
 
     @task(3)
     def queue(self) -> None:
@@ -152,7 +153,7 @@ class Manager(Person):
     role = "manager"
     weight = 1
 
-    @task(3)
+    @task(1)
     def dashboard(self) -> None:
         self.page("/dashboard/", "/dashboard/")
 
