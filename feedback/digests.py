@@ -322,6 +322,23 @@ def send_digest(digest: Digest) -> None:
     message.send(fail_silently=False)
 
 
+# A claim still unsent this long after it was made belongs to a run that died (a killed
+# worker); longer than the task's hard time limit, so a live run is never overtaken.
+DIGEST_CLAIM_LEASE_SECONDS = 300
+
+
+def _take_over_abandoned_claim(
+    user: User, period: str, key: str, now: datetime
+) -> DigestDelivery | None:
+    lease = getattr(settings, "DIGEST_CLAIM_LEASE_SECONDS", DIGEST_CLAIM_LEASE_SECONDS)
+    claims = DigestDelivery.objects.filter(user=user, period=period, period_key=key)
+    # One conditional update is the new claim: of two runs taking over, one updates a row.
+    taken = claims.filter(
+        sent_at__isnull=True, created_at__lt=now - timedelta(seconds=lease)
+    ).update(created_at=now)
+    return claims.get() if taken else None
+
+
 def recipients_for(period: str):
     return User.objects.filter(is_active=True, digest_frequency=period).exclude(email="")
 
@@ -345,8 +362,10 @@ def send_digests(
                     user=user, period=period, period_key=key, created_at=now
                 )
         except IntegrityError:
-            counts["skipped"] += 1
-            continue
+            delivery = _take_over_abandoned_claim(user, period, key, now)
+            if delivery is None:
+                counts["skipped"] += 1
+                continue
         digest = build_digest(user, period, now=now)
         if not digest.has_news:
             counts["skipped"] += 1

@@ -1,0 +1,179 @@
+"""Parts fail; the app answers and loses nothing: Redis down, a worker killed, PostgreSQL gone."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.conf import settings as django_settings
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import connection
+from django.test import Client as HttpClient
+from django.urls import reverse
+from werkzeug.test import Client as WsgiClient
+
+from tests.factories import PASSWORD
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+CLOSED_PORT = "redis://127.0.0.1:6390/0"  # nothing listens here: Redis is down
+FAULTS_INJECTED = {"count": 0}
+
+
+@pytest.fixture
+def redis_down(settings):
+    FAULTS_INJECTED["count"] += 1
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "handoff.security.ResilientRedisCache",  # as production configures it
+            "LOCATION": CLOSED_PORT,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    settings.CELERY_BROKER_URL = CLOSED_PORT
+    from django.core.cache import cache
+
+    cache.set("probe", "stored")
+    assert cache.get("probe") is None  # nothing was stored: Redis is really unreachable
+
+
+@pytest.mark.django_db
+class TestRedisDown:
+    def test_pages_answer(self, redis_down, world):
+        rep = world.users["rep"]
+        http = HttpClient(raise_request_exception=False)
+        assert http.get(reverse("login")).status_code == 200
+        http.force_login(rep)
+        for name in ("home", "deals:list", "projects:list", "feedback:inbox"):
+            assert http.get(reverse(name)).status_code == 200, name
+        detail = http.get(world.deals["in_review"].get_absolute_url())
+        assert detail.status_code == 200
+
+    def test_signing_in_works(self, redis_down, rep):
+        http = HttpClient(raise_request_exception=False)
+        response = http.post(reverse("login"), {"username": "rep", "password": PASSWORD})
+        assert response.status_code == 302
+        assert http.get(reverse("home")).status_code == 200
+
+    def test_a_write_lands_and_is_kept(self, redis_down, world):
+        rep = world.users["rep"]
+        deal = world.deals["in_review"]
+        http = HttpClient(raise_request_exception=False)
+        http.force_login(rep)
+        url = reverse("deals:comment", kwargs={"pk": deal.pk})
+        response = http.post(url, {"comment-body": "Written while Redis is down"})
+        assert response.status_code == 302
+        assert deal.comments.filter(body="Written while Redis is down").exists()
+
+    def test_the_api_and_its_throttled_token_endpoint_answer(self, redis_down, rep):
+        http = HttpClient(raise_request_exception=False)
+        token = http.post(
+            reverse("api:token"),
+            {"username": "rep", "password": PASSWORD},
+            content_type="application/json",
+        )
+        assert token.status_code == 200, token.content
+        listed = http.get(
+            reverse("api:deal-list"), headers={"Authorization": f"Token {token.json()['token']}"}
+        )
+        assert listed.status_code == 200
+
+
+def _terminate_backend_of(django_connection) -> None:
+    """Kill this connection's server process from outside, as a PostgreSQL restart would."""
+    pid = django_connection.connection.info.backend_pid
+    params = django_connection.get_connection_params()
+    with psycopg.connect(
+        dbname=params["dbname"],
+        user=params.get("user") or "postgres",
+        host=params.get("host") or "127.0.0.1",
+        port=params.get("port") or 5432,
+        autocommit=True,
+    ) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    FAULTS_INJECTED["count"] += 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_app_recovers_after_postgresql_drops_its_connection(rep):
+    # Through the real WSGI handler: its request_started hook runs the connection health check.
+    app = WsgiClient(WSGIHandler())
+    signed_in = HttpClient()
+    signed_in.force_login(rep)
+    cookie = signed_in.cookies[django_settings.SESSION_COOKIE_NAME].value
+    app.set_cookie(django_settings.SESSION_COOKIE_NAME, cookie, domain="localhost")
+    assert app.get("/healthz").status_code == 200
+    connection.ensure_connection()
+    for _ in range(2):
+        _terminate_backend_of(connection)
+        assert app.get("/healthz").status_code == 200
+        page = app.get(reverse("deals:list"))
+        assert page.status_code == 200
+        assert b"Deals" in page.data
+
+
+SLOW_MAIL_SETTINGS = "tests.security.fault_settings"
+
+
+def _run_digests(env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "send_digests", "--period", "weekly"],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_digest_run_killed_midway_sends_the_rest_later_and_none_twice(tmp_path, world):
+    from feedback.digests import build_digest, recipients_for
+    from feedback.models import DigestDelivery
+
+    expected = {u.email for u in recipients_for("weekly") if build_digest(u, "weekly").has_news}
+    assert len(expected) >= 3, expected
+    sent_log = tmp_path / "sent.log"
+    params = connection.get_connection_params()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": SLOW_MAIL_SETTINGS,
+        "DATABASE_URL": (
+            f"postgres://{params.get('user') or 'postgres'}@{params.get('host') or '127.0.0.1'}"
+            f":{params.get('port') or 5432}/{params['dbname']}"
+        ),
+        "SLOW_MAIL_LOG": str(sent_log),
+        "SLOW_MAIL_SECONDS": "1.5",
+        "DEBUG": "false",
+        "SECRET_KEY": "digest-fault-test-" + "x" * 40,
+    }
+    first = _run_digests(env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if DigestDelivery.objects.filter(sent_at__isnull=False).exists():
+            break
+        time.sleep(0.1)
+    else:
+        first.kill()
+        pytest.fail("the first run sent nothing in 60 s: " + first.communicate()[1][-2000:])
+    # Killed while sending the next one: no cleanup, no except block runs.
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait(timeout=10)
+    FAULTS_INJECTED["count"] += 1
+    sent_before = sent_log.read_text().split() if sent_log.exists() else []
+    assert 0 < len(sent_before) < len(expected), "the kill came too late to test anything"
+
+    env["SLOW_MAIL_SECONDS"] = "0"
+    second = _run_digests(env)
+    _out, err = second.communicate(timeout=120)
+    assert second.returncode == 0, err[-3000:]
+    sent = sent_log.read_text().split()
+    assert len(sent) == len(set(sent)), f"sent twice: {sent}"
+    assert set(sent) == expected, f"never sent: {expected - set(sent)}"
+    sent_rows = DigestDelivery.objects.filter(sent_at__isnull=False)
+    assert set(sent_rows.values_list("user__email", flat=True)) == expected
