@@ -16,6 +16,7 @@ from projects.models import (
     Deliverable,
     PMCapacity,
     Project,
+    ProjectEvent,
     ProjectEventKind,
     ProjectStatus,
 )
@@ -164,7 +165,8 @@ def seed(users: dict[str, User]) -> dict[str, User]:
         for title, client, rep, signer, commitments in FALLBACK_DEALS:
             _won_deal(users, title, client, rep, signer, commitments)
 
-    queue = list(OUTCOMES)
+    played = ProjectEvent.objects.filter(kind=ProjectEventKind.DELIVERABLE_STATUS_CHANGED).exists()
+    queue = [] if played else list(OUTCOMES)
     for project in (
         Project.objects.filter(status=ProjectStatus.KICKOFF)
         .select_related("deal__owner", "deal__client", "pm")
