@@ -4,6 +4,7 @@ Reads come from feedback.selectors, writes go through feedback.services, the
 same rules the pages use.
 """
 
+import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -107,6 +108,20 @@ class ReadAllSerializer(serializers.Serializer):
 FORBIDDEN = {403: OpenApiResponse(ProblemSerializer, description="Visible, but not yours to do.")}
 
 
+class FeedbackNoteFilter(django_filters.FilterSet):
+    """Ids as plain numbers: an id of a deal the user may not see finds nothing, exactly like
+    an id that does not exist (a choice filter would answer 400 only for the missing one)."""
+
+    deal = django_filters.NumberFilter(field_name="deal_id")
+    project = django_filters.NumberFilter(field_name="project_id")
+    recipient = django_filters.NumberFilter(field_name="recipient_id")
+    author = django_filters.NumberFilter(field_name="author_id")
+
+    class Meta:
+        model = FeedbackNote
+        fields = ["direction", "topic", "deal", "project", "recipient", "author"]
+
+
 @extend_schema_view(
     list=extend_schema(summary="Feedback notes this user may see"),
     retrieve=extend_schema(summary="One feedback note"),
@@ -119,7 +134,7 @@ class FeedbackNoteViewSet(
 ):
     queryset = FeedbackNote.objects.none()
     serializer_class = FeedbackNoteSerializer
-    filterset_fields = ["direction", "topic", "deal", "project", "recipient", "author"]
+    filterset_class = FeedbackNoteFilter
     ordering_fields = ["created_at"]
 
     def get_queryset(self) -> QuerySet[FeedbackNote]:

@@ -1,0 +1,214 @@
+"""Ids of objects a user may not see: 404 on pages, partials and the API, and nothing at all
+through filters, search and counts — the same answer as for an id that does not exist.
+"""
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+NO_SUCH_ID = 987654
+
+REP_TITLES = (
+    "Draft store rollout",
+    "Warehouse scanners",
+    "Claimed kiosk fleet",
+    "Loyalty app",
+    "Payment terminals",
+    "Store analytics",
+    "Lost tender",
+)
+
+
+def api_as(user) -> APIClient:
+    api = APIClient()
+    api.force_authenticate(user)
+    return api
+
+
+def listing(response) -> tuple[int, list]:
+    body = response.json()
+    if isinstance(body, dict) and "results" in body:
+        return body["count"], body["results"]
+    return len(body), body
+
+
+# (list endpoint, filter, world object whose id is used) — rep2 may see none of them.
+API_FILTERS = [
+    ("api:deal-list", "owner", "user.rep"),
+    ("api:deal-list", "client", "client"),
+    ("api:commitment-list", "deal", "deal.in_review"),
+    ("api:verdict-list", "deal", "deal.changes_requested"),
+    ("api:escalation-list", "deal", "deal.changes_requested"),
+    ("api:project-list", "deal", "deal.won"),
+    ("api:deliverable-list", "project", "project"),
+    ("api:feedback-note-list", "deal", "deal.in_review"),
+]
+
+
+def world_id(world, key: str) -> int:
+    return world.client.pk if key == "client" else world.get(key).pk
+
+
+@pytest.mark.django_db
+class TestApi:
+    @pytest.mark.parametrize(("name", "param", "key"), API_FILTERS)
+    def test_filtering_by_anothers_ids_finds_nothing_and_tells_nothing(
+        self, world, name, param, key
+    ):
+        api = api_as(world.users["rep2"])
+        url = reverse(name)
+        hidden = api.get(url, {param: world_id(world, key)})
+        missing = api.get(url, {param: NO_SUCH_ID})
+        assert hidden.status_code == missing.status_code, (hidden.content, missing.content)
+        if hidden.status_code == 200:
+            count, rows = listing(hidden)
+            assert count == 0 and rows == [], rows
+            assert listing(missing)[0] == 0
+
+    def test_search_does_not_reach_anothers_deals(self, world):
+        for term in ("Warehouse", "Acme", "scanners"):
+            count, rows = listing(
+                api_as(world.users["rep2"]).get(reverse("api:deal-list"), {"search": term})
+            )
+            assert count == 0, rows
+
+    def test_a_pm_finds_no_never_submitted_draft(self, world):
+        api = api_as(world.users["pm"])
+        count, rows = listing(api.get(reverse("api:deal-list"), {"search": "Draft store"}))
+        assert count == 0, rows
+        draft = world.deals["draft"]
+        count, _ = listing(api.get(reverse("api:commitment-list"), {"deal": draft.pk}))
+        assert count == 0
+        assert api.get(reverse("api:deal-detail", kwargs={"pk": draft.pk})).status_code == 404
+
+    @pytest.mark.parametrize(
+        ("name", "key"),
+        [
+            ("api:deal-detail", "deal.in_review"),
+            ("api:deal-event-list", "deal.in_review"),
+            ("api:deal-comment-list", "deal.in_review"),
+            ("api:commitment-detail", "commitment.in_review"),
+            ("api:verdict-detail", "verdict.flagged"),
+            ("api:escalation-detail", "escalation"),
+            ("api:project-detail", "project"),
+            ("api:deliverable-detail", "deliverable"),
+            ("api:feedback-note-detail", "note"),
+            ("api:notification-detail", "notification"),
+        ],
+    )
+    def test_anothers_object_is_not_found_like_a_missing_one(self, world, name, key):
+        api = api_as(world.users["rep2"])
+        kwarg = "deal_pk" if name in ("api:deal-event-list", "api:deal-comment-list") else "pk"
+        hidden = api.get(reverse(name, kwargs={kwarg: world.get(key).pk}))
+        missing = api.get(reverse(name, kwargs={kwarg: NO_SUCH_ID}))
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.json() == missing.json()
+
+    def test_writes_to_anothers_deal_are_not_found(self, world):
+        api = api_as(world.users["rep2"])
+        deal = world.deals["in_review"]
+        comment = api.post(
+            reverse("api:deal-comment-list", kwargs={"deal_pk": deal.pk}), {"body": "hi"}
+        )
+        assert comment.status_code == 404
+        commitment = api.post(
+            reverse("api:commitment-list"),
+            {
+                "deal": world.deals["draft"].pk,
+                "kind": "scope",
+                "summary": "x",
+                "promised_date": "2030-01-01",
+                "effort_days": "1",
+            },
+        )
+        assert commitment.status_code in (400, 404)
+        assert not world.deals["draft"].commitments.filter(summary="x").exists()
+        assert not deal.comments.filter(body="hi").exists()
+
+    def test_lists_hold_only_what_the_user_may_see(self, world):
+        rep2 = world.users["rep2"]
+        api = api_as(rep2)
+        _, deals = listing(api.get(reverse("api:deal-list"), {"page_size": 100}))
+        assert {d["title"] for d in deals} <= {"Rep2 private draft", "Rep2 fleet tracking"}
+        _, notes = listing(api.get(reverse("api:feedback-note-list")))
+        assert all(n.get("recipient") in (None, rep2.pk) for n in notes), notes
+        _, notifications = listing(api.get(reverse("api:notification-list")))
+        mine = (
+            {n.pk for n in world.users["rep"].notifications.all()}
+            if hasattr(world.users["rep"], "notifications")
+            else set()
+        )
+        assert not mine & {n["id"] for n in notifications}
+
+
+@pytest.mark.django_db
+class TestPages:
+    def _body(self, http, url, **headers) -> str:
+        response = http.get(url, headers=headers)
+        assert response.status_code == 200, url
+        return response.content.decode()
+
+    @pytest.mark.parametrize("htmx", [False, True])
+    def test_deal_list_filters_and_search_show_nothing_of_anothers(self, world, client_for, htmx):
+        http = client_for(world.users["rep2"])
+        headers = {"HX-Request": "true"} if htmx else {}
+        base = reverse("deals:list")
+        for query in (
+            f"client={world.client.pk}",
+            f"owner={world.users['rep'].pk}",
+            "q=Warehouse",
+            "q=Acme",
+            "status=in_review",
+            "status=won",
+        ):
+            body = self._body(http, f"{base}?{query}", **headers)
+            leaked = [t for t in REP_TITLES if t in body]
+            assert not leaked, f"{query}: {leaked}"
+
+    def test_a_pm_never_sees_a_draft_in_lists_or_search(self, world, client_for):
+        http = client_for(world.users["pm"])
+        for url in (
+            reverse("deals:list"),
+            reverse("deals:list") + "?q=Draft+store",
+            reverse("deals:queue"),
+            reverse("home"),
+        ):
+            assert "Draft store rollout" not in self._body(http, url)
+
+    @pytest.mark.parametrize(
+        ("name", "kwargs"),
+        [
+            ("deals:detail", {"pk": "deal.in_review"}),
+            ("deals:edit", {"pk": "deal.draft"}),
+            ("projects:detail", {"pk": "project"}),
+            ("projects:brief", {"pk": "project"}),
+            ("feedback:note", {"pk": "note"}),
+            ("feedback:notification_open", {"pk": "notification"}),
+        ],
+    )
+    @pytest.mark.parametrize("htmx", [False, True])
+    def test_anothers_page_is_not_found_like_a_missing_one(
+        self, world, client_for, name, kwargs, htmx
+    ):
+        http = client_for(world.users["rep2"])
+        headers = {"HX-Request": "true"} if htmx else {}
+        hidden = http.get(
+            reverse(name, kwargs={k: world.get(v).pk for k, v in kwargs.items()}), headers=headers
+        )
+        missing = http.get(reverse(name, kwargs=dict.fromkeys(kwargs, NO_SUCH_ID)), headers=headers)
+        assert hidden.status_code == missing.status_code == 404
+
+    def test_pages_of_others_lists_do_not_name_anothers_deals(self, world, client_for):
+        http = client_for(world.users["rep2"])
+        for name in ("home", "projects:list", "feedback:inbox", "feedback:notifications"):
+            body = self._body(http, reverse(name))
+            leaked = [t for t in REP_TITLES if t in body]
+            assert not leaked, f"{name}: {leaked}"
+
+    def test_csv_export_is_for_managers_only(self, world, client_for):
+        url = reverse("dashboard-export", kwargs={"table": "figures"})
+        for role in ("rep", "rep2", "pm"):
+            assert client_for(world.users[role]).get(url).status_code == 403
+        response = client_for(world.users["manager"]).get(url)
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/csv")
