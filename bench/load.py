@@ -117,6 +117,7 @@ def wait_until_up(url: str, seconds: float = 60) -> None:
 def run(*, seconds: int, users: int, rate: float, workers: int = 3) -> dict:
     prepared = prepare()
     connection.close()
+    before = [round(x, 2) for x in os.getloadavg()]
     port = free_port()
     env = {
         **os.environ,
@@ -188,7 +189,15 @@ def run(*, seconds: int, users: int, rate: float, workers: int = 3) -> dict:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
-    return summarise(prefix, seconds=seconds, users=users, rate=rate, workers=workers)
+    return summarise(
+        prefix,
+        seconds=seconds,
+        users=users,
+        rate=rate,
+        workers=workers,
+        load_average_before=before,
+        load_average_after=[round(x, 2) for x in os.getloadavg()],
+    )
 
 
 def summarise(prefix: Path, **setup) -> dict:
