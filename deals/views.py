@@ -461,7 +461,7 @@ def escalation_decide(request: HttpRequest, escalation_pk: int) -> HttpResponse:
     form = EscalationDecideForm(request.POST, prefix=f"decide-{escalation.pk}")
     if form.is_valid():
         try:
-            services.escalation_decide(
+            escalation = services.escalation_decide(
                 escalation=escalation, actor=request.user, **form.cleaned_data
             )
         except ValidationError as error:

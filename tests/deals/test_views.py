@@ -853,10 +853,12 @@ def test_rep_escalates_a_flag_and_a_manager_overrules_it(rep, pm, manager, clien
     decide = reverse("deals:escalation_decide", args=[escalation.pk])
     response = client_for(manager).post(decide, {f"decide-{escalation.pk}-decision": "overruled"})
     assert f'id="id_decide-{escalation.pk}-reason_error"' in response.content.decode()
-    client_for(manager).post(
+    response = client_for(manager).post(
         decide,
         {f"decide-{escalation.pk}-decision": "overruled", f"decide-{escalation.pk}-reason": "OK"},
+        follow=True,
     )
+    assert "Escalation decided: flag overruled." in messages_of(response)
 
     escalation.refresh_from_db()
     assert escalation.decision == EscalationDecision.OVERRULED

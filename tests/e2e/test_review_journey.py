@@ -142,3 +142,39 @@ def test_rep_and_pm_take_a_deal_from_promises_to_won(page, login, axe_violations
     page.get_by_role("button", name="Mark as won").click()
     expect_status(page, "won")
     assert axe_violations(page) == []
+
+
+def test_pm_claims_from_the_queue_and_a_manager_overrules_an_escalation(
+    page, login, axe_violations
+):
+    from deals import services
+    from deals.models import DealStatus, VerdictKind
+    from tests.deals.builders import deal_in, draft_deal
+
+    rep = UserFactory(username="rep", role=Role.SALES, first_name="Rita", last_name="Reyes")
+    pm = UserFactory(username="pm", role=Role.PM, first_name="Priya", last_name="Mehta")
+    UserFactory(username="manager", role=Role.MANAGER, first_name="Morgan", last_name="Lee")
+    waiting = draft_deal(rep, title="Data migration")
+    services.deal_submit(deal=waiting, actor=rep)
+    contested = deal_in(DealStatus.CHANGES_REQUESTED, owner=rep, pm=pm)
+    flag = contested.rounds.get().verdicts.get(verdict=VerdictKind.FLAGGED)
+    services.verdict_escalate(verdict=flag, actor=rep, argument="The client signed a waiver.")
+
+    login(page, "pm", PASSWORD)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Review queue").click()
+    expect(page.get_by_role("heading", name="Review queue", level=1)).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Claim review of Data migration").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Data migration")
+    expect(page.get_by_text("Reviewer: Priya Mehta")).to_be_visible()
+    log_out(page, pm)
+
+    login(page, "manager", PASSWORD)
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Open escalations").click()
+    expect(page.get_by_text("The client signed a waiver.")).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_label("Reason").fill("The waiver covers the risk.")
+    page.get_by_role("button", name="Overrule").click()
+    expect(page.get_by_text("Escalation decided: flag overruled.")).to_be_visible()
+    expect(page.get_by_text("No open escalations.")).to_be_visible()
