@@ -309,7 +309,7 @@ def deliverable_status(request: HttpRequest, pk: int) -> HttpResponse:
                     return render(
                         request,
                         "projects/project_detail.html#deliverable_row",
-                        {"d": deliverable, "can_update_deliverables": True},
+                        {"d": deliverable, "project": project, "can_update_deliverables": True},
                     )
                 messages.success(
                     request, f"{deliverable.summary}: {deliverable.get_status_display().lower()}."

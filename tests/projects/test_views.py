@@ -326,3 +326,14 @@ def test_capacity_page_query_count_does_not_grow(rep, pm, client_for, django_ass
     with django_assert_num_queries(len(one)):
         response = http.get(reverse("projects:capacity"))
     assert response.content.decode().count('<th scope="row">') == 20
+
+
+def test_row_after_marking_missed_links_to_a_note_about_it(won_project, pm, client_for):
+    deliverable = won_project.deliverables.first()
+    response = client_for(pm).post(
+        reverse("projects:deliverable_status", args=[deliverable.pk]),
+        {"status": "missed"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert f"project={won_project.pk}&amp;deal={won_project.deal_id}" in response.content.decode()
