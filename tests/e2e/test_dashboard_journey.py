@@ -1,6 +1,7 @@
 """A manager reads the alignment dashboard, narrows its range, exports a table and opens the agenda."""
 
 import datetime
+from pathlib import Path
 
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -19,10 +20,13 @@ def test_manager_reads_the_dashboard_and_opens_the_agenda(page, login, axe_viola
     review(flagged, pm, [VerdictKind.FLAGGED, VerdictKind.APPROVED])
     review(make_deal(rep), pm, [VerdictKind.APPROVED], decide=False)
 
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     login(page, manager.username, PASSWORD)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
     expect(page.get_by_role("heading", name="Alignment dashboard", level=1)).to_be_visible()
     assert axe_violations(page) == []
+    assert errors == []  # no script error, no Content-Security-Policy violation
 
     today = timezone.localdate()
     page.get_by_label("From").fill((today - datetime.timedelta(days=29)).isoformat())
@@ -46,7 +50,7 @@ def test_manager_reads_the_dashboard_and_opens_the_agenda(page, login, axe_viola
         section.get_by_role("link", name="Download CSV of flag rate by rep").click()
     download = download_info.value
     assert download.suggested_filename.startswith("flag-rate-by-rep-")
-    content = open(download.path(), encoding="utf-8").read().splitlines()
+    content = Path(download.path()).read_text(encoding="utf-8").splitlines()
     assert content == ["Rep,Verdicts,Flagged,Flag rate (%)", "Rita Reyes,3,1,33.3"]
 
     page.get_by_role("link", name="Weekly sync agenda").click()
