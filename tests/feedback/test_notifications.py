@@ -272,3 +272,14 @@ def test_every_kind_has_subject_and_both_bodies(everyone, rep):
         notification = Notification(recipient=rep, kind=kind, text="Something happened", url="/")
         email = notifications.render_email(notification, {})
         assert email.subject and email.text_body.strip() and "<html" in email.html_body
+
+
+def test_a_note_email_carries_the_whole_note_once(everyone, rep, pm):
+    body = "Their CFO, not IT, signs the acceptance. " * 5
+    services.note_create(
+        author=rep, direction="to_delivery", topic="customer_insight", body=body, recipient=pm
+    )
+    email = EmailOutbox.objects.get(to_address=pm.email)
+    assert email.subject == "Feedback from Rita Reyes: Customer insight"
+    assert email.text_body.count(body.strip()) == 1
+    assert "Rita Reyes wrote a note (customer insight)" in email.text_body
