@@ -59,6 +59,17 @@ class DealFilterForm(forms.Form):
     def __init__(self, *args, show_owner: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["q"].widget.attrs.update(type="search", placeholder="Title or client")
+        # A select of every client grows with the data and is unusable at thousands; search
+        # finds a client by name, and a client picked by a link shows as the one choice.
+        client = self.fields["client"]
+        chosen = self.data.get("client") if self.is_bound else None
+        if chosen and str(chosen).isdigit():
+            client.widget.choices = [
+                ("", client.empty_label),
+                *Client.objects.filter(pk=chosen).values_list("pk", "name"),
+            ]
+        else:
+            client.widget = forms.HiddenInput()
         if not show_owner:
             del self.fields["owner"]
 
