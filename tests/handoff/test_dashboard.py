@@ -361,3 +361,10 @@ def test_scorecard_shows_own_figures_against_the_team(rep, pm, client_for):
     assert "All reps" in page
     assert "Flag rate" in page
     assert "100 %" in page
+
+
+@pytest.mark.django_db
+def test_home_page_links_reps_and_pms_to_their_scorecard(rep, pm, manager, client_for):
+    assert b'href="/people/rep/"' in client_for(rep).get("/").content
+    assert b'href="/people/pm/"' in client_for(pm).get("/").content
+    assert b"Your scorecard" not in client_for(manager).get("/").content
