@@ -5,6 +5,7 @@ own thread (own connection) and a barrier releases both at once.
 """
 
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
@@ -23,6 +24,18 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def _postgres_only(db):
     if connection.vendor != "postgresql":
         pytest.skip("row locks are proven on PostgreSQL only (set DATABASE_URL to postgres://…)")
+
+
+@pytest.fixture(autouse=True)
+def _slow_critical_section(monkeypatch):
+    """Hold each winner inside its locked section a moment, so the other side must wait."""
+    touch = services._touch
+
+    def slow_touch(*args, **kwargs):
+        time.sleep(0.3)
+        return touch(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_touch", slow_touch)
 
 
 def race(*calls: Callable[[], object]) -> list[tuple[str, object]]:
