@@ -8,8 +8,15 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
+def _security_test_settings(settings):
     settings.PASSWORD_HASHERS = FAST_HASHERS
+    # A cache of our own: throttle counts left in a shared Redis by other tests would leak in.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "security-tests",
+        }
+    }
 
 
 @pytest.fixture
