@@ -135,8 +135,6 @@ def test_tasks_that_may_run_twice_ack_late_with_limits():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_threads_claiming_at_once_send_once(email):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: two connections at once")
     results = []
     barrier = threading.Barrier(4)
 

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from feedback import outbox
 from feedback.models import EmailOutbox, OutboxStatus
 from handoff.celery import app as celery_app
+from tests.policy import missing
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -27,10 +27,8 @@ CLOSED_PORT_BROKER = "redis://127.0.0.1:6390/0"
 
 @pytest.fixture
 def live_stack():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: the worker is another process on the same database")
     if not os.environ.get("REDIS_URL"):
-        pytest.skip("needs REDIS_URL: a real broker for a real worker")
+        missing("this test needs Redis for a real worker; set REDIS_URL=redis://…")
 
 
 def _database_url() -> str:
