@@ -87,9 +87,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     w = form.window()
     result = metrics.alignment(w)
     query = filter_query(w)
+    template = "handoff/dashboard.html#results" if request.htmx else "handoff/dashboard.html"
     return render(
         request,
-        "handoff/dashboard.html",
+        template,
         {
             "form": form,
             "window": w,

@@ -859,7 +859,9 @@ def pipeline_capacity(w: Window, today: date | None = None) -> Table:
             "Delivery load: effort of open deliverables spread evenly over the weeks up to their "
             "promised dates. Open pipeline: effort of commitments of deals in review or signed "
             "off, spread the same way from the deal's expected start. Capacity: the PMs' "
-            "person-days per week, with their exceptions. Not limited by the range."
+            "person-days per week, with their exceptions. Not limited by the range; a sales team "
+            "limits the pipeline to its reps' deals, a delivery team the load and capacity to "
+            "its PMs."
         ),
         units={"use": "percent"},
         chart={

@@ -46,8 +46,15 @@
     if (!window.Chart) {
       return;
     }
-    document.querySelectorAll("canvas[data-chart]").forEach(draw);
+    document.querySelectorAll("canvas[data-chart]").forEach((canvas) => {
+      if (!window.Chart.getChart(canvas)) {
+        draw(canvas);
+      }
+    });
   }
+
+  // A new range or team swaps the figures in with htmx: draw the charts that came with them.
+  document.addEventListener("htmx:afterSettle", drawAll);
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", drawAll);

@@ -368,3 +368,14 @@ def test_home_page_links_reps_and_pms_to_their_scorecard(rep, pm, manager, clien
     assert b'href="/people/rep/"' in client_for(rep).get("/").content
     assert b'href="/people/pm/"' in client_for(pm).get("/").content
     assert b"Your scorecard" not in client_for(manager).get("/").content
+
+
+@pytest.mark.django_db
+def test_htmx_filter_answers_with_the_results_only(manager, client_for):
+    response = client_for(manager).get(
+        "/dashboard/?from=2026-02-01&to=2026-02-28", HTTP_HX_REQUEST="true"
+    )
+    page = response.content.decode()
+    assert page.lstrip().startswith('<div id="dashboard-results">')
+    assert "<html" not in page
+    assert 'data-chart="chart-pipeline-capacity"' in page
