@@ -492,29 +492,32 @@ FLAG_HOW = "Flagged verdicts out of all verdicts, in review rounds submitted in 
 FLAG_COLUMNS = [("verdicts", "Verdicts"), ("flagged", "Flagged"), ("flag_rate", "Flag rate")]
 
 
-def flag_rate_by_rep(w: Window, counts: list[dict[str, Any]] | None = None) -> Table:
-    counts = verdict_counts(w) if counts is None else counts
+def _rows_by_rep(counts: list[dict[str, Any]], sums: dict[str, str]) -> list[dict[str, Any]]:
+    """verdict_counts summed per rep, by username: {row key: count key}."""
     reps: dict[str, dict[str, Any]] = {}
     for c in counts:
         username = c["round__deal__owner__username"]
-        rep = reps.setdefault(
-            username,
-            {
+        if username not in reps:
+            reps[username] = {
                 "rep": person_name(
                     c["round__deal__owner__first_name"],
                     c["round__deal__owner__last_name"],
                     username,
                 ),
                 "rep_url": _url("scorecard", username),
-                "verdicts": 0,
-                "flagged": 0,
-                "flagged_url": deals_url(owner=c["round__deal__owner_id"]),
-            },
-        )
-        rep["verdicts"] += c["total"]
-        rep["flagged"] += c["flagged"]
-    rows = [reps[username] for username in sorted(reps)]
+                "owner_id": c["round__deal__owner_id"],
+                **dict.fromkeys(sums, 0),
+            }
+        for key, source in sums.items():
+            reps[username][key] += c[source] or 0
+    return [reps[username] for username in sorted(reps)]
+
+
+def flag_rate_by_rep(w: Window, counts: list[dict[str, Any]] | None = None) -> Table:
+    counts = verdict_counts(w) if counts is None else counts
+    rows = _rows_by_rep(counts, {"verdicts": "total", "flagged": "flagged"})
     for row in rows:
+        row["flagged_url"] = deals_url(owner=row["owner_id"])
         row["flag_rate"] = ratio(row["flagged"], row["verdicts"])
     return Table(
         key="flag-rate-by-rep",
@@ -635,27 +638,9 @@ def escalations(w: Window) -> tuple[Figure, Table]:
 def over_commit_by_rep(w: Window, counts: list[dict[str, Any]] | None = None) -> Table:
     """Share of a rep's reviewed effort that was flagged, or later delivered late or missed."""
     counts = verdict_counts(w) if counts is None else counts
-    reps: dict[str, dict[str, Any]] = {}
-    for c in counts:
-        username = c["round__deal__owner__username"]
-        rep = reps.setdefault(
-            username,
-            {
-                "rep": person_name(
-                    c["round__deal__owner__first_name"],
-                    c["round__deal__owner__last_name"],
-                    username,
-                ),
-                "rep_url": _url("scorecard", username),
-                "reviews": 0,
-                "effort": Decimal("0"),
-                "over_effort": Decimal("0"),
-            },
-        )
-        rep["reviews"] += c["total"]
-        rep["effort"] += c["effort"] or 0
-        rep["over_effort"] += c["over_effort"] or 0
-    rows = [reps[username] for username in sorted(reps)]
+    rows = _rows_by_rep(
+        counts, {"reviews": "total", "effort": "effort", "over_effort": "over_effort"}
+    )
     for row in rows:
         row["index"] = ratio(row["over_effort"], row["effort"])
     return Table(
