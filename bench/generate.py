@@ -811,9 +811,11 @@ class Generator:
             self.drain()
             self._writer.shutdown()
             self._fix_sequences(cursor)
+            copied = time.perf_counter()
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             for definition in rebuild:
                 cursor.execute(definition)
+            indexed = time.perf_counter()
             if check_constraints:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         with connection.cursor() as cursor:
@@ -822,10 +824,16 @@ class Generator:
                 analyse = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
                 cursor.execute(f'{analyse} "{table.name}"')
         written = {t.model._meta.label: t.written for t in self.tables.values() if t.written}
-        seconds = time.perf_counter() - started
+        finished = time.perf_counter()
+        seconds = finished - started
         self.log(f"generated {to_add:,} deals in {seconds:.1f} s: {written}")
         return {
             "seconds": round(seconds, 1),
+            "phases": {
+                "make_and_copy": round(copied - started, 1),
+                "rebuild_indexes": round(indexed - copied, 1),
+                "vacuum_analyze": round(finished - indexed, 1),
+            },
             "rows": written,
             "deals": existing + to_add,
             "tables": [t.name for t in self.tables.values()],
