@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from deals import services
-from deals.models import Deal, VerdictKind
+from deals.models import Deal
+from tests.deals.builders import rule_all as rule
 from tests.factories import CommitmentFactory, DealFactory
 
 
@@ -26,16 +27,6 @@ def submitted(owner, pm=None, **kwargs) -> Deal:
     if pm is not None:
         services.review_claim(deal=deal, actor=pm)
     return deal
-
-
-def rule(deal: Deal, pm, *, flag_first: bool = False) -> None:
-    for index, commitment in enumerate(deal.commitments.order_by("id")):
-        if flag_first and index == 0:
-            services.commitment_rule(
-                commitment=commitment, actor=pm, verdict=VerdictKind.FLAGGED, reason="Too soon"
-            )
-        else:
-            services.commitment_rule(commitment=commitment, actor=pm, verdict=VerdictKind.APPROVED)
 
 
 def signed_off(owner, pm) -> Deal:
