@@ -15,7 +15,7 @@ from typing import Any
 
 import pgtrigger
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from deals.models import (
@@ -204,7 +204,11 @@ def client_create(*, actor: User, name: str, industry: str = "") -> Client:
         raise ValidationError({"name": "A client with this name already exists."})
     client = Client(name=name, industry=(industry or "").strip())
     _clean(client)
-    client.save()
+    try:
+        with transaction.atomic():
+            client.save()
+    except IntegrityError as error:  # the same name added a moment ago by someone else
+        raise ValidationError({"name": "A client with this name already exists."}) from error
     return client
 
 

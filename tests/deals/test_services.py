@@ -11,6 +11,7 @@ from django.utils import timezone
 from deals import services
 from deals.models import (
     TRANSITIONS,
+    Client,
     Commitment,
     DealEvent,
     DealStatus,
@@ -591,3 +592,12 @@ def test_overdue_round(rep, pm):
 def test_a_second_commitment_factory_is_still_a_draft(rep):
     # The factories never set status; the workflow does.
     assert CommitmentFactory(deal=draft_deal(rep)).deal.status == DealStatus.DRAFT
+
+
+def test_client_create_race_on_the_name_is_a_validation_error(rep, monkeypatch):
+    services.client_create(actor=rep, name="Acme")
+    # As if the other request's row landed between the check and the insert.
+    monkeypatch.setattr(services.Client.objects, "filter", lambda **kw: Client.objects.none())
+    with pytest.raises(ValidationError) as error:
+        services.client_create(actor=rep, name="acme")
+    assert "name" in error.value.message_dict
