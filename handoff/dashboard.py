@@ -28,6 +28,10 @@ MAX_RANGE_DAYS = 731
 class DateInput(forms.DateInput):
     input_type = "date"
 
+    def __init__(self, attrs=None) -> None:
+        # A date input takes ISO dates whatever the locale shows.
+        super().__init__(attrs, format="%Y-%m-%d")
+
 
 class RangeForm(forms.Form):
     """from / to (inclusive, default the last 90 days); bad input gives field errors."""
@@ -35,8 +39,13 @@ class RangeForm(forms.Form):
     def __init__(self, data=None, *, today: date | None = None, **kwargs) -> None:
         super().__init__(data, **kwargs)
         self.today = today or timezone.localdate()
-        self.fields["from"] = forms.DateField(label="From", required=False, widget=DateInput)
-        self.fields["to"] = forms.DateField(label="To", required=False, widget=DateInput)
+        start, end = metrics.default_range(self.today)
+        self.fields["from"] = forms.DateField(
+            label="From", required=False, widget=DateInput, initial=start
+        )
+        self.fields["to"] = forms.DateField(
+            label="To", required=False, widget=DateInput, initial=end
+        )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -379,3 +379,13 @@ def test_htmx_filter_answers_with_the_results_only(manager, client_for):
     assert page.lstrip().startswith('<div id="dashboard-results">')
     assert "<html" not in page
     assert 'data-chart="chart-pipeline-capacity"' in page
+
+
+@pytest.mark.django_db
+def test_range_fields_show_the_range_in_iso_dates(manager, client_for):
+    page = client_for(manager).get("/dashboard/").content.decode()
+    start, end = metrics.default_range()
+    assert f'type="date" name="from" value="{start.isoformat()}"' in page
+    assert f'type="date" name="to" value="{end.isoformat()}"' in page
+    page = client_for(manager).get("/dashboard/?from=2026-02-01&to=2026-02-28").content.decode()
+    assert 'value="2026-02-01"' in page
