@@ -166,6 +166,17 @@ def measure_scales(databases: dict[str, str], requests: int, log=print) -> dict[
     return results
 
 
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def machine() -> dict:
     import os
 
@@ -185,7 +196,7 @@ def machine() -> dict:
     return {
         "cpus": os.cpu_count(),
         "memory_gb": memory_gb,
-        "cpu": platform.processor() or platform.machine(),
+        "cpu": _cpu_model(),
         "postgresql": pg_version,
         "python": platform.python_version(),
         "django": django.get_version(),
