@@ -22,48 +22,32 @@ from deals.models import (
     SignOff,
     Verdict,
 )
+from deals.services import COMMITMENT_FIELDS, DEAL_FIELDS
 
-DEAL_EDITABLE_FIELDS = (
-    "title",
-    "client",
-    "owner",
-    "value",
-    "currency",
-    "expected_close_date",
-    "expected_start_date",
-    "description",
-)
-COMMITMENT_FIELDS = ("kind", "summary", "detail", "promised_date", "effort_days")
+# The owner can be corrected here; the rest are the fields the workflow lets a draft change.
+DEAL_EDITABLE_FIELDS = ("owner", *DEAL_FIELDS)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class NoWrites:
     """Shown, never added, changed or deleted here."""
 
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(NoWrites, admin.ModelAdmin):
     actions = None
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(NoWrites, admin.TabularInline):
     extra = 0
     can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(Client)
