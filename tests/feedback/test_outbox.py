@@ -152,3 +152,19 @@ def test_two_threads_claiming_at_once_send_once(email):
         thread.join()
     assert sorted(results) == [False, False, False, True]
     assert len(mail.outbox) == 1
+
+
+def test_beat_runs_registered_tasks_and_redis_waits_longer_than_any_retry(settings):
+    from handoff.celery import app
+
+    app.loader.import_default_modules()
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks
+    longest_retry = max(t.retry_backoff_max for t in (tasks.send_email, tasks.send_digests))
+    longest_backoff = outbox.backoff(outbox.max_attempts()).total_seconds()
+    # Redis's default visibility timeout is an hour; settings raise it with REDIS_URL.
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+    # The sweep, not a countdown, waits out the backoff; the broker never holds it.
+    assert longest_backoff <= 3600
+    assert longest_retry < visibility
+    assert tasks.send_digests.time_limit < visibility
