@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -56,6 +57,21 @@ def deliverable_get_for_user(user: User, pk: int | str) -> Deliverable:
     return get_object_or_404(deliverables_visible_to(user), pk=pk)
 
 
+def _deliverable_count(condition: Q) -> Coalesce:
+    """Deliverables of the project that meet `condition`, counted for the rows shown only.
+
+    A join with Count() would group every visible project before the page is cut.
+    """
+    counted = (
+        Deliverable.objects.filter(condition, project=OuterRef("pk"))
+        .order_by()
+        .values("project")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted[:1]), 0)
+
+
 def project_list(
     user: User,
     *,
@@ -69,23 +85,13 @@ def project_list(
     """The list page and API: filtered, with deliverable counts in the same query."""
     today = today or timezone.localdate()
     projects = projects_visible_to(user).annotate(
-        deliverable_count=Count("deliverables"),
-        late_count=Count(
-            "deliverables",
-            filter=Q(
-                deliverables__status__in=OPEN_DELIVERABLE_STATUSES,
-                deliverables__promised_date__lt=today,
-            ),
+        deliverable_count=_deliverable_count(Q()),
+        late_count=_deliverable_count(
+            Q(status__in=OPEN_DELIVERABLE_STATUSES, promised_date__lt=today)
         ),
-        at_risk_count=Count(
-            "deliverables", filter=Q(deliverables__status=DeliverableStatus.AT_RISK)
-        ),
-        kept_count=Count(
-            "deliverables",
-            filter=Q(
-                deliverables__status=DeliverableStatus.DELIVERED,
-                deliverables__delivered_on__lte=F("deliverables__promised_date"),
-            ),
+        at_risk_count=_deliverable_count(Q(status=DeliverableStatus.AT_RISK)),
+        kept_count=_deliverable_count(
+            Q(status=DeliverableStatus.DELIVERED, delivered_on__lte=F("promised_date"))
         ),
     )
     if status:
