@@ -38,6 +38,7 @@ PAGES = [
     Page("review queue (PM)", "pm", lambda s: "/deals/queue/", "list"),
     Page("deal page (PM)", "pm", lambda s: s.deal_id and f"/deals/{s.deal_id}/"),
     Page("project page (PM)", "pm", lambda s: s.project_id and f"/projects/{s.project_id}/"),
+    Page("project list (PM)", "pm", lambda s: "/projects/", "list"),
     Page("dashboard (manager)", "manager", lambda s: "/dashboard/"),
     Page("API deal list (rep)", "sales", lambda s: "/api/v1/deals/", "list"),
     Page("API deal list (manager)", "manager", lambda s: "/api/v1/deals/", "list"),
