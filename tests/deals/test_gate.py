@@ -248,3 +248,32 @@ def test_win_refused_when_a_commitment_was_added_after_sign_off(rep, pm):
     extra.save()
     with pytest.raises(services.DomainError):
         services.deal_win(deal=deal, actor=rep)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "client",
+        "deal",
+        "commitment",
+        "reviewround",
+        "verdict",
+        "signoff",
+        "dealevent",
+        "escalation",
+        "comment",
+    ],
+)
+def test_admin_pages_render_with_data(model, client, operator, rep, pm):
+    deal = deal_in(DealStatus.CHANGES_REQUESTED, owner=rep, pm=pm)
+    flag = deal.rounds.get().verdicts.get(verdict="flagged")
+    services.verdict_escalate(verdict=flag, actor=rep, argument="We can")
+    services.comment_add(deal=deal, actor=pm, body="@rep see the flag")
+    signed = deal_in(DealStatus.SIGNED_OFF, owner=rep, pm=pm)
+    assert signed.sign_offs.exists()
+    client.force_login(operator)
+    assert client.get(f"/admin/deals/{model}/?q=a").status_code == 200
+    changelist = client.get(f"/admin/deals/{model}/")
+    assert changelist.status_code == 200
+    row = changelist.context["cl"].result_list[0]
+    assert client.get(f"/admin/deals/{model}/{row.pk}/change/").status_code == 200
