@@ -1,6 +1,6 @@
 """Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server.
 
-Fixtures: `browser` (one per run), `page` (a fresh context per test, screenshot kept in
+Fixtures: `browser` (one for all the browser tests), `page` (a fresh context per test, screenshot kept in
 test-artifacts/ when the test fails), `login(page, username, password)` and
 `axe_violations(page)`. Live-server tests use a transactional database, so create the
 users inside each test (tests.factories.UserFactory, password tests.factories.PASSWORD).
@@ -14,9 +14,6 @@ from pathlib import Path
 import pytest
 
 from tests.policy import CHROMIUM_PATH, chromium_available, missing
-
-# Playwright's sync API runs an event loop in this thread; Django's ORM refuses that by default.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -44,20 +41,34 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator:
+    """One Chromium for all the browser tests, closed when they are done.
+
+    Playwright's sync API keeps an event loop running in this thread, which Django's ORM
+    refuses unless DJANGO_ALLOW_ASYNC_UNSAFE is set. It is set only while the browser is
+    open, so the rest of the run, and the processes it starts, keep Django's protection.
+    """
     if not chromium_available():
         missing(
             f"{CHROMIUM_PATH} is missing; install Debian's chromium (scripts/ensure-chromium.sh)"
         )
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM_PATH), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=str(CHROMIUM_PATH), headless=True, args=CHROMIUM_ARGS
+            )
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def _artifact_path(item: pytest.Item) -> Path:
@@ -67,7 +78,8 @@ def _artifact_path(item: pytest.Item) -> Path:
 
 @pytest.fixture
 def page(browser, live_server, request: pytest.FixtureRequest) -> Iterator:
-    context = browser.new_context(base_url=live_server.url)
+    # Reduced motion turns Pico's transitions off, so checks never see a page mid-fade.
+    context = browser.new_context(base_url=live_server.url, reduced_motion="reduce")
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     page = context.new_page()
     yield page
