@@ -1,8 +1,6 @@
 """Presentation helpers of the deals pages."""
 
 from django import template
-from django.utils.html import escape, format_html, linebreaks
-from django.utils.safestring import SafeString, mark_safe
 
 from deals.models import DealStatus
 from deals.services import MENTION
@@ -18,16 +16,17 @@ def status_label(value: str) -> str:
 
 
 @register.filter
-def comment_body(comment) -> SafeString:
-    """The comment's text, escaped, with the @mentions of real users in bold."""
+def comment_segments(comment) -> list[tuple[str, bool]]:
+    """The comment's text as (text, is_mention) pieces; the template escapes each piece."""
     mentioned = {user.username for user in comment.mentions.all()}
-
-    def bold(match) -> str:
+    segments: list[tuple[str, bool]] = []
+    position = 0
+    for match in MENTION.finditer(comment.body):
         name = match.group(1).rstrip(".")
         if name not in mentioned:
-            return match.group(0)
-        return format_html("<strong>@{}</strong>{}", name, match.group(1)[len(name) :])
-
-    # Escaping first keeps user text inert; usernames never contain characters escape() changes.
-    html = MENTION.sub(bold, escape(comment.body))
-    return mark_safe(linebreaks(html, autoescape=False))  # noqa: S308
+            continue
+        segments.append((comment.body[position : match.start()], False))
+        segments.append((f"@{name}", True))
+        position = match.start() + 1 + len(name)
+    segments.append((comment.body[position:], False))
+    return [segment for segment in segments if segment[0]]

@@ -31,6 +31,7 @@ def test_pm_checks_capacity_accepts_the_handoff_and_the_rep_sees_the_promise_kep
     check = page.get_by_role("region", name="Capacity check")
     expect(check).to_be_visible()
     expect(check.get_by_text(re.compile(r"^(Fits: |Over capacity in week)")).first).to_be_visible()
+    check.get_by_text("Week by week: you").click()
     expect(check.get_by_role("table").first).to_contain_text("Load with this deal")
     page.wait_for_function(
         "() => window.Chart && Chart.getChart(document.querySelector('canvas[data-capacity-chart]'))"
