@@ -1013,11 +1013,24 @@ def figures_table(result: Alignment) -> Table:
     )
 
 
+TABLES: dict[str, Any] = {
+    "review-turnaround": turnaround_by_week,
+    "flag-rate-by-rep": flag_rate_by_rep,
+    "flag-rate-by-kind": flag_rate_by_kind,
+    "kept-by-rep": lambda w: promise_tables(w)[0],
+    "kept-by-pm": lambda w: promise_tables(w)[1],
+    "pipeline-capacity": pipeline_capacity,
+    "feedback": lambda w: feedback_health(w)[1],
+    "escalations": lambda w: escalations(w)[1],
+    "over-commit": over_commit_by_rep,
+}
+
+
 def table_for_export(w: Window, key: str) -> Table | None:
-    result = alignment(w)
+    """One table, computing only what it needs (the figures need the whole dashboard)."""
     if key == "figures":
-        return figures_table(result)
-    return next((t for t in result.tables if t.key == key), None)
+        return figures_table(alignment(w))
+    return TABLES[key](w) if key in TABLES else None
 
 
 # Shared goals
