@@ -265,6 +265,36 @@ def manager_alignment(user: User, since: datetime) -> Section:
     )
 
 
+def agenda_item(item: dict[str, Any]) -> Item:
+    """One row of the sync agenda as a digest line."""
+    subject = (
+        item.get("deal") or item.get("project") or item.get("deliverable") or item.get("topic")
+    )
+    detail = " · ".join(
+        str(item[key])
+        for key in ("decision", "commitment", "client", "pm", "author", "status")
+        if item.get(key)
+    )
+    return Item(
+        text=str(subject), url=absolute(item["url"]) if item.get("url") else "", detail=detail
+    )
+
+
+def weekly_sync_agenda(today: date) -> list[Section]:
+    """The managers' weekly digest carries the cross-team sync agenda."""
+    from handoff.metrics import sync_agenda
+
+    agenda = sync_agenda(today)
+    return [
+        Section(
+            f"Sync agenda: {section['title']}",
+            [agenda_item(item) for item in section["items"]],
+            empty=section["empty"],
+        )
+        for section in agenda["sections"].values()
+    ]
+
+
 def _url(name: str) -> str:
     from django.urls import NoReverseMatch
 
@@ -291,6 +321,8 @@ def build_digest(user: User, period: str, *, now: datetime | None = None) -> Dig
     now = now or timezone.now()
     since = user.last_digest_at or (now - PERIOD_LENGTH[period])
     sections = [section(user, since) for section in SECTIONS.get(user.role, [])]
+    if period == DigestPeriod.WEEKLY and user.role in (Role.MANAGER, Role.ADMIN):
+        sections += weekly_sync_agenda(timezone.localdate(now))
     sections.append(unread_section(user, since))
     return Digest(user=user, period=period, since=since, sections=sections)
 
