@@ -134,7 +134,9 @@ def wait_until_up(url: str, seconds: float = 60) -> None:
     raise RuntimeError(f"gunicorn did not answer {url} within {seconds:.0f} s")
 
 
-def run(*, seconds: int, users: int, rate: float, workers: int = 3) -> dict:
+def run(*, seconds: int, users: int, rate: float, workers: int | None = None) -> dict:
+    # gunicorn's rule of thumb for sync workers: two per core, plus one.
+    workers = workers or 2 * (os.cpu_count() or 1) + 1
     prepared = prepare()
     connection.close()
     before = [round(x, 2) for x in os.getloadavg()]
