@@ -37,6 +37,13 @@ def main() -> int:
         [sys.executable, "manage.py", "runserver", f"{args.host}:{args.port}"]
     )
     processes = [web, worker]
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # A SIGTERM (or a SIGINT sent to a background job) stops both, like Ctrl-C.
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     try:
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)

@@ -20,12 +20,6 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Signing in is forced in these tests, so the real hasher's cost buys nothing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def fresh(deal: Deal) -> Deal:
     return Deal.objects.get(pk=deal.pk)
 

@@ -59,12 +59,6 @@ def days():
     return datetime.timedelta
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Five users per test: hashing their passwords for real is most of the run time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 class CaptureCount:
     """Count the queries of a block, to compare 1 row with 50."""
 
