@@ -225,19 +225,32 @@ def deal_create(*, actor: User, data: dict[str, Any], commitments: Iterable[dict
     return deal
 
 
+def deal_check_editable(*, deal: Deal, actor: User) -> None:
+    """Only the owner edits a deal, and only in draft: the edit page asks this too."""
+    _require_owner(deal, actor, "edit it")
+    if deal.status not in EDITABLE_STATUSES:
+        raise TransitionNotAllowed(
+            f"A deal that is {deal.get_status_display().lower()} cannot be edited"
+            + _how_to_edit(deal),
+            code="deal_not_editable",
+        )
+
+
+def _how_to_edit(deal: Deal) -> str:
+    if deal.status in TRANSITIONS["revise"][0]:
+        return " — revise it first."
+    if deal.status == DealStatus.IN_REVIEW:
+        return " while it is in review; once the review is decided, revise it first."
+    return "."
+
+
 @transaction.atomic
 def deal_update(
     *, deal: Deal, actor: User, data: dict[str, Any], expected_version: int | None = None
 ) -> Deal:
     deal = _lock(deal)
-    _require_owner(deal, actor, "edit it")
+    deal_check_editable(deal=deal, actor=actor)
     _check_version(deal, expected_version)
-    if deal.status not in EDITABLE_STATUSES:
-        raise TransitionNotAllowed(
-            f"A deal that is {deal.get_status_display().lower()} cannot be edited"
-            + (" — revise it first." if deal.status in TRANSITIONS["revise"][0] else "."),
-            code="deal_not_editable",
-        )
     changes = {}
     for field in DEAL_FIELDS:
         if field in data and getattr(deal, field) != data[field]:
@@ -281,7 +294,7 @@ def _require_editable(deal: Deal, actor: User) -> None:
     if deal.status not in EDITABLE_STATUSES:
         raise TransitionNotAllowed(
             f"Commitments of a deal that is {deal.get_status_display().lower()} are read-only"
-            + (" — revise it first." if deal.status in TRANSITIONS["revise"][0] else "."),
+            + _how_to_edit(deal),
             code="commitments_read_only",
         )
 

@@ -43,7 +43,7 @@ from deals.selectors import (
     open_escalations,
     review_queue,
 )
-from handoff.errors import ActionForbidden, DomainError, TransitionNotAllowed
+from handoff.errors import ActionForbidden, DomainError
 from handoff.models import Role
 from handoff.roles import is_pm, is_sales, role_required
 
@@ -211,14 +211,7 @@ def deal_create(request: HttpRequest) -> HttpResponse:
 @domain_errors
 def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     deal = deal_get_for_user(request.user, pk)
-    if "edit" not in available_actions(deal, request.user, None):
-        if deal.owner_id != request.user.pk:
-            raise PermissionDenied("Only the deal's owner can edit it.")
-        raise TransitionNotAllowed(
-            f"A deal that is {deal.get_status_display().lower()} cannot be edited"
-            + (" — revise it first." if not deal.is_closed else "."),
-            code="deal_not_editable",
-        )
+    services.deal_check_editable(deal=deal, actor=request.user)
     return _deal_form_page(request, deal)
 
 

@@ -74,8 +74,18 @@ def _require_project_pm(project: Project, actor: User, what: str) -> None:
         raise ActionForbidden(f"Only the project's manager, {project.pm}, can {what}.")
 
 
+def can_lead_delivery(project: Project, user: User) -> bool:
+    """The project's PM or a manager: deliverables and the project's status."""
+    return project.pm_id == user.pk or is_manager(user)
+
+
+def can_edit_brief(project: Project, user: User) -> bool:
+    """The rep who sold the deal, or a manager."""
+    return project.deal.owner_id == user.pk or is_manager(user)
+
+
 def _require_delivery_lead(project: Project, actor: User, what: str) -> None:
-    if project.pm_id != actor.pk and not is_manager(actor):
+    if not can_lead_delivery(project, actor):
         raise ActionForbidden(f"Only the project's manager or a manager can {what}.")
 
 
@@ -124,7 +134,7 @@ def project_create_from_won_deal(
 @transaction.atomic
 def project_update_brief(*, project: Project, actor: User, data: dict[str, Any]) -> Project:
     project = _lock(project)
-    if project.deal.owner_id != actor.pk and not is_manager(actor):
+    if not can_edit_brief(project, actor):
         raise ActionForbidden("Only the deal's sales rep or a manager can write the brief.")
     _require_open(project)
     changed = []

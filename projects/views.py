@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from feedback.selectors import project_feedback_context
 from handoff.errors import ActionForbidden, DomainError
 from handoff.models import Role
-from handoff.roles import can_review, is_manager, is_pm, role_required
+from handoff.roles import can_review, is_pm, role_required
 from projects import selectors, services
 from projects.forms import (
     BriefForm,
@@ -123,7 +123,7 @@ def _project_context(request: HttpRequest, project, **forms) -> dict:
     user = request.user
     deliverables = selectors.project_deliverables(project)
     is_project_pm = project.pm_id == user.pk
-    can_update = is_project_pm or is_manager(user)
+    can_update = services.can_lead_delivery(project, user)
     return {
         "project": project,
         "deal": project.deal,
@@ -133,7 +133,7 @@ def _project_context(request: HttpRequest, project, **forms) -> dict:
         "summary": promise_summary(project.deliverables.all()),
         "is_project_pm": is_project_pm,
         "can_update_deliverables": can_update,
-        "can_edit_brief": project.deal.owner_id == user.pk or is_manager(user),
+        "can_edit_brief": services.can_edit_brief(project, user),
         "status_moves": [
             (value, STATUS_BUTTONS[value]) for value in PROJECT_TRANSITIONS.get(project.status, ())
         ]
@@ -169,7 +169,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @domain_errors
 def brief_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get_for_user(request.user, pk)
-    if project.deal.owner_id != request.user.pk and not is_manager(request.user):
+    if not services.can_edit_brief(project, request.user):
         raise PermissionDenied("Only the deal's sales rep or a manager can write the brief.")
     form = BriefForm(request.POST or None, instance=project)
     if request.method == "POST" and form.is_valid():
@@ -280,7 +280,7 @@ def deliverable_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The status form of one deliverable: a table row in place with htmx, a page without."""
     deliverable = selectors.deliverable_get_for_user(request.user, pk)
     project = deliverable.project
-    if not (project.pm_id == request.user.pk or is_manager(request.user)):
+    if not services.can_lead_delivery(project, request.user):
         raise PermissionDenied("Only the project's manager or a manager can update deliverables.")
     form = DeliverableStatusForm(
         request.POST or None,

@@ -117,6 +117,8 @@ class TestBriefAndKickoff:
 
     def test_manager_writes_the_brief(self, won_project, manager):
         services.project_update_brief(project=won_project, actor=manager, data={"risks": "x"})
+        won_project.refresh_from_db()
+        assert won_project.risks == "x"
 
     @pytest.mark.parametrize("who", ["rep2", "pm"])
     def test_others_cannot_write_the_brief(self, won_project, who, request):
@@ -280,9 +282,12 @@ class TestDeliverableStatus:
         assert (d.delivered_on, d.slip_days) == (None, None)
 
     def test_manager_may_update(self, won_project, manager):
+        deliverable = self.deliverable(won_project)
         services.deliverable_update_status(
-            deliverable=self.deliverable(won_project), actor=manager, status="in_progress"
+            deliverable=deliverable, actor=manager, status="in_progress"
         )
+        deliverable.refresh_from_db()
+        assert deliverable.status == "in_progress"
 
     @pytest.mark.parametrize("who", ["rep", "rep2", "pm2"])
     def test_reps_and_other_pms_may_not(self, won_project, who, request):
@@ -318,6 +323,7 @@ class TestCapacity:
 
     def test_manager_sets_a_pms_capacity(self, pm, manager):
         services.capacity_set(pm=pm, actor=manager, weekly_days=2)
+        assert PMCapacity.objects.get(user=pm).weekly_days == 2
 
     def test_exceptions_add_replace_remove(self, pm):
         monday = datetime.date(2026, 12, 7)
