@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -94,7 +95,7 @@ def filter_query(w: metrics.Window) -> str:
 def dashboard(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET or None)
     w = form.window()
-    result = metrics.alignment(w)
+    result = metrics.stored_alignment(w)
     query = filter_query(w)
     template = "handoff/dashboard.html#results" if request.htmx else "handoff/dashboard.html"
     return render(
@@ -105,11 +106,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "window": w,
             "figures": result.figures,
             "tables": result.tables,
+            "computed_at": result.computed_at,
+            "refresh_minutes": max(1, round(settings.METRICS_REFRESH_SECONDS / 60)),
             "goals": metrics.current_goals(),
             "query": query,
             "figures_csv": f"{reverse('dashboard-export', args=['figures'])}?{query}",
         },
     )
+
+
+@login_required
+@role_required(*MANAGERS)
+@require_http_methods(["POST"])
+def recompute(request: HttpRequest) -> HttpResponse:
+    """Recompute the figures of one range now instead of waiting for the scheduled job."""
+    form = FilterForm(request.POST)
+    w = form.window()
+    result = metrics.stored_alignment(w, recompute=True)
+    messages.success(request, f"Figures recalculated in {result.seconds:.1f} s.")
+    return redirect(f"{reverse('dashboard')}?{filter_query(w)}")
 
 
 def _csv_cell(value: Any, unit: str) -> Any:

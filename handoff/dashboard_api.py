@@ -60,6 +60,9 @@ class GoalProgressSerializer(serializers.Serializer):
 
 class AlignmentSerializer(serializers.Serializer):
     period = PeriodSerializer()
+    computed_at = serializers.DateTimeField(
+        help_text="when the figures were computed; they are at most a few minutes old"
+    )
     team = serializers.IntegerField(allow_null=True)
     figures = FigureSerializer(many=True)
     tables = TableSerializer(many=True)
@@ -71,10 +74,11 @@ def _plain(value: Any) -> Any:
 
 
 def alignment_data(w: metrics.Window) -> dict[str, Any]:
-    result = metrics.alignment(w)
+    result = metrics.stored_alignment(w)
     goals = metrics.current_goals()["goals"]
     return {
         "period": {"start": w.start, "end": w.end},
+        "computed_at": result.computed_at,
         "team": w.team.pk if w.team else None,
         "figures": [
             {

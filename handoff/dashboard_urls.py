@@ -6,6 +6,7 @@ from handoff import dashboard
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
+    path("recompute/", dashboard.recompute, name="dashboard-recompute"),
     path("export/<slug:table>.csv", dashboard.export, name="dashboard-export"),
     path("agenda/", dashboard.agenda, name="dashboard-agenda"),
     path("goals/", dashboard.goals, name="dashboard-goals"),

@@ -10,7 +10,7 @@ scorecards, the goals and the weekly digest all read from here.
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from functools import lru_cache
@@ -37,6 +37,7 @@ from deals.models import (
 )
 from deals.selectors import open_escalations
 from feedback.models import Direction, FeedbackNote
+from handoff import snapshots
 from handoff.models import (
     GoalComparison,
     GoalMetric,
@@ -63,6 +64,8 @@ DEFAULT_RANGE_DAYS = 90
 DAY_SECONDS = 86400
 CAPACITY_WEEKS = 12
 AGENDA_LIMIT = 50
+# Stored results not recomputed for this long are dropped by the refresh job.
+SNAPSHOT_KEEP_DAYS = 2
 DECIDED_OUTCOMES = (RoundOutcome.CHANGES_REQUESTED, RoundOutcome.SIGNED_OFF)
 DECISION_EVENTS = (
     EventKind.SIGNED_OFF,
@@ -948,6 +951,9 @@ class Alignment:
     window: Window
     figures: list[Figure]
     tables: list[Table]
+    # When the figures were computed and how long that took (see stored_alignment).
+    computed_at: datetime | None = None
+    seconds: float | None = None
 
     def figure(self, key: str) -> Figure:
         return next(f for f in self.figures if f.key == key)
@@ -986,6 +992,38 @@ def alignment(w: Window) -> Alignment:
     return Alignment(window=w, figures=figures, tables=tables)
 
 
+def snapshot_key(w: Window) -> str:
+    return f"alignment:{w.start.isoformat()}:{w.end.isoformat()}:{w.team.pk if w.team else 'all'}"
+
+
+def stored_alignment(w: Window, *, recompute: bool = False) -> Alignment:
+    """The alignment over a window as stored, at most METRICS_SNAPSHOT_MAX_AGE_SECONDS old.
+
+    Two queries when a fresh result is stored; the whole computation otherwise. A window
+    limited to people (a scorecard) is not stored: it is small and computed each time.
+    """
+
+    def compute() -> dict[str, Any]:
+        result = alignment(w)
+        return {
+            "figures": [asdict(f) for f in result.figures],
+            "tables": [asdict(t) for t in result.tables],
+        }
+
+    stored = (snapshots.store if recompute else snapshots.read)(snapshot_key(w), compute)
+    tables = []
+    for table in stored.value["tables"]:
+        table["columns"] = [tuple(column) for column in table["columns"]]
+        tables.append(Table(**table))
+    return Alignment(
+        window=w,
+        figures=[Figure(**figure) for figure in stored.value["figures"]],
+        tables=tables,
+        computed_at=stored.computed_at,
+        seconds=stored.seconds,
+    )
+
+
 TABLE_KEYS = (
     "figures",
     "review-turnaround",
@@ -1013,24 +1051,12 @@ def figures_table(result: Alignment) -> Table:
     )
 
 
-TABLES: dict[str, Any] = {
-    "review-turnaround": turnaround_by_week,
-    "flag-rate-by-rep": flag_rate_by_rep,
-    "flag-rate-by-kind": flag_rate_by_kind,
-    "kept-by-rep": lambda w: promise_tables(w)[0],
-    "kept-by-pm": lambda w: promise_tables(w)[1],
-    "pipeline-capacity": pipeline_capacity,
-    "feedback": lambda w: feedback_health(w)[1],
-    "escalations": lambda w: escalations(w)[1],
-    "over-commit": over_commit_by_rep,
-}
-
-
 def table_for_export(w: Window, key: str) -> Table | None:
-    """One table, computing only what it needs (the figures need the whole dashboard)."""
-    if key == "figures":
-        return figures_table(alignment(w))
-    return TABLES[key](w) if key in TABLES else None
+    """One table as the dashboard shows it: from the same stored result."""
+    if key not in TABLE_KEYS:
+        return None
+    result = stored_alignment(w)
+    return figures_table(result) if key == "figures" else result.table(key)
 
 
 # Shared goals
@@ -1048,6 +1074,35 @@ def goal_values(quarter: str, today: date | None = None) -> dict[str, float | No
         GoalMetric.MEDIAN_REVIEW_TURNAROUND_DAYS: median(turnaround_days(w)),
         GoalMetric.FIRST_PASS_APPROVAL_RATE: first_pass_approval(w).value,
     }
+
+
+def stored_goal_values(
+    quarter: str, today: date, *, recompute: bool = False
+) -> dict[str, float | None]:
+    """goal_values as stored for the day, like stored_alignment."""
+    key = f"goals:{quarter}:{today.isoformat()}"
+    stored = (snapshots.store if recompute else snapshots.read)(
+        key, lambda: goal_values(quarter, today)
+    )
+    return stored.value
+
+
+def refresh_snapshots(today: date | None = None) -> dict[str, Any]:
+    """The scheduled job: recompute what pages read most, drop what nobody needed lately.
+
+    The dashboard's default range for both teams and for each team, and this quarter's
+    goal values. Other ranges are computed when someone first looks at them.
+    """
+    today = today or timezone.localdate()
+    start, end = default_range(today)
+    windows = [window_for(start, end)] + [
+        window_for(start, end, team) for team in Team.objects.order_by("name")
+    ]
+    for w in windows:
+        stored_alignment(w, recompute=True)
+    stored_goal_values(quarter_of(today), today, recompute=True)
+    forgotten = snapshots.forget(timedelta(days=SNAPSHOT_KEEP_DAYS))
+    return {"alignments": len(windows), "goals": 1, "forgotten": forgotten}
 
 
 @dataclass
@@ -1084,7 +1139,8 @@ class GoalProgress:
 def goal_progress(goals: Iterable[SharedGoal], today: date | None = None) -> list[GoalProgress]:
     """Progress of each goal: three queries per distinct quarter among them."""
     goals = list(goals)
-    values = {q: goal_values(q, today) for q in sorted({g.quarter for g in goals})}
+    today = today or timezone.localdate()
+    values = {q: stored_goal_values(q, today) for q in sorted({g.quarter for g in goals})}
     return [GoalProgress(goal=g, value=values[g.quarter][g.metric]) for g in goals]
 
 

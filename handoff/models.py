@@ -139,3 +139,19 @@ def quarter_range(quarter: str) -> tuple[date, date]:
     start = date(year, 3 * number - 2, 1)
     following = date(year + (number == 4), 1 if number == 4 else 3 * number + 1, 1)
     return start, following - timedelta(days=1)
+
+
+class MetricsSnapshot(models.Model):
+    """A stored result of an aggregate that scans history: the alignment over one window,
+    a quarter's goal values. Pages read it; a scheduled job and stale reads recompute it."""
+
+    key = models.CharField(max_length=120, unique=True)
+    computed_at = models.DateTimeField()
+    seconds = models.FloatField(help_text="How long the computation took.")
+    payload = models.JSONField()
+
+    class Meta:
+        indexes = [models.Index(fields=["computed_at"], name="snapshot_computed_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key} at {self.computed_at:%Y-%m-%d %H:%M}"

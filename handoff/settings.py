@@ -296,6 +296,17 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 
+# The dashboard and goal panels read stored figures at most this old; the job refreshes
+# the default ranges more often than that, so a reader rarely waits for a computation.
+METRICS_SNAPSHOT_MAX_AGE_SECONDS = env.int("METRICS_SNAPSHOT_MAX_AGE_SECONDS", default=600)
+METRICS_REFRESH_SECONDS = env.int("METRICS_REFRESH_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["handoff-refresh-metrics"] = {
+    "task": "handoff.tasks.refresh_metrics",
+    "schedule": float(METRICS_REFRESH_SECONDS),
+    # A run the worker could not start before the next one is due is dropped.
+    "options": {"expires": float(METRICS_REFRESH_SECONDS)},
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

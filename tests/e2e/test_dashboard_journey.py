@@ -53,11 +53,23 @@ def test_manager_reads_the_dashboard_and_opens_the_agenda(page, login, axe_viola
     content = Path(download.path()).read_text(encoding="utf-8").splitlines()
     assert content == ["Rep,Verdicts,Flagged,Flag rate (%)", "Rita Reyes,3,1,33.3"]
 
+    # Figures are stored; a manager who cannot wait for the next refresh recalculates them.
+    in_review = page.locator('[data-figure="deals_in_review"] .count')
+    expect(in_review).to_have_text("1")
+    review(make_deal(rep), pm, [VerdictKind.APPROVED], decide=False)
+    page.reload()
+    expect(in_review).to_have_text("1")
+    expect(page.get_by_text("Figures computed at")).to_be_visible()
+    page.get_by_role("button", name="Recalculate now").click()
+    expect(page.get_by_text("Figures recalculated in")).to_be_visible()
+    expect(in_review).to_have_text("2")
+    expect(page).to_have_url(f"/dashboard/?from={today - datetime.timedelta(days=29)}&to={today}")
+
     page.get_by_role("link", name="Weekly sync agenda").click()
     expect(page.get_by_role("heading", name="Weekly sync agenda", level=1)).to_be_visible()
     expect(page.get_by_role("button", name="Print")).to_be_visible()
     waiting = page.get_by_role("region", name="Deals waiting for review, oldest first")
-    expect(waiting.get_by_role("row")).to_have_count(2)
+    expect(waiting.get_by_role("row")).to_have_count(3)
     expect(page.get_by_role("region", name="Decisions of the past week")).to_contain_text(
         "Changes requested"
     )

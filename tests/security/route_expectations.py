@@ -396,6 +396,10 @@ EXPECTATIONS: dict[str, Expect] = {
     "dashboard": E(page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
     "dashboard-agenda": E(page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
     "dashboard-export": E(page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
+    "dashboard-recompute": E(
+        roles(FORBIDDEN, anonymous=LOGIN, manager=NOT_ALLOWED),
+        post=roles(FORBIDDEN, anonymous=LOGIN, manager=302),
+    ),
     "dashboard-goals": E(page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
     "dashboard-goal-create": E(
         page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),

@@ -1,0 +1,202 @@
+"""Stored dashboard figures: what they keep, when they are recomputed, who may ask for it."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
+
+from deals import services
+from deals.models import CommitmentKind
+from handoff import metrics, snapshots
+from handoff.models import MetricsSnapshot, TeamKind, quarter_of
+from handoff.tasks import refresh_metrics
+from tests.factories import TeamFactory
+from tests.handoff.crafted import make_deal
+from tests.handoff.test_dashboard import history
+
+IN_REVIEW = "deals_in_review"
+
+
+def submit_one(rep) -> None:
+    services.deal_submit(deal=make_deal(rep, [(CommitmentKind.SCOPE, "3")]), actor=rep)
+
+
+def in_review_shown(response) -> float | None:
+    return next(f for f in response.context["figures"] if f.key == IN_REVIEW).value
+
+
+# The encoding keeps every value as it was
+
+plain = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+typed = (
+    st.decimals(allow_nan=False, allow_infinity=False, places=2)
+    | st.dates()
+    | st.datetimes(timezones=st.just(datetime.UTC))
+    | st.floats(allow_nan=False, allow_infinity=False)
+)
+values = st.recursive(
+    plain | typed,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(values)
+def test_a_value_reads_back_equal_and_of_its_type(value):
+    back = snapshots.decode(snapshots.encode(value))
+    assert back == value
+    assert type(back) is type(value)
+
+
+def test_tuples_come_back_as_lists_and_keys_as_text():
+    assert snapshots.decode(snapshots.encode({1: ("a", Decimal("1.50"))})) == {
+        "1": ["a", Decimal("1.50")]
+    }
+
+
+@pytest.mark.django_db
+def test_the_stored_alignment_equals_the_computed_one(rep, rep2, pm, manager):
+    history([rep, rep2], pm, manager, 6)
+    w = metrics.window_for(*metrics.default_range())
+    computed = metrics.alignment(w)
+    first = metrics.stored_alignment(w)  # computes and stores
+    again = metrics.stored_alignment(w)  # reads what was stored
+    for result in (first, again):
+        assert result.figures == computed.figures
+        assert result.tables == computed.tables
+    assert again.computed_at == first.computed_at
+    assert MetricsSnapshot.objects.count() == 1
+
+
+# The dashboard reads the stored result
+
+
+@pytest.mark.django_db
+def test_a_stored_read_costs_the_same_few_queries_whatever_the_history(
+    rep, rep2, pm, manager, client_for
+):
+    http = client_for(manager)
+    history([rep], pm, manager, 1)
+    http.get("/dashboard/")  # stores
+    with CaptureQueriesContext(connection) as small:
+        assert http.get("/dashboard/").status_code == 200
+    history([rep, rep2], pm, manager, 30)
+    metrics.stored_alignment(metrics.window_for(*metrics.default_range()), recompute=True)
+    with CaptureQueriesContext(connection) as large:
+        assert http.get("/dashboard/").status_code == 200
+    assert len(small) == len(large)
+    assert not any("deals_reviewround" in q["sql"] for q in large.captured_queries)
+
+
+@pytest.mark.django_db
+def test_the_page_says_when_its_figures_were_computed(rep, pm, manager, client_for):
+    history([rep], pm, manager, 1)
+    page = client_for(manager).get("/dashboard/").content.decode()
+    assert "Figures computed at" in page
+    assert "they are recomputed every 5 minutes." in page
+    assert "Recalculate now" in page
+
+
+@pytest.mark.django_db
+def test_figures_wait_for_the_job_or_a_recalculation_then_change(rep, pm, manager, client_for):
+    http = client_for(manager)
+    history([rep], pm, manager, 3)
+    before = in_review_shown(http.get("/dashboard/"))
+    submit_one(rep)
+    assert in_review_shown(http.get("/dashboard/")) == before  # still the stored figure
+
+    response = http.post("/dashboard/recompute/", {"from": "", "to": ""}, follow=True)
+    assert response.redirect_chain[-1][0].startswith("/dashboard/?from=")
+    assert "Figures recalculated in" in response.content.decode()
+    assert in_review_shown(response) == before + 1
+
+
+@pytest.mark.django_db
+def test_a_stored_result_older_than_the_limit_is_recomputed_on_read(rep, pm, manager, client_for):
+    http = client_for(manager)
+    history([rep], pm, manager, 3)
+    before = in_review_shown(http.get("/dashboard/"))
+    submit_one(rep)
+    limit = datetime.timedelta(seconds=settings.METRICS_SNAPSHOT_MAX_AGE_SECONDS)
+    MetricsSnapshot.objects.update(computed_at=timezone.now() - limit - datetime.timedelta(1))
+    assert in_review_shown(http.get("/dashboard/")) == before + 1
+
+
+@pytest.mark.django_db
+def test_recalculating_keeps_the_range_and_team(rep, pm, manager, client_for):
+    team = TeamFactory(name="Sales South", kind=TeamKind.SALES)
+    team.members.add(rep)
+    response = client_for(manager).post(
+        "/dashboard/recompute/", {"from": "2026-01-01", "to": "2026-03-31", "team": team.pk}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/dashboard/?from=2026-01-01&to=2026-03-31&team={team.pk}"
+    assert MetricsSnapshot.objects.filter(key=f"alignment:2026-01-01:2026-03-31:{team.pk}").exists()
+
+
+@pytest.mark.django_db
+def test_only_managers_recalculate_and_only_by_post(rep, pm, manager, client_for):
+    for user in (rep, pm):
+        assert client_for(user).post("/dashboard/recompute/").status_code == 403
+    assert client_for(manager).get("/dashboard/recompute/").status_code == 405
+    assert not MetricsSnapshot.objects.exists()
+
+
+@pytest.mark.django_db
+def test_exports_match_the_page(rep, pm, manager, client_for):
+    http = client_for(manager)
+    history([rep], pm, manager, 3)
+    http.get("/dashboard/")
+    submit_one(rep)
+    exported = http.get("/dashboard/export/figures.csv").content.decode()
+    shown = in_review_shown(http.get("/dashboard/"))
+    assert f"Deals in review now,{shown}," in exported
+
+
+@pytest.mark.django_db
+def test_the_api_says_when_its_figures_were_computed(rep, pm, manager, client_for):
+    history([rep], pm, manager, 1)
+    body = client_for(manager).get("/api/v1/metrics/alignment/").json()
+    stored = MetricsSnapshot.objects.get(key__startswith="alignment:")
+    assert datetime.datetime.fromisoformat(body["computed_at"]) == stored.computed_at
+
+
+# The scheduled job
+
+
+@pytest.mark.django_db
+def test_the_job_recomputes_the_default_ranges_and_forgets_old_ones(rep, pm, manager):
+    sales = TeamFactory(name="Sales", kind=TeamKind.SALES)
+    delivery = TeamFactory(name="Delivery", kind=TeamKind.DELIVERY)
+    history([rep], pm, manager, 2)
+    old = MetricsSnapshot.objects.create(
+        key="alignment:2026-01-01:2026-03-31:all",
+        computed_at=timezone.now() - datetime.timedelta(days=3),
+        seconds=0.1,
+        payload={},
+    )
+    result = refresh_metrics.delay().get()
+    assert result == {"alignments": 3, "goals": 1, "forgotten": 1}
+    start, end = metrics.default_range()
+    keys = set(MetricsSnapshot.objects.values_list("key", flat=True))
+    assert keys == {
+        f"alignment:{start}:{end}:all",
+        f"alignment:{start}:{end}:{sales.pk}",
+        f"alignment:{start}:{end}:{delivery.pk}",
+        f"goals:{quarter_of(end)}:{end}",
+    }
+    assert not MetricsSnapshot.objects.filter(pk=old.pk).exists()
+
+
+def test_the_job_is_scheduled_more_often_than_results_expire():
+    entry = settings.CELERY_BEAT_SCHEDULE["handoff-refresh-metrics"]
+    assert entry["task"] == "handoff.tasks.refresh_metrics"
+    assert entry["schedule"] < settings.METRICS_SNAPSHOT_MAX_AGE_SECONDS
