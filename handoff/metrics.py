@@ -64,6 +64,8 @@ DEFAULT_RANGE_DAYS = 90
 DAY_SECONDS = 86400
 CAPACITY_WEEKS = 12
 AGENDA_LIMIT = 50
+# Rows of a table of people shown on the dashboard; the CSV export has them all.
+PAGE_ROWS = 15
 # Stored results not recomputed for this long are dropped by the refresh job.
 SNAPSHOT_KEEP_DAYS = 2
 DECIDED_OUTCOMES = (RoundOutcome.CHANGES_REQUESTED, RoundOutcome.SIGNED_OFF)
@@ -159,10 +161,32 @@ class Table:
     how: str = ""
     units: dict[str, str] = field(default_factory=dict)
     chart: dict[str, Any] | None = None
+    # A table of people shows its `shown` rows ranked highest by `rank` on the page (a chart of
+    # 200 bars says nothing); its CSV export and the API keep every row.
+    shown: int | None = None
+    rank: str = ""
 
     @property
     def chart_id(self) -> str:
         return f"chart-{self.key}"
+
+    @property
+    def page_rows(self) -> list[dict[str, Any]]:
+        if self.shown is None or len(self.rows) <= self.shown:
+            return self.rows
+        ranked = sorted(self.rows, key=lambda row: row.get(self.rank) or 0, reverse=True)
+        return ranked[: self.shown]
+
+    @property
+    def hidden_note(self) -> str:
+        """What the page leaves out, said where the rows would be."""
+        if self.shown is None or len(self.rows) <= self.shown:
+            return ""
+        label = dict(self.columns)[self.rank].lower()
+        return (
+            f"The {self.shown} rows with the most {label}, of {len(self.rows)}; "
+            "the CSV has them all."
+        )
 
     def display_rows(self) -> list[list[dict[str, Any]]]:
         """Cells with their shown text, for templates."""
@@ -175,7 +199,7 @@ class Table:
                 }
                 for key, _ in self.columns
             ]
-            for row in self.rows
+            for row in self.page_rows
         ]
 
     def chart_data(self) -> dict[str, Any] | None:
@@ -189,7 +213,7 @@ class Table:
             datasets.append(
                 {
                     "label": dict(self.columns)[key],
-                    "data": [_chart_number(row.get(key), scale) for row in self.rows],
+                    "data": [_chart_number(row.get(key), scale) for row in self.page_rows],
                     "kind": self.chart.get("kinds", {}).get(key, self.chart["type"]),
                 }
             )
@@ -200,7 +224,7 @@ class Table:
             "title": self.title,
             "unit": self.units.get(self.chart["series"][0], "count"),
             "stacked": self.chart.get("stacked", False),
-            "labels": [str(row.get(label_key)) for row in self.rows],
+            "labels": [str(row.get(label_key)) for row in self.page_rows],
             "datasets": datasets,
         }
 
@@ -530,6 +554,8 @@ def flag_rate_by_rep(w: Window, counts: list[dict[str, Any]] | None = None) -> T
         how=FLAG_HOW,
         units={"flag_rate": "percent"},
         chart={"type": "bar", "label": "rep", "series": ["flag_rate"]},
+        shown=PAGE_ROWS,
+        rank="verdicts",
     )
 
 
@@ -664,6 +690,8 @@ def over_commit_by_rep(w: Window, counts: list[dict[str, Any]] | None = None) ->
         ),
         units={"index": "percent"},
         chart={"type": "bar", "label": "rep", "series": ["index"]},
+        shown=PAGE_ROWS,
+        rank="effort",
     )
 
 
@@ -754,6 +782,8 @@ def _promise_table(key: str, title: str, who: str, summaries: dict, names: dict)
         how=PROMISE_HOW,
         units={"kept_rate": "percent", "avg_slip_days": "decimal"},
         chart={"type": "bar", "label": who, "series": ["kept_rate"]},
+        shown=PAGE_ROWS,
+        rank="resolved",
     )
 
 

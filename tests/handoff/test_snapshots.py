@@ -12,12 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from deals import services
-from deals.models import CommitmentKind
+from deals.models import CommitmentKind, VerdictKind
 from handoff import metrics, snapshots
-from handoff.models import MetricsSnapshot, TeamKind, quarter_of
+from handoff.models import MetricsSnapshot, Role, TeamKind, quarter_of
 from handoff.tasks import refresh_metrics
-from tests.factories import TeamFactory
-from tests.handoff.crafted import make_deal
+from tests.factories import TeamFactory, UserFactory
+from tests.handoff.crafted import make_deal, review
 from tests.handoff.test_dashboard import history
 
 IN_REVIEW = "deals_in_review"
@@ -200,3 +200,31 @@ def test_the_job_is_scheduled_more_often_than_results_expire():
     entry = settings.CELERY_BEAT_SCHEDULE["handoff-refresh-metrics"]
     assert entry["task"] == "handoff.tasks.refresh_metrics"
     assert entry["schedule"] < settings.METRICS_SNAPSHOT_MAX_AGE_SECONDS
+
+
+# Tables of people: the page shows the busiest, the CSV all
+
+
+@pytest.mark.django_db
+def test_the_page_shows_the_busiest_reps_and_the_csv_every_rep(pm, manager, client_for):
+    reps = [
+        UserFactory(username=f"rep{i:02}", role=Role.SALES) for i in range(metrics.PAGE_ROWS + 3)
+    ]
+    for i, rep in enumerate(reps):
+        for _ in range(1 + (i == 0)):  # rep00 has two deals: the most verdicts
+            deal = make_deal(rep, [(CommitmentKind.SCOPE, "3")])
+            review(deal, pm, [VerdictKind.APPROVED])
+    http = client_for(manager)
+    response = http.get("/dashboard/")
+    table = next(t for t in response.context["tables"] if t.key == "flag-rate-by-rep")
+    assert len(table.page_rows) == metrics.PAGE_ROWS
+    assert table.page_rows[0]["rep_url"].endswith("/people/rep00/")
+    page = response.content.decode()
+    assert f"The {metrics.PAGE_ROWS} rows with the most verdicts, of {len(reps)}" in page
+    chart = table.chart_data()
+    assert len(chart["labels"]) == metrics.PAGE_ROWS
+    exported = http.get("/dashboard/export/flag-rate-by-rep.csv").content.decode()
+    assert len(exported.strip().splitlines()) == 1 + len(reps)
+    body = http.get("/api/v1/metrics/alignment/").json()
+    api_table = next(t for t in body["tables"] if t["key"] == "flag-rate-by-rep")
+    assert len(api_table["rows"]) == len(reps)
