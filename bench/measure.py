@@ -40,6 +40,8 @@ PAGES = [
     Page("project page (PM)", "pm", lambda s: s.project_id and f"/projects/{s.project_id}/"),
     Page("project list (PM)", "pm", lambda s: "/projects/", "list"),
     Page("dashboard (manager)", "manager", lambda s: "/dashboard/"),
+    Page("deal form (rep)", "sales", lambda s: "/deals/new/"),
+    Page("home (PM)", "pm", lambda s: "/"),
     Page("API deal list (rep)", "sales", lambda s: "/api/v1/deals/", "list"),
     Page("API deal list (manager)", "manager", lambda s: "/api/v1/deals/", "list"),
     Page("floor: bare view", "sales", lambda s: "/bench/floor/", "floor"),
@@ -164,6 +166,32 @@ def measure_scales(databases: dict[str, str], requests: int, log=print) -> dict[
                 results[label][page.name] = {"status": None, "note": "nothing to show"}
             elif result["status"] != 200:
                 log(f"  {page.name:<26} HTTP {result['status']} at {result['url']}")
+    return results
+
+
+def measure_computations(databases: dict[str, str], runs: int = 3, log=print) -> dict:
+    """What the dashboard's stored figures cost to compute: the scheduled job's work.
+
+    The page reads a stored result; this is the time a stale read, a Recalculate or the
+    job spends on the default range for both teams, median of a few runs.
+    """
+    from handoff import metrics
+
+    results = {}
+    for label, name in databases.items():
+        use_database(name)
+        w = metrics.window_for(*metrics.default_range())
+        timings = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            with CaptureQueriesContext(connection) as queries:
+                metrics.alignment(w)
+            timings.append((time.perf_counter() - started) * 1000)
+        results[label] = {
+            "median_ms": round(statistics.median(timings), 1),
+            "queries": len(queries),
+        }
+        log(f"  alignment computed at {label}: {results[label]['median_ms']:.0f} ms")
     return results
 
 
