@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -45,6 +44,7 @@ from deals.selectors import (
 )
 from handoff.errors import ActionForbidden, DomainError
 from handoff.models import Role
+from handoff.pagination import CappedPaginator
 from handoff.roles import is_pm, is_sales, role_required
 
 PAGE_SIZE = 25
@@ -95,7 +95,7 @@ def _wants_partial(request: HttpRequest) -> bool:
 def deal_list(request: HttpRequest) -> HttpResponse:
     form = DealFilterForm(request.GET or None, show_owner=not is_sales(request.user))
     deals = form.filter(deals_visible_to(request.user))
-    page = Paginator(deals, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(deals, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,
@@ -425,7 +425,7 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @role_required(Role.PM, Role.MANAGER, Role.ADMIN)
 def queue(request: HttpRequest) -> HttpResponse:
-    page = Paginator(review_queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(review_queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request, "deals/review_queue.html", {"page": page, "can_claim": is_pm(request.user)}
     )
@@ -433,7 +433,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 def _escalations_page(request: HttpRequest, forms: dict | None = None) -> HttpResponse:
     forms = forms or {}
-    page = Paginator(open_escalations(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(open_escalations(), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(e, forms.get(e.pk) or EscalationDecideForm(prefix=f"decide-{e.pk}")) for e in page]
     return render(request, "deals/escalations.html", {"page": page, "rows": rows})
 

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,12 +11,13 @@ from feedback import lessons, selectors, services
 from feedback.forms import NoteForm, PreferencesForm, ReplyForm
 from feedback.models import Topic
 from handoff.errors import ActionForbidden, DomainError
+from handoff.pagination import CappedPaginator
 
 PAGE_SIZE = 20
 
 
 def _page(request: HttpRequest, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _add_errors(form, error: ValidationError) -> None:

@@ -9,12 +9,40 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from handoff.errors import DomainError
+from handoff.pagination import COUNT_CAP, CappedPaginator
 
 
 class Pagination(PageNumberPagination):
+    """Page numbers; `count` is exact up to 10,000 rows, and `count_exact` says whether it is."""
+
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
+    django_paginator_class = CappedPaginator
+
+    def get_paginated_response(self, data):
+        paginator = self.page.paginator
+        return Response(
+            {
+                "count": min(paginator.count, paginator.cap),
+                "count_exact": paginator.exact,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count"]["description"] = (
+            f"rows matching, exact up to {COUNT_CAP:,}; past that, {COUNT_CAP:,}"
+        )
+        response["properties"]["count_exact"] = {
+            "type": "boolean",
+            "description": f"false when more than {COUNT_CAP:,} rows match",
+        }
+        response["required"] = [*response["required"], "count_exact"]
+        return response
 
 
 def exception_handler(exc, context):

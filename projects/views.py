@@ -6,7 +6,6 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from feedback.selectors import project_feedback_context
 from handoff.errors import ActionForbidden, DomainError
 from handoff.models import Role
+from handoff.pagination import CappedPaginator
 from handoff.roles import can_review, is_pm, role_required
 from projects import selectors, services
 from projects.forms import (
@@ -103,7 +103,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
         at_risk=bool(filters.get("at_risk")),
         late=bool(filters.get("late")),
     )
-    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
