@@ -85,3 +85,13 @@ def test_check_deploy_warns_without_https():
 
     assert result.returncode != 0
     assert "security.W008" in result.stderr + result.stdout
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_jit():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
