@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from deals import services as deals
 from deals.models import Escalation, ReviewRound, Verdict
-from feedback import notifications, services, tasks
+from feedback import notifications, outbox, services, tasks
 from feedback.models import EmailOutbox, Notification, NotificationKind, OutboxStatus
 from projects import services as projects
 from projects.models import Deliverable
@@ -280,6 +280,8 @@ def test_a_note_email_carries_the_whole_note_once(everyone, rep, pm):
         author=rep, direction="to_delivery", topic="customer_insight", body=body, recipient=pm
     )
     email = EmailOutbox.objects.get(to_address=pm.email)
+    assert outbox.deliver(email.pk) is True  # the worker renders the bodies when it sends
+    email.refresh_from_db()
     assert email.subject == "Feedback from Rita Reyes: Customer insight"
     assert email.text_body.count(body.strip()) == 1
     assert "Rita Reyes wrote a note (customer insight)" in email.text_body
