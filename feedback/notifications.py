@@ -5,6 +5,7 @@ email are written with the change or not at all; delivery is scheduled on commit
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -72,11 +73,10 @@ def notify(
 
     With a `key`, a recipient who already had this notification gets nothing: the
     unique (recipient, key) makes a periodic check safe to run any number of times.
+    `context` holds what the email's template needs beyond the notification, as plain
+    values (dates and times included): the worker renders the email when it sends it.
     """
-    people: dict[int, User] = {}
-    for user in recipients:
-        if user is not None and user.is_active and (actor is None or user.pk != actor.pk):
-            people.setdefault(user.pk, user)
+    people = _recipients(recipients, actor)
     if not people:
         return []
     rows = [
@@ -90,7 +90,7 @@ def notify(
             url=url,
             key=key,
         )
-        for user in people.values()
+        for user in people
     ]
     if key:
         created = []
@@ -107,47 +107,85 @@ def notify(
     return created
 
 
+# What notify reads of each recipient; a user loaded without them is read again.
+RECIPIENT_FIELDS = frozenset({"is_active", "email", "email_preferences"})
+
+
+def _recipients(users: Iterable[User | None], actor: User | None) -> list[User]:
+    """Each active recipient once, never the actor, in one query at most whoever they are."""
+    people: dict[int, User] = {}
+    for user in users:
+        if user is not None and (actor is None or user.pk != actor.pk):
+            people.setdefault(user.pk, user)
+    partial = [pk for pk, user in people.items() if RECIPIENT_FIELDS & user.get_deferred_fields()]
+    if partial:
+        people.update(User.objects.in_bulk(partial))
+    return [user for user in people.values() if user.is_active]
+
+
 def _queue_emails(notifications: list[Notification], context: dict[str, Any]) -> None:
-    emails = []
-    for notification in notifications:
-        user = notification.recipient
-        category = CATEGORY_OF_KIND[notification.kind]
-        if not user.email or email_choice(user, category) != EmailChoice.IMMEDIATE:
-            continue
-        emails.append(render_email(notification, context))
-    if not emails:
+    """Write the outbox rows of those who want email now; the worker renders and sends them."""
+    wanted = [
+        notification
+        for notification in notifications
+        if notification.recipient.email
+        and email_choice(notification.recipient, CATEGORY_OF_KIND[notification.kind])
+        == EmailChoice.IMMEDIATE
+    ]
+    if not wanted:
         return
-    for email in EmailOutbox.objects.bulk_create(emails):
-        enqueue_on_commit(email.pk)
+    # One notify call tells everyone the same thing, so one subject serves every row.
+    subject = email_subject(wanted[0], context)[:200]
+    next_attempt_at = timezone.now() + sweep_grace()
+    emails = EmailOutbox.objects.bulk_create(
+        EmailOutbox(
+            recipient=notification.recipient,
+            notification=notification,
+            context=context,
+            to_address=notification.recipient.email,
+            kind=notification.kind,
+            subject=subject,
+            next_attempt_at=next_attempt_at,
+        )
+        for notification in wanted
+    )
+    enqueue_on_commit([email.pk for email in emails])
 
 
-def render_email(notification: Notification, context: dict[str, Any]) -> EmailOutbox:
-    user = notification.recipient
-    deal = notification.deal
+def email_subject(notification: Notification, context: dict[str, Any]) -> str:
+    return SUBJECTS[notification.kind].format(
+        deal=notification.deal or "",
+        actor=notification.actor or "Handoff",
+        topic=context.get("topic_label", ""),
+    )
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text_body: str
+    html_body: str
+
+
+def render_email(notification: Notification, context: dict[str, Any]) -> RenderedEmail:
+    """The email of a notification, from its rows as they are now and the stored context."""
+    subject = email_subject(notification, context)
     ctx = {
-        "recipient": user,
+        "recipient": notification.recipient,
         "notification": notification,
         "actor": notification.actor,
-        "deal": deal,
+        "deal": notification.deal,
+        "project": notification.project,
         "link": absolute(notification.url) if notification.url else settings.SITE_URL,
         "site_url": settings.SITE_URL,
         "preferences_url": absolute(reverse("feedback:preferences")),
         **context,
+        "subject": subject,
     }
-    subject = SUBJECTS[notification.kind].format(
-        deal=deal or "",
-        actor=notification.actor or "Handoff",
-        topic=context.get("topic_label", ""),
-    )
-    ctx["subject"] = subject
-    return EmailOutbox(
-        recipient=user,
-        to_address=user.email,
-        kind=notification.kind,
+    return RenderedEmail(
         subject=subject[:200],
         text_body=render_to_string(f"email/{notification.kind}.txt", ctx),
         html_body=render_to_string(f"email/{notification.kind}.html", ctx),
-        next_attempt_at=timezone.now() + sweep_grace(),
     )
 
 
@@ -162,6 +200,10 @@ def on_deal_event(sender: Any, event: Any, **kwargs: Any) -> None:
 
 def _rep(event: Any) -> list[User]:
     return [event.deal.owner]
+
+
+def _name(user: User | None) -> str | None:
+    return str(user) if user is not None else None
 
 
 def _submitted(event: Any) -> None:
@@ -192,7 +234,7 @@ def _claimed(event: Any) -> None:
         url=deal_url(deal),
         actor=event.actor,
         deal=deal,
-        context={"reviewer": event.actor},
+        context={"reviewer": str(event.actor)},
     )
 
 
@@ -206,7 +248,7 @@ def _assigned(event: Any) -> None:
         url=deal_url(deal),
         actor=event.actor,
         deal=deal,
-        context={"reviewer": reviewer},
+        context={"reviewer": _name(reviewer)},
     )
 
 
@@ -344,6 +386,14 @@ def note_recipients(note: FeedbackNote) -> list[User]:
     return active_users(Role.SALES)
 
 
+def note_context(note: FeedbackNote) -> dict[str, Any]:
+    """The note as its email shows it, in plain values."""
+    return {
+        "note": {"body": note.body, "deal": str(note.deal) if note.deal_id else ""},
+        "topic_label": note.get_topic_display(),
+    }
+
+
 def notify_note(note: FeedbackNote) -> None:
     topic = note.get_topic_display()
     notify(
@@ -354,7 +404,7 @@ def notify_note(note: FeedbackNote) -> None:
         actor=note.author,
         deal=note.deal,
         project=note.project,
-        context={"note": note, "topic_label": topic},
+        context=note_context(note),
     )
 
 
@@ -385,7 +435,10 @@ def notify_overdue_reviews() -> int:
                     url=deal_url(deal),
                     deal=deal,
                     key=f"review_overdue:{review_round.pk}",
-                    context={"due_at": review_round.due_at, "reviewer": review_round.reviewer},
+                    context={
+                        "due_at": review_round.due_at,
+                        "reviewer": _name(review_round.reviewer),
+                    },
                 )
             )
     return count
@@ -413,7 +466,12 @@ def notify_late_deliverables() -> int:
                     deal=project.deal,
                     project=project,
                     key=f"deliverable_late:{deliverable.pk}",
-                    context={"deliverable": deliverable, "project": project},
+                    context={
+                        "deliverable": {
+                            "summary": deliverable.summary,
+                            "promised_date": deliverable.promised_date,
+                        }
+                    },
                 )
             )
     return count
@@ -445,7 +503,6 @@ def _project_created(event: Any) -> None:
         actor=event.actor,
         deal=deal,
         project=project,
-        context={"project": project},
     )
 
 
@@ -459,7 +516,7 @@ def _questions_sent(event: Any) -> None:
         actor=event.actor,
         deal=project.deal,
         project=project,
-        context={"project": project, "body": event.reason},
+        context={"body": event.reason},
     )
 
 
@@ -476,7 +533,7 @@ def _deliverable_status_changed(event: Any) -> None:
         actor=event.actor,
         deal=project.deal,
         project=project,
-        context={"project": project, "summary": summary, "reason": event.reason},
+        context={"summary": summary, "reason": event.reason},
     )
 
 

@@ -1,14 +1,17 @@
-"""The email outbox: written with the change, sent once after commit.
+"""The email outbox: written with the change, rendered and sent once after commit.
 
-A row is sent only by whoever moves it from pending to sending with a conditional
-UPDATE, so the task after commit and the sweep can race and the email still goes
-out once. A failed send goes back to pending with exponential backoff, and fails
-for good after OUTBOX_MAX_ATTEMPTS.
+The change's transaction writes the rows; after commit one task takes all of them
+(one broker round trip however many people are told), and the worker renders each
+email right before sending it. A row is sent only by whoever moves it from pending
+to sending with a conditional UPDATE, so the task after commit and the sweep can
+race and the email still goes out once. A failed send goes back to pending with
+exponential backoff, and fails for good after OUTBOX_MAX_ATTEMPTS.
 """
 
 import logging
 from datetime import datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -52,8 +55,49 @@ def enqueue(outbox_id: int) -> bool:
     return True
 
 
-def enqueue_on_commit(outbox_id: int) -> None:
-    transaction.on_commit(lambda: enqueue(outbox_id))
+def enqueue_batch(outbox_ids: list[int]) -> bool:
+    """Hand the rows to one worker task; with the broker down the sweep sends them later."""
+    from feedback.tasks import send_emails
+
+    try:
+        send_emails.delay(outbox_ids)
+    except OperationalError:
+        logger.warning(
+            "Broker unavailable; %s email(s) stay pending for the sweep.", len(outbox_ids)
+        )
+        return False
+    return True
+
+
+class _AfterCommit:
+    """The outbox rows of one transaction, handed to one task by whichever hook runs first.
+
+    Each write registers a hook of its own, so a savepoint rolled back drops only its own
+    hook, and every hook that survives holds every row: the first to run sends them all.
+    """
+
+    def __init__(self) -> None:
+        self.outbox_ids: list[int] = []
+        self.done = False
+
+    def __call__(self) -> None:
+        if not self.done:
+            self.done = True
+            enqueue_batch(self.outbox_ids)
+
+
+def enqueue_on_commit(outbox_ids: list[int]) -> None:
+    """Send these rows after commit, in one task with the other rows of the transaction."""
+    batch = _pending_batch() or _AfterCommit()
+    batch.outbox_ids.extend(outbox_ids)
+    transaction.on_commit(batch)
+
+
+def _pending_batch() -> _AfterCommit | None:
+    for _savepoints, hook, _robust in transaction.get_connection().run_on_commit:
+        if isinstance(hook, _AfterCommit) and not hook.done:
+            return hook
+    return None
 
 
 def claim(outbox_id: int, *, now: datetime | None = None) -> bool:
@@ -67,27 +111,67 @@ def claim(outbox_id: int, *, now: datetime | None = None) -> bool:
 
 
 def deliver(outbox_id: int) -> bool:
-    """Send one email if this call claims it. True when it was sent now."""
+    """Render and send one email if this call claims it. True when it was sent now."""
     if not claim(outbox_id):
         return False
-    email = EmailOutbox.objects.get(pk=outbox_id)
-    message = EmailMultiAlternatives(
-        subject=email.subject,
-        body=email.text_body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[email.to_address],
-    )
-    if email.html_body:
-        message.attach_alternative(email.html_body, "text/html")
-    try:
-        message.send(fail_silently=False)
-    except Exception as exc:  # any transport failure: count it and let the sweep retry
-        _record_failure(email, exc)
+    email = EmailOutbox.objects.select_related(
+        "notification__recipient",
+        "notification__actor",
+        "notification__deal__client",
+        "notification__project__deal",
+    ).get(pk=outbox_id)
+    if not email.text_body and email.notification is None:
+        _cancel(email, "Not sent: its notification was deleted before it could be sent.")
         return False
+    try:
+        if not email.text_body:
+            _render(email)
+        message = EmailMultiAlternatives(
+            subject=email.subject,
+            body=email.text_body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[email.to_address],
+        )
+        if email.html_body:
+            message.attach_alternative(email.html_body, "text/html")
+        message.send(fail_silently=False)
+    except Exception as exc:  # a template or transport failure: count it and let the sweep retry
+        _record_failure(email, exc)
+        if isinstance(exc, SoftTimeLimitExceeded):
+            raise  # the task's time is up: the rest of its batch waits for the sweep
+        return False
+    # The bodies are kept as sent, so the outbox shows what each person received.
     EmailOutbox.objects.filter(pk=outbox_id, status=OutboxStatus.SENDING).update(
-        status=OutboxStatus.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+        status=OutboxStatus.SENT,
+        sent_at=timezone.now(),
+        attempts=F("attempts") + 1,
+        last_error="",
+        subject=email.subject,
+        text_body=email.text_body,
+        html_body=email.html_body,
     )
     return True
+
+
+def deliver_batch(outbox_ids: list[int]) -> int:
+    """Send each email this call claims, one after the other. How many were sent now."""
+    return sum(deliver(outbox_id) for outbox_id in outbox_ids)
+
+
+def _render(email: EmailOutbox) -> None:
+    from feedback.notifications import render_email
+
+    rendered = render_email(email.notification, email.context)
+    email.subject = rendered.subject
+    email.text_body = rendered.text_body
+    email.html_body = rendered.html_body
+
+
+def _cancel(email: EmailOutbox, reason: str) -> None:
+    EmailOutbox.objects.filter(pk=email.pk, status=OutboxStatus.SENDING).update(
+        status=OutboxStatus.CANCELLED, claimed_at=None, last_error=reason
+    )
+    logger.info("Email %s cancelled: %s", email.pk, reason)
 
 
 def _record_failure(email: EmailOutbox, exc: Exception) -> None:

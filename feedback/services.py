@@ -132,7 +132,7 @@ def _tell_author(note: FeedbackNote, actor: User, text: str) -> None:
         url=note.get_absolute_url(),
         actor=actor,
         deal=note.deal,
-        context={"note": note, "topic_label": note.get_topic_display()},
+        context={"topic_label": note.get_topic_display()},
     )
 
 

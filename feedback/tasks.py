@@ -1,8 +1,8 @@
 """Celery tasks of the feedback loop. Every one is safe to run twice.
 
-send_email claims its row with a conditional UPDATE, the periodic checks write
-notifications under a unique key, digests claim a unique DigestDelivery row:
-so `acks_late` (redelivery after a worker dies) cannot send anything twice.
+send_email and send_emails claim each row with a conditional UPDATE, the periodic
+checks write notifications under a unique key, digests claim a unique DigestDelivery
+row: so `acks_late` (redelivery after a worker dies) cannot send anything twice.
 """
 
 from celery import shared_task
@@ -26,6 +26,13 @@ SAFE_TO_REPEAT = {
 @shared_task(**SAFE_TO_REPEAT, soft_time_limit=30, time_limit=60)
 def send_email(outbox_id: int) -> bool:
     return outbox.deliver(outbox_id)
+
+
+# The outbox rows of one transaction. Its hard limit stays within the sweep's `stuck_after`;
+# rows the soft limit leaves unsent stay pending, and the sweep sends them.
+@shared_task(**SAFE_TO_REPEAT, soft_time_limit=60, time_limit=90)
+def send_emails(outbox_ids: list[int]) -> int:
+    return outbox.deliver_batch(outbox_ids)
 
 
 @shared_task(**SAFE_TO_REPEAT, soft_time_limit=60, time_limit=90)

@@ -9,12 +9,21 @@ from django.utils import timezone
 
 from deals import services as deals
 from deals.models import Escalation, ReviewRound, Verdict
-from feedback import notifications, services, tasks
+from feedback import notifications, outbox, services, tasks
 from feedback.models import EmailOutbox, Notification, NotificationKind, OutboxStatus
+from handoff.models import Role, User
 from projects import services as projects
 from projects.models import Deliverable
 from tests.factories import UserFactory
-from tests.feedback.conftest import changes_requested, draft, rule, signed_off, submitted, won
+from tests.feedback.conftest import (
+    CaptureCount,
+    changes_requested,
+    draft,
+    rule,
+    signed_off,
+    submitted,
+    won,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -280,6 +289,87 @@ def test_a_note_email_carries_the_whole_note_once(everyone, rep, pm):
         author=rep, direction="to_delivery", topic="customer_insight", body=body, recipient=pm
     )
     email = EmailOutbox.objects.get(to_address=pm.email)
+    assert outbox.deliver(email.pk) is True  # the worker renders the bodies when it sends
+    email.refresh_from_db()
     assert email.subject == "Feedback from Rita Reyes: Customer insight"
     assert email.text_body.count(body.strip()) == 1
     assert "Rita Reyes wrote a note (customer insight)" in email.text_body
+
+
+# The cost of a change does not grow with the people it tells
+
+
+def _submit(rep, capture_callbacks):
+    """Submit a new deal; the queries it ran and the hooks it left for after commit."""
+    deal = draft(rep)
+    with CaptureCount() as counted, capture_callbacks() as callbacks:
+        deals.deal_submit(deal=deal, actor=rep)
+    return counted.count, callbacks
+
+
+def test_submitting_runs_as_many_queries_for_30_pms_as_for_2(
+    rep, pm, pm2, django_capture_on_commit_callbacks
+):
+    with_two, _ = _submit(rep, django_capture_on_commit_callbacks)
+    UserFactory.create_batch(28, role=Role.PM)
+    with_thirty, _ = _submit(rep, django_capture_on_commit_callbacks)
+    assert EmailOutbox.objects.count() == 2 + 30
+    assert with_thirty == with_two
+
+
+def test_one_task_carries_every_email_of_the_submission(
+    rep, pm, pm2, django_capture_on_commit_callbacks, monkeypatch
+):
+    UserFactory.create_batch(28, role=Role.PM)
+    tasks_sent = []
+    monkeypatch.setattr(tasks.send_emails, "delay", tasks_sent.append)
+    _, callbacks = _submit(rep, django_capture_on_commit_callbacks)
+    for callback in callbacks:
+        callback()
+    assert len(tasks_sent) == 1
+    assert sorted(tasks_sent[0]) == sorted(EmailOutbox.objects.values_list("pk", flat=True))
+    assert len(tasks_sent[0]) == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_notifications_in_one_transaction_share_one_task(
+    everyone, rep, pm, pm2, manager, monkeypatch
+):
+    deal = signed_off(rep, pm)
+    EmailOutbox.objects.all().delete()
+    tasks_sent = []
+    monkeypatch.setattr(tasks.send_emails, "delay", tasks_sent.append)
+    deals.deal_win(deal=deal, actor=manager, project_manager=pm2)  # tells pm, then pm2
+    assert [sorted(ids) for ids in tasks_sent] == [
+        sorted(EmailOutbox.objects.values_list("pk", flat=True))
+    ]
+    assert EmailOutbox.objects.count() == 2
+
+
+def test_a_rolled_back_savepoint_leaves_the_rest_of_the_transaction_sent(
+    everyone, rep, pm, django_capture_on_commit_callbacks
+):
+    note = {"direction": "to_delivery", "topic": "customer_insight", "recipient": pm}
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            services.note_create(author=rep, body="Rolled back", **note)
+            raise RuntimeError("a step that failed and was caught")
+        services.note_create(author=rep, body="Kept", **note)
+    assert len(callbacks) == 1
+    [message] = mail.outbox
+    assert "Kept" in message.body
+
+
+def test_recipients_loaded_without_their_settings_cost_one_query(everyone, rep):
+    UserFactory.create_batch(28, role=Role.PM)
+
+    def notify_pms(count: int) -> int:
+        pms = list(User.objects.filter(role=Role.PM).only("pk")[:count])
+        with CaptureCount() as counted:
+            notifications.notify(
+                recipients=pms, kind=NotificationKind.MENTION, text="Look", url="/", actor=rep
+            )
+        return counted.count
+
+    assert notify_pms(2) == notify_pms(30)
+    assert EmailOutbox.objects.filter(kind=NotificationKind.MENTION).count() == 32

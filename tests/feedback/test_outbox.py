@@ -4,13 +4,21 @@ import datetime
 import threading
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
 from django.db import connection
+from django.template import TemplateSyntaxError
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from feedback import outbox, tasks
-from feedback.models import EmailOutbox, OutboxStatus
+from deals import services as deals
+from deals.models import ReviewRound
+from feedback import notifications, outbox, services, tasks
+from feedback.models import EmailOutbox, Notification, OutboxStatus
+from projects.models import Deliverable
+from tests.feedback.conftest import draft, submitted, won
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +176,175 @@ def test_beat_runs_registered_tasks_and_redis_waits_longer_than_any_retry(settin
     assert longest_backoff <= 3600
     assert longest_retry < visibility
     assert tasks.send_digests.time_limit < visibility
+
+
+# Rendered by the worker when it sends
+
+
+@pytest.fixture
+def submitted_deal(rep, pm, pm2, settings):
+    settings.SITE_URL = "https://handoff.example.com"
+    return submitted(rep)
+
+
+def _as_rendered_in_the_request(email, **context):
+    """What the request used to render: the live rows and the values themselves."""
+    notification = email.notification
+    ctx = {
+        "recipient": notification.recipient,
+        "notification": notification,
+        "actor": notification.actor,
+        "deal": notification.deal,
+        "link": f"https://handoff.example.com{notification.url}",
+        "site_url": "https://handoff.example.com",
+        "preferences_url": f"https://handoff.example.com{reverse('feedback:preferences')}",
+        **context,
+        "subject": email.subject,
+    }
+    return (
+        render_to_string(f"email/{email.kind}.txt", ctx),
+        render_to_string(f"email/{email.kind}.html", ctx),
+    )
+
+
+def test_the_request_writes_the_email_and_renders_nothing(submitted_deal, pm):
+    email = EmailOutbox.objects.get(to_address=pm.email)
+    assert (email.status, email.text_body, email.html_body) == (OutboxStatus.PENDING, "", "")
+    assert email.subject == f"Review requested: {submitted_deal}"
+    assert email.notification.recipient == pm
+    assert email.context["round"] == 1
+    assert email.context["due_at"] == ReviewRound.objects.get(deal=submitted_deal).due_at
+
+
+def test_the_email_rendered_when_sent_is_what_the_request_rendered(submitted_deal, pm):
+    email = EmailOutbox.objects.get(to_address=pm.email)
+    review_round = ReviewRound.objects.get(deal=submitted_deal)
+    text, html = _as_rendered_in_the_request(email, round=1, due_at=review_round.due_at)
+    assert outbox.deliver(email.pk) is True
+    [message] = mail.outbox
+    assert message.subject == f"Review requested: {submitted_deal}"
+    assert (message.body, message.alternatives[0][0]) == (text, html)
+    due = f"{timezone.localtime(review_round.due_at):%a %-d %b %H:%M}"
+    link = f"https://handoff.example.com/deals/{submitted_deal.pk}/"
+    assert f"Rita Reyes submitted {submitted_deal} ({submitted_deal.client}) for review" in text
+    assert f"The review is due {due}." in text and link in text
+    assert f'href="{link}"' in html and "Hello Priya Mehta" in html
+    email.refresh_from_db()
+    assert (email.status, email.text_body, email.html_body) == (OutboxStatus.SENT, text, html)
+
+
+def test_a_date_in_the_context_is_shown_as_before(rep, pm):
+    deal = won(rep, pm)
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    Deliverable.objects.filter(project__deal=deal).update(promised_date=yesterday)
+    EmailOutbox.objects.all().delete()
+    notifications.notify_late_deliverables()
+    email = EmailOutbox.objects.filter(to_address=pm.email).first()
+    assert email.context["deliverable"]["promised_date"] == yesterday
+    outbox.deliver(email.pk)
+    assert f"was promised for {yesterday:%-d %b %Y} and is not delivered" in mail.outbox[0].body
+
+
+def test_a_note_shown_in_its_email_is_escaped_in_html(rep, pm):
+    services.note_create(
+        author=rep,
+        direction="to_delivery",
+        topic="customer_insight",
+        body="Renewal <b>if</b> onboarding\nis quick & cheap",
+        recipient=pm,
+    )
+    outbox.deliver(EmailOutbox.objects.get(to_address=pm.email).pk)
+    [message] = mail.outbox
+    assert "Renewal <b>if</b> onboarding\nis quick & cheap" in message.body
+    assert (
+        "Renewal &lt;b&gt;if&lt;/b&gt; onboarding<br>is quick &amp; cheap"
+        in (message.alternatives[0][0])
+    )
+
+
+def test_an_email_whose_notification_was_deleted_is_cancelled(submitted_deal, pm, pm2):
+    email = EmailOutbox.objects.get(to_address=pm.email)
+    Notification.objects.filter(recipient=pm).delete()
+    assert outbox.deliver(email.pk) is False
+    email.refresh_from_db()
+    assert email.status == OutboxStatus.CANCELLED
+    assert "notification was deleted" in email.last_error
+    outbox.sweep(now=later())
+    assert [message.to for message in mail.outbox] == [[pm2.email]]
+
+
+def test_an_email_about_a_deleted_deal_is_cancelled(rep, pm):
+    deal = draft(rep)
+    deals.comment_add(deal=deal, actor=rep, body="@pm is this feasible?")
+    email = EmailOutbox.objects.get(to_address=pm.email)
+    deals.deal_delete(deal=deal, actor=rep)
+    tasks.send_emails([email.pk])
+    email.refresh_from_db()
+    assert (email.status, email.notification_id) == (OutboxStatus.CANCELLED, None)
+    assert mail.outbox == []
+
+
+def test_an_email_to_a_deleted_user_is_cancelled(submitted_deal, pm, pm2):
+    email = EmailOutbox.objects.get(to_address=pm2.email)
+    pm2.delete()
+    assert outbox.deliver(email.pk) is False
+    assert EmailOutbox.objects.get(pk=email.pk).status == OutboxStatus.CANCELLED
+    assert mail.outbox == []
+
+
+def test_a_template_error_is_a_failed_attempt_retried_later(submitted_deal, pm, monkeypatch):
+    email = EmailOutbox.objects.get(to_address=pm.email)
+
+    def broken(notification, context):
+        raise TemplateSyntaxError("Invalid block tag")
+
+    monkeypatch.setattr(notifications, "render_email", broken)
+    assert outbox.deliver(email.pk) is False
+    email.refresh_from_db()
+    assert (email.status, email.attempts, email.text_body) == (OutboxStatus.PENDING, 1, "")
+    assert "Invalid block tag" in email.last_error
+    monkeypatch.undo()
+    outbox.sweep(now=later(10))
+    assert EmailOutbox.objects.get(pk=email.pk).status == OutboxStatus.SENT
+
+
+# One task for the emails of a transaction
+
+
+def test_the_batch_task_sends_each_email_once(submitted_deal):
+    ids = list(EmailOutbox.objects.values_list("pk", flat=True))
+    assert tasks.send_emails(ids) == 2
+    assert tasks.send_emails(ids) == 0
+    assert len(mail.outbox) == 2
+    assert set(EmailOutbox.objects.values_list("status", flat=True)) == {OutboxStatus.SENT}
+
+
+def test_a_broker_outage_leaves_the_batch_pending_for_the_sweep(
+    submitted_deal, monkeypatch, caplog
+):
+    def down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
+
+    monkeypatch.setattr(tasks.send_emails, "delay", down)
+    ids = list(EmailOutbox.objects.values_list("pk", flat=True))
+    assert outbox.enqueue_batch(ids) is False
+    assert "Broker unavailable; 2 email(s) stay pending" in caplog.text
+    assert set(EmailOutbox.objects.values_list("status", flat=True)) == {OutboxStatus.PENDING}
+    assert outbox.sweep(now=later()) == {"reclaimed": 0, "enqueued": 2, "due": 2}
+    assert len(mail.outbox) == 2
+
+
+def test_the_time_limit_stops_a_batch_and_the_sweep_sends_the_rest(submitted_deal, monkeypatch):
+    first, second = EmailOutbox.objects.order_by("pk").values_list("pk", flat=True)
+
+    def out_of_time(self, fail_silently=False):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", out_of_time)
+    with pytest.raises(SoftTimeLimitExceeded):
+        outbox.deliver_batch([first, second])
+    assert EmailOutbox.objects.get(pk=first).attempts == 1
+    assert EmailOutbox.objects.get(pk=second).attempts == 0
+    monkeypatch.undo()
+    outbox.sweep(now=later(10))
+    assert len(mail.outbox) == 2
