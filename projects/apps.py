@@ -6,8 +6,22 @@ class ProjectsConfig(AppConfig):
     name = "projects"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
         from deals.views import DEAL_PAGE_CONTEXT_HOOKS
+        from projects.models import Deliverable, Project
         from projects.selectors import deal_page_context
+
+        # Any saved or deleted deliverable or project may change the load of open work.
+        for model in (Deliverable, Project):
+            for signal in (post_save, post_delete):
+                signal.connect(_forget_open_load, sender=model, dispatch_uid=f"open-load-{model}")
 
         # The deal page shows the capacity check during review and the promises once won.
         DEAL_PAGE_CONTEXT_HOOKS.append(lambda request, deal: deal_page_context(deal, request.user))
+
+
+def _forget_open_load(sender, **kwargs) -> None:
+    from projects.selectors import forget_open_load
+
+    forget_open_load()

@@ -79,12 +79,17 @@ def item_load(item: WorkItem, today: date) -> dict[date, Decimal]:
     return spread(item.effort, first, week_of(item.promised))
 
 
-def load_by_week(items: Iterable[WorkItem], today: date) -> dict[date, Decimal]:
+def add_loads(loads: Iterable[Mapping[date, Decimal]]) -> dict[date, Decimal]:
+    """Loads by week added up, e.g. every PM's into the team's."""
     total: dict[date, Decimal] = defaultdict(Decimal)
-    for item in items:
-        for week, days in item_load(item, today).items():
+    for load in loads:
+        for week, days in load.items():
             total[week] += days
     return dict(total)
+
+
+def load_by_week(items: Iterable[WorkItem], today: date) -> dict[date, Decimal]:
+    return add_loads(item_load(item, today) for item in items)
 
 
 def load_by_pm(items: Iterable[WorkItem], today: date) -> dict[int | None, dict[date, Decimal]]:
@@ -162,9 +167,17 @@ def check_weeks(
     today: date,
 ) -> list[WeekCheck]:
     """Load without and with the deal, week by week, over the weeks the deal spans."""
-    deal_items = list(deal_items)
-    deal_load = load_by_week(deal_items, today)
-    base = load_by_week(existing, today)
+    return check_against(load_by_week(existing, today), deal_items, capacity, today)
+
+
+def check_against(
+    base: Mapping[date, Decimal],
+    deal_items: Iterable[WorkItem],
+    capacity: Mapping[date, Decimal],
+    today: date,
+) -> list[WeekCheck]:
+    """check_weeks with the existing load already spread by week."""
+    deal_load = load_by_week(list(deal_items), today)
     weeks = sorted(deal_load) or [week_of(today)]
     weeks = weeks_between(weeks[0], weeks[-1])
     return [

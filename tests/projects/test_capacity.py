@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -179,3 +180,32 @@ def test_spread_is_even_to_the_cent(effort, weeks):
     if len(parts) > 1:
         values = sorted(parts.values())
         assert values[-1] - values[0] <= D("0.02")
+
+
+# The load of all open work, cached between changes
+
+
+@pytest.mark.django_db
+def test_the_open_load_is_read_once_and_dropped_when_a_deliverable_changes(
+    rep, pm, django_assert_num_queries
+):
+    from django.utils import timezone
+
+    from projects import selectors, services
+    from projects.capacity import load_by_pm
+    from tests.projects.builders import bulk_project
+
+    today = timezone.localdate()
+    project = bulk_project(rep, pm, 1)
+    first = selectors.open_load_by_pm(today)
+    assert first == load_by_pm(selectors.open_work(), today) == {pm.pk: {week_of(today): D("2")}}
+    with django_assert_num_queries(0):
+        assert selectors.open_load_by_pm(today) == first
+
+    deliverable = project.deliverables.get()
+    services.deliverable_update_status(
+        deliverable=deliverable, actor=pm, status="delivered", delivered_on=today
+    )
+    assert selectors.open_load_by_pm(today) == {}
+    bulk_project(rep, pm, 2)  # a new project and deliverable count at once too
+    assert selectors.open_load_by_pm(today) == {pm.pk: {week_of(today): D("2")}}

@@ -313,16 +313,23 @@ def test_status_form_page_without_javascript(won_project, pm, client_for):
 
 
 def test_capacity_page_query_count_does_not_grow(rep, pm, client_for, django_assert_num_queries):
+    from django.core.cache import cache
+
     from tests.factories import UserFactory
     from tests.projects.builders import bulk_project
 
     bulk_project(rep, pm, 0)
     http = client_for(pm)
     http.get(reverse("projects:capacity"))
+    with CaptureQueriesContext(connection) as cached:
+        http.get(reverse("projects:capacity"))
+    cache.clear()
     with CaptureQueriesContext(connection) as one:
         http.get(reverse("projects:capacity"))
+    assert len(cached) == len(one) - 1  # the open work's load came from the cache
     for i in range(1, 20):
         bulk_project(rep, UserFactory(username=f"pm-extra-{i}", role="pm"), i)
+    cache.clear()
     with django_assert_num_queries(len(one)):
         response = http.get(reverse("projects:capacity"))
     assert response.content.decode().count('<th scope="row">') == 20
