@@ -22,6 +22,7 @@ class Subjects:
     users: dict[str, object]
     deal_id: int | None
     project_id: int | None
+    in_review_id: int | None = None
 
 
 @dataclass
@@ -36,7 +37,12 @@ PAGES = [
     Page("deal list (rep)", "sales", lambda s: "/deals/", "list"),
     Page("deal list (manager)", "manager", lambda s: "/deals/", "list"),
     Page("review queue (PM)", "pm", lambda s: "/deals/queue/", "list"),
-    Page("deal page (PM)", "pm", lambda s: s.deal_id and f"/deals/{s.deal_id}/"),
+    Page("deal page, won (PM)", "pm", lambda s: s.deal_id and f"/deals/{s.deal_id}/"),
+    Page(
+        "deal page, in review (PM)",
+        "pm",
+        lambda s: s.in_review_id and f"/deals/{s.in_review_id}/",
+    ),
     Page("project page (PM)", "pm", lambda s: s.project_id and f"/projects/{s.project_id}/"),
     Page("project list (PM)", "pm", lambda s: "/projects/", "list"),
     Page("dashboard (manager)", "manager", lambda s: "/dashboard/"),
@@ -77,7 +83,16 @@ def pick_subjects() -> Subjects:
             project_id = Project.objects.filter(deal=deal).values_list("pk", flat=True).first()
         except LookupError:
             pass
-    return Subjects(users=users, deal_id=deal.pk if deal else None, project_id=project_id)
+    # In review, the page adds the capacity check against all open work.
+    in_review = (
+        Deal.objects.filter(pk__lte=1000, status="in_review").order_by("pk").values_list("pk")
+    ).first()
+    return Subjects(
+        users=users,
+        deal_id=deal.pk if deal else None,
+        project_id=project_id,
+        in_review_id=in_review[0] if in_review else None,
+    )
 
 
 def percentile(values: list[float], share: float) -> float:
