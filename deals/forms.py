@@ -7,6 +7,7 @@ from django.forms import inlineformset_factory
 
 from deals.models import Client, Commitment, Deal, DealStatus, EscalationDecision, VerdictKind
 from handoff.models import Role, User
+from handoff.widgets import FlatSelect
 
 COMMITMENTS_PREFIX = "commitments"
 
@@ -47,8 +48,9 @@ class DealFilterForm(forms.Form):
     owner = forms.ModelChoiceField(
         label="Owner",
         required=False,
-        queryset=User.objects.filter(role=Role.SALES, is_active=True),
+        queryset=User.objects.filter(role=Role.SALES, is_active=True).only(*User.NAME_FIELDS),
         empty_label="Any owner",
+        widget=FlatSelect,
     )
     sort = forms.ChoiceField(
         label="Sort by",
@@ -208,8 +210,9 @@ class ReviseForm(forms.Form):
 class AssignForm(ServiceErrorsMixin, forms.Form):
     reviewer = forms.ModelChoiceField(
         label="Reviewer",
-        queryset=User.objects.filter(role=Role.PM, is_active=True),
+        queryset=User.objects.filter(role=Role.PM, is_active=True).only(*User.NAME_FIELDS),
         empty_label="Choose a project manager",
+        widget=FlatSelect,
     )
 
 

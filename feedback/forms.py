@@ -10,10 +10,13 @@ from feedback.models import (
 )
 from feedback.services import directions_for
 from handoff.models import DigestFrequency, Role, User
+from handoff.widgets import FlatSelect
 from projects.selectors import projects_visible_to
 
 
 class RecipientField(forms.ModelChoiceField):
+    widget = FlatSelect
+
     def label_from_instance(self, obj: User) -> str:
         return f"{obj.display_name} ({obj.get_role_display()})"
 

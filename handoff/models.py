@@ -20,6 +20,9 @@ class DigestFrequency(models.TextChoices):
 
 
 class User(AbstractUser):
+    # What str() and display_name read: enough for a select of people.
+    NAME_FIELDS = ("id", "username", "first_name", "last_name")
+
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.SALES)
     digest_frequency = models.CharField(
         max_length=8, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY

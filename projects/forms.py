@@ -2,6 +2,7 @@ import datetime
 
 from django import forms
 
+from handoff.widgets import FlatSelect
 from projects.capacity import week_of
 from projects.models import DeliverableStatus, Project, ProjectStatus
 
@@ -57,7 +58,7 @@ class ProjectFilterForm(forms.Form):
         label="Status", required=False, choices=[("", "Any status"), *ProjectStatus.choices]
     )
     pm = forms.TypedChoiceField(
-        label="Project manager", required=False, coerce=int, empty_value=None
+        label="Project manager", required=False, coerce=int, empty_value=None, widget=FlatSelect
     )
     at_risk = forms.BooleanField(label="Has an at-risk deliverable", required=False)
     late = forms.BooleanField(label="Has a late deliverable", required=False)

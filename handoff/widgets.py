@@ -1,0 +1,51 @@
+"""Form widgets shared by the apps."""
+
+from django import forms
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+SELECTED = mark_safe(" selected")
+
+
+class FlatSelect(forms.Select):
+    """A select written in one pass.
+
+    Django renders a template per option: 13 ms for a select of 200 people, on every
+    page that filters by them. This writes the same HTML directly from the choices.
+    Grouped choices and multiple selects are left to Django.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        choices = list(self.choices)
+        if self.allow_multiple_selected or any(isinstance(c[1], list | tuple) for c in choices):
+            return super().render(name, value, attrs, renderer)
+        selected = set(self.format_value(value))
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (text, SELECTED if text in selected else "", label)
+                for text, label in (
+                    ("" if option is None else str(option), label) for option, label in choices
+                )
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            _attributes(self.build_attrs(self.attrs, attrs)),
+            options,
+        )
+
+
+def _attributes(attrs: dict) -> SafeString:
+    """As Django's attrs.html: in order, True as a bare name, False and None left out."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html(" {}", key) if value is True else format_html(' {}="{}"', key, value),)
+            for key, value in attrs.items()
+            if value is not False and value is not None
+        ),
+    )
