@@ -3,7 +3,17 @@
 A rep sees own deals; a PM every deal submitted at least once; a manager all.
 """
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    Max,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -137,6 +147,34 @@ def clients_visible_to(user: User) -> QuerySet[Client]:
     if not user.is_authenticated:
         return Client.objects.none()
     return Client.objects.all()
+
+
+def clients_recent_for(user: User, *, limit: int = 8) -> list[Client]:
+    """The clients of the user's own deals, the most recently touched first."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        clients_visible_to(user)
+        .filter(deals__owner=user)
+        .annotate(last_used=Max("deals__updated_at"))
+        .order_by("-last_used", "name", "id")[:limit]
+    )
+
+
+def clients_matching(user: User, query: str, *, limit: int = 20) -> list[Client]:
+    """Clients whose name contains `query`, names that start with it first, then by name."""
+    query = query.strip()
+    if not query:
+        return []
+    starts_with = Case(
+        When(name__istartswith=query, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return list(
+        clients_visible_to(user)
+        .filter(name__icontains=query)
+        .annotate(starts_with=starts_with)
+        .order_by("starts_with", "name", "id")[:limit]
+    )
 
 
 def has_unanswered_flags(user: User) -> QuerySet[Deal]:
