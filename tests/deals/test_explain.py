@@ -11,7 +11,8 @@ import pytest
 from django.db import connection
 
 from bench.generate import bench_user, generate
-from deals.models import Deal, DealEvent
+from deals.forms import DealFilterForm
+from deals.models import Comment, Deal, DealEvent, ReviewRound, SignOff, Verdict
 from deals.selectors import deal_events, deals_visible_to, review_queue
 from handoff.models import User
 
@@ -97,3 +98,58 @@ def test_events_of_a_deal_read_the_deal_index(scale, db):
     deal = Deal.objects.filter(status="won").order_by("pk").first()
     assert DealEvent.objects.filter(deal=deal).count() > 3
     assert_indexed(deal_events(deal), "deals_dealevent")
+
+
+def deal_list(user: User, **params: str):
+    """The deal list's query for these filters, as /deals/ runs it."""
+    return DealFilterForm(params).filter(deals_visible_to(user))
+
+
+@pytest.mark.parametrize(
+    ("sort", "index"),
+    [("value", "deal_value_idx"), ("close", "deal_close_idx"), ("title", "deal_title_idx")],
+)
+def test_manager_deal_list_sorted_reads_the_index_of_that_order(user, sort, index):
+    manager = user("manager")
+    assert index in assert_indexed(deal_list(manager, sort=sort)[:PAGE], "deals_deal")
+
+
+@pytest.mark.parametrize(
+    ("ordering", "index"),
+    [
+        ("-value", "deal_value_idx"),
+        ("value", "deal_value_idx"),
+        ("expected_close_date", "deal_close_idx"),
+        ("-title", "deal_title_idx"),
+    ],
+)
+def test_api_deal_list_ordered_reads_the_index_of_that_order(user, ordering, index):
+    deals = deals_visible_to(user("manager")).order_by(ordering)[:PAGE]
+    assert index in assert_indexed(deals, "deals_deal")
+
+
+@pytest.mark.parametrize(
+    ("model", "column", "index"),
+    [
+        (Deal, "client_id", "deal_client_updated_idx"),
+        (Deal, "owner_id", "deal_owner_updated_idx"),
+        (ReviewRound, "deal_id", "round_number_unique"),
+        (ReviewRound, "reviewer_id", "round_reviewer_idx"),
+        (Verdict, "round_id", "verdict_one_per_commitment_round"),
+        (Verdict, "commitment_id", "verdict_commitment_idx"),
+        (SignOff, "deal_id", "signoff_deal_idx"),
+        (DealEvent, "deal_id", "event_deal_at_idx"),
+        (Comment, "deal_id", "comment_deal_idx"),
+    ],
+)
+def test_a_foreign_key_without_its_own_index_is_read_through_one_that_leads_with_it(
+    scale, db, model, column, index
+):
+    value = (
+        model.objects.filter(**{f"{column}__isnull": False})
+        .order_by("pk")
+        .values_list(column, flat=True)
+        .first()
+    )
+    rows = model.objects.filter(**{column: value}).order_by()
+    assert index in assert_indexed(rows, model._meta.db_table)
