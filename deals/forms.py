@@ -2,12 +2,16 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.forms import inlineformset_factory
 from django.urls import reverse
 
 from deals.models import Client, Commitment, Deal, DealStatus, EscalationDecision, VerdictKind
-from deals.selectors import clients_matching, clients_recent_for, clients_visible_to
+from deals.selectors import (
+    clients_matching,
+    clients_recent_for,
+    clients_visible_to,
+    deals_matching,
+)
 from handoff.models import Role, User
 
 COMMITMENTS_PREFIX = "commitments"
@@ -79,10 +83,7 @@ class DealFilterForm(forms.Form):
         if not self.is_valid():
             return deals.order_by(*SORTS["updated"][1])
         data = self.cleaned_data
-        if data["q"]:
-            deals = deals.filter(
-                Q(title__icontains=data["q"]) | Q(client__name__icontains=data["q"])
-            )
+        deals = deals_matching(deals, data["q"])
         if data["status"]:
             deals = deals.filter(status=data["status"])
         if data["client"]:

@@ -181,6 +181,8 @@ class Deal(models.Model):
             models.Index(fields=["expected_close_date", "id"], name="deal_close_idx"),
             models.Index(fields=["title", "id"], name="deal_title_idx"),
         ]
+        # Search reads trigram indexes on the searched texts, PostgreSQL only: see migration
+        # 0004_search_trigram_indexes.
 
     def __str__(self) -> str:
         return self.title

@@ -8,11 +8,12 @@ JSON) and no plan may read deals_deal (or the events table) from end to end.
 import json
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from bench.generate import bench_user, generate
+from deals.filters import DealFilter
 from deals.forms import DealFilterForm
-from deals.models import Comment, Deal, DealEvent, ReviewRound, SignOff, Verdict
+from deals.models import Client, Comment, Deal, DealEvent, ReviewRound, SignOff, Verdict
 from deals.selectors import deal_events, deals_visible_to, review_queue
 from handoff.models import User
 
@@ -128,6 +129,57 @@ def test_manager_deal_list_sorted_reads_the_index_of_that_order(user, sort, inde
 def test_api_deal_list_ordered_reads_the_index_of_that_order(user, ordering, index):
     deals = deals_visible_to(user("manager")).order_by(ordering)[:PAGE]
     assert index in assert_indexed(deals, "deals_deal")
+
+
+def a_client_name_part() -> str:
+    """The number in one client's name: it names that client alone, no deal title has it."""
+    name = Deal.objects.order_by("pk").values_list("client__name", flat=True).first()
+    return name.rsplit(" ", 1)[1]
+
+
+def test_manager_search_counts_through_the_title_trigram_and_client_indexes(user):
+    found = deal_list(user("manager"), q=a_client_name_part())
+    assert found.exists()
+
+    used = assert_indexed(found.order_by(), "deals_deal")  # what the page count reads
+
+    assert {"deal_title_trgm_idx", "deal_client_updated_idx"} <= set(used)
+
+
+def test_manager_search_page_reads_an_index(user):
+    assert_indexed(deal_list(user("manager"), q=a_client_name_part())[:PAGE], "deals_deal")
+
+
+def test_manager_search_of_a_title_reads_the_title_trigram_index(user):
+    title = Deal.objects.order_by("-pk").values_list("title", flat=True).first()
+    found = deal_list(user("manager"), q=title.rsplit(" ", 1)[1])  # "#2987"
+    assert found.exists()
+
+    assert "deal_title_trgm_idx" in assert_indexed(found.order_by(), "deals_deal")
+
+
+def test_api_search_reads_the_description_trigram_index_too(user):
+    found = DealFilter({"search": a_client_name_part()}, deals_visible_to(user("manager"))).qs
+
+    used = assert_indexed(found.order_by(), "deals_deal")
+
+    assert {"deal_title_trgm_idx", "deal_description_trgm_idx"} <= set(used)
+
+
+@pytest.mark.parametrize(
+    ("model", "field", "index"),
+    [
+        (Client, "name", "client_name_trgm_idx"),
+        (Deal, "title", "deal_title_trgm_idx"),
+        (Deal, "description", "deal_description_trgm_idx"),
+    ],
+)
+def test_each_trigram_index_serves_icontains_on_its_column(scale, db, model, field, index):
+    """Indexed on the very expression icontains writes (a few hundred clients are cheaper to scan)."""
+    rows = model.objects.filter(**{f"{field}__icontains": "generated"}).order_by()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        assert index in assert_indexed(rows, model._meta.db_table)
 
 
 @pytest.mark.parametrize(
