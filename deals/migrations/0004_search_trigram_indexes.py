@@ -18,6 +18,14 @@ TRIGRAM_INDEXES = {
 }
 
 
+class PostgreSQLTrigramExtension(TrigramExtension):
+    """pg_trgm; Django skips it forwards on other databases but not backwards."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
 def create_trigram_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
@@ -47,6 +55,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        TrigramExtension(),
+        PostgreSQLTrigramExtension(),
         migrations.RunPython(create_trigram_indexes, drop_trigram_indexes, elidable=False),
     ]
