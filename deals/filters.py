@@ -1,9 +1,10 @@
 """Filters of the deals API (django-filter), applied on top of the user's visible rows."""
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from deals.models import Commitment, Deal, DealStatus, Escalation, Verdict
+from deals.selectors import deals_matching
 
 
 class DealFilter(django_filters.FilterSet):
@@ -17,14 +18,7 @@ class DealFilter(django_filters.FilterSet):
         fields = ["status", "owner", "client", "search"]
 
     def filter_search(self, queryset: QuerySet[Deal], name: str, value: str) -> QuerySet[Deal]:
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(title__icontains=value)
-            | Q(client__name__icontains=value)
-            | Q(description__icontains=value)
-        )
+        return deals_matching(queryset, value, in_description=True)
 
 
 class CommitmentFilter(django_filters.FilterSet):

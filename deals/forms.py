@@ -2,10 +2,16 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.forms import inlineformset_factory
+from django.urls import reverse
 
 from deals.models import Client, Commitment, Deal, DealStatus, EscalationDecision, VerdictKind
+from deals.selectors import (
+    clients_matching,
+    clients_recent_for,
+    clients_visible_to,
+    deals_matching,
+)
 from handoff.models import Role, User
 from handoff.widgets import FlatSelect
 
@@ -79,10 +85,7 @@ class DealFilterForm(forms.Form):
         if not self.is_valid():
             return deals.order_by(*SORTS["updated"][1])
         data = self.cleaned_data
-        if data["q"]:
-            deals = deals.filter(
-                Q(title__icontains=data["q"]) | Q(client__name__icontains=data["q"])
-            )
+        deals = deals_matching(deals, data["q"])
         if data["status"]:
             deals = deals.filter(status=data["status"])
         if data["client"]:
@@ -92,7 +95,26 @@ class DealFilterForm(forms.Form):
         return deals.order_by(*SORTS[data["sort"] or "updated"][1])
 
 
+CLIENT_MATCHES = 20
+RECENT_CLIENTS = 8
+
+
 class DealForm(ServiceErrorsMixin, forms.ModelForm):
+    """The deal's fields. Its client select lists only the chosen client and a handful more.
+
+    Rendering every client grows with the data and is unusable at thousands; the select
+    offers the user's recent clients, or the matches of "Find a client", and still
+    validates any client id the user may pick.
+    """
+
+    client_search = forms.CharField(
+        label="Find a client",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"type": "search", "autocomplete": "off", "placeholder": "Part of the name"}
+        ),
+    )
     new_client = forms.CharField(
         label="Not listed? Organisation name",
         required=False,
@@ -126,18 +148,75 @@ class DealForm(ServiceErrorsMixin, forms.ModelForm):
             "expected_start_date": DateInput(),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
+        error_messages = {
+            "client": {
+                "invalid_choice": "Select a client from the list: that one is not available.",
+            },
+        }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["client"].required = False
-        self.fields["client"].empty_label = "Choose a client"
         self.fields["value"].widget.attrs.update(min="0", step="0.01")
         if self.instance.pk and not self.is_bound:
             self.initial["expected_version"] = self.instance.version
+        self._offer_clients(user)
+
+    def _offer_clients(self, user: User) -> None:
+        field = self.fields["client"]
+        field.required = False
+        field.empty_label = "Choose a client"
+        # Validation looks the id up in this queryset; the widget never iterates it.
+        field.queryset = clients_visible_to(user)
+        query = (self._raw("client_search") or "").strip()[:100]
+        chosen = self._chosen_client(field.queryset)
+        if query:
+            found = clients_matching(user, query, limit=CLIENT_MATCHES + 1)
+            shown, more = found[:CLIENT_MATCHES], len(found) > CLIENT_MATCHES
+            group = f"Clients matching “{query}”"
+        else:
+            shown, more = clients_recent_for(user, limit=RECENT_CLIENTS), False
+            group = "Your recent clients"
+        choices: list = [("", field.empty_label)]
+        if chosen is not None and chosen.pk not in {c.pk for c in shown}:
+            choices.append((chosen.pk, chosen.name))
+        if shown:
+            choices.append((group, [(c.pk, c.name) for c in shown]))
+        field.widget.choices = choices
+        field.help_text = _client_status(query, len(shown), more=more)
+        search = self.fields["client_search"].widget
+        search.attrs.update(
+            {
+                "hx-get": reverse("deals:client_search"),
+                "hx-trigger": "input changed delay:300ms, search",
+                "hx-include": f"#{self['client'].auto_id}",
+                "hx-target": f"#{self['client'].auto_id}",
+                "hx-swap": "outerHTML",
+                "hx-sync": "this:replace",
+                "aria-controls": self["client"].auto_id,
+                "data-client-search": "",
+            }
+        )
+
+    def _raw(self, name: str):
+        if self.is_bound:
+            return self.data.get(self.add_prefix(name))
+        return self.initial.get(name)
+
+    def _chosen_client(self, clients) -> Client | None:
+        """The client the form shows as picked: the posted one, else the deal's own."""
+        value = self._raw("client")
+        if isinstance(value, Client):
+            return value
+        if value is None or not str(value).isdecimal():
+            return None
+        if int(value) == self.instance.client_id:
+            return self.instance.client
+        return clients.filter(pk=value).first()
 
     def clean(self):
         data = super().clean()
-        if not data.get("client") and not data.get("new_client", "").strip():
+        picked = data.get("client") or "client" in self.errors  # an unknown id says so already
+        if not picked and not data.get("new_client", "").strip():
             self.add_error("client", "Choose a client, or type the name of a new one.")
         return data
 
@@ -145,6 +224,23 @@ class DealForm(ServiceErrorsMixin, forms.ModelForm):
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
         data["client"] = client
         return data
+
+
+def _client_status(query: str, shown: int, *, more: bool) -> str:
+    """What the client select holds now, said under it (and to screen readers as it changes)."""
+    if not query:
+        if shown:
+            return "Your recent clients. Find another by typing part of its name."
+        return "Find a client by typing part of its name."
+    if more:
+        return (
+            f"The first {shown} clients matching “{query}”: type more of the name to narrow them."
+        )
+    if shown:
+        return (
+            f"{shown} client{'s' if shown != 1 else ''} matching “{query}”: pick one in the list."
+        )
+    return f"No client matches “{query}”. Check the spelling, or type a new one below."
 
 
 class CommitmentForm(ServiceErrorsMixin, forms.ModelForm):

@@ -128,9 +128,13 @@ def _has_workflow_state(deal: "Deal") -> bool:
 
 class Deal(models.Model):
     title = models.CharField(max_length=200)
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="deals")
+    # db_index=False: deal_client_updated_idx and deal_owner_updated_idx lead with these
+    # columns and serve their lookups; a second index on each would only slow the writes.
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="deals", db_index=False
+    )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deals"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deals", db_index=False
     )
     value = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
@@ -172,7 +176,13 @@ class Deal(models.Model):
                 condition=Q(first_submitted_at__isnull=False),
             ),
             models.Index(fields=["client", "-updated_at"], name="deal_client_updated_idx"),
+            # The deal list's sorts, with the tie-breaker it orders by (deals.forms.SORTS).
+            models.Index(fields=["-value", "-id"], name="deal_value_idx"),
+            models.Index(fields=["expected_close_date", "id"], name="deal_close_idx"),
+            models.Index(fields=["title", "id"], name="deal_title_idx"),
         ]
+        # Search reads trigram indexes on the searched texts, PostgreSQL only: see migration
+        # 0004_search_trigram_indexes.
 
     def __str__(self) -> str:
         return self.title
@@ -268,7 +278,8 @@ class RoundOutcome(models.TextChoices):
 
 
 class ReviewRound(models.Model):
-    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="rounds")
+    # Lookups by deal read round_number_unique (deal, number), by reviewer round_reviewer_idx.
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="rounds", db_index=False)
     number = models.PositiveIntegerField()
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -281,6 +292,7 @@ class ReviewRound(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="review_rounds",
+        db_index=False,
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -330,8 +342,14 @@ class VerdictKind(models.TextChoices):
 
 
 class Verdict(models.Model):
-    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="verdicts")
-    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="verdicts")
+    # verdict_one_per_commitment_round (round, commitment) and verdict_commitment_idx
+    # (commitment, round) serve the lookups by each foreign key.
+    round = models.ForeignKey(
+        ReviewRound, on_delete=models.CASCADE, related_name="verdicts", db_index=False
+    )
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.CASCADE, related_name="verdicts", db_index=False
+    )
     commitment_version = models.PositiveIntegerField()
     verdict = models.CharField(max_length=30, choices=VerdictKind.choices)
     reason = models.TextField(blank=True)
@@ -451,7 +469,10 @@ class SignOff(models.Model):
     """Who signed which commitments, as they were. Immutable."""
 
     round = models.OneToOneField(ReviewRound, on_delete=models.PROTECT, related_name="sign_off")
-    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="sign_offs")
+    # Lookups by deal read signoff_deal_idx (deal, -signed_at).
+    deal = models.ForeignKey(
+        Deal, on_delete=models.CASCADE, related_name="sign_offs", db_index=False
+    )
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -502,7 +523,8 @@ class EventKind(models.TextChoices):
 class DealEvent(models.Model):
     """The audit trail. Written once by the services, never edited or deleted."""
 
-    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="events")
+    # Lookups by deal read event_deal_at_idx (deal, at).
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="events", db_index=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -536,7 +558,10 @@ class DealEvent(models.Model):
 
 
 class Comment(models.Model):
-    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="comments")
+    # Lookups by deal read comment_deal_idx (deal, created_at).
+    deal = models.ForeignKey(
+        Deal, on_delete=models.CASCADE, related_name="comments", db_index=False
+    )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField()
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")

@@ -3,7 +3,20 @@
 A rep sees own deals; a PM every deal submitted at least once; a manager all.
 """
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Lookup,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -37,6 +50,46 @@ def deals_visible_to(user: User) -> QuerySet[Deal]:
 def deal_get_for_user(user: User, pk: int | str) -> Deal:
     """The deal, or 404 when the user may not see it."""
     return get_object_or_404(deals_visible_to(user), pk=pk)
+
+
+class InSubquery(Lookup):
+    """`column IN (subquery)`, written on PostgreSQL as `column = ANY(ARRAY(subquery))`.
+
+    PostgreSQL runs an ARRAY(...) subquery once, before the scan, and can then read the
+    column's index even inside an OR; `IN (subquery)` under an OR is tested row by row.
+    """
+
+    lookup_name = "in_subquery"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} IN {rhs}", (*lhs_params, *rhs_params)
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
+
+
+def deals_matching(
+    deals: QuerySet[Deal], text: str, *, in_description: bool = False
+) -> QuerySet[Deal]:
+    """Deals whose title or client's name (or, if asked, description) contains `text`.
+
+    Every condition is on the deal's own columns, the client's as a list of its ids, so that
+    PostgreSQL combines one index per condition (the trigram indexes of migration 0004 and
+    the client index) instead of joining every deal to its client to test the name.
+    """
+    text = text.strip()
+    if not text:
+        return deals
+    clients = Client.objects.filter(name__icontains=text).order_by().values("pk")
+    matches = Q(title__icontains=text) | Q(InSubquery(F("client_id"), clients))
+    if in_description:
+        matches |= Q(description__icontains=text)
+    return deals.filter(matches)
 
 
 def deals_with_open_round(deals: QuerySet[Deal]) -> QuerySet[Deal]:
@@ -137,6 +190,34 @@ def clients_visible_to(user: User) -> QuerySet[Client]:
     if not user.is_authenticated:
         return Client.objects.none()
     return Client.objects.all()
+
+
+def clients_recent_for(user: User, *, limit: int = 8) -> list[Client]:
+    """The clients of the user's own deals, the most recently touched first."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        clients_visible_to(user)
+        .filter(deals__owner=user)
+        .annotate(last_used=Max("deals__updated_at"))
+        .order_by("-last_used", "name", "id")[:limit]
+    )
+
+
+def clients_matching(user: User, query: str, *, limit: int = 20) -> list[Client]:
+    """Clients whose name contains `query`, names that start with it first, then by name."""
+    query = query.strip()
+    if not query:
+        return []
+    starts_with = Case(
+        When(name__istartswith=query, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return list(
+        clients_visible_to(user)
+        .filter(name__icontains=query)
+        .annotate(starts_with=starts_with)
+        .order_by("starts_with", "name", "id")[:limit]
+    )
 
 
 def has_unanswered_flags(user: User) -> QuerySet[Deal]:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.deal_list, name="list"),
     path("new/", views.deal_create, name="create"),
     path("new/commitment-row/", views.commitment_row, name="commitment_row"),
+    path("clients/search/", views.client_search, name="client_search"),
     path("queue/", views.queue, name="queue"),
     path("escalations/", views.escalations, name="escalations"),
     path(

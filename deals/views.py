@@ -183,15 +183,17 @@ def _deal_form_page(request: HttpRequest, deal: Deal | None) -> HttpResponse:
         data = request.POST
         if "add_commitment" in data:
             data = _with_one_more_row(data)
-        form = DealForm(data, instance=deal)
+        form = DealForm(data, instance=deal, user=request.user)
         formset = commitment_formset(data, instance=deal)
-        if "add_commitment" not in data and form.is_valid() and formset.is_valid():
+        # Adding a row or searching clients without JavaScript shows the form again, as typed.
+        redisplay = "add_commitment" in data or "find_client" in data
+        if not redisplay and form.is_valid() and formset.is_valid():
             saved = _save_deal(request, form, formset, deal)
             if saved is not None:
                 messages.success(request, "Deal saved." if deal else "Deal created.")
                 return redirect(saved)
     else:
-        form = DealForm(instance=deal)
+        form = DealForm(instance=deal, user=request.user)
         formset = commitment_formset(instance=deal, extra=formset_extra)
     context = {"form": form, "formset": formset, "deal": deal}
     return render(request, "deals/deal_form.html", context)
@@ -213,6 +215,20 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     deal = deal_get_for_user(request.user, pk)
     services.deal_check_editable(deal=deal, actor=request.user)
     return _deal_form_page(request, deal)
+
+
+@login_required
+@require_GET
+def client_search(request: HttpRequest) -> HttpResponse:
+    """The deal form's client select for what was typed in "Find a client" (htmx)."""
+    if not can_create_deals(request.user):
+        raise PermissionDenied("Only sales reps and managers create deals.")
+    initial = {
+        "client": request.GET.get("client", ""),
+        "client_search": request.GET.get("client_search", ""),
+    }
+    form = DealForm(initial=initial, user=request.user)
+    return render(request, "deals/partials/client_choice.html", {"form": form})
 
 
 @login_required

@@ -6,3 +6,10 @@ document.addEventListener("htmx:afterSwap", (event) => {
   const first = last && last.querySelector("select, input:not([type=hidden]), textarea");
   if (first) first.focus();
 });
+
+// Enter in "Find a client" searches now instead of saving the deal.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || !event.target.matches("[data-client-search]")) return;
+  event.preventDefault();
+  if (window.htmx) window.htmx.trigger(event.target, "search");
+});

@@ -1,6 +1,7 @@
 """The deals pages, role by role: what each sees, what each may do, and what is refused."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -509,6 +510,252 @@ def test_add_commitment_with_htmx_returns_the_next_row_and_the_new_count(rep, cl
     assert "Commitment 3" in html
     assert 'id="id_commitments-TOTAL_FORMS" hx-swap-oob="true"' in html
     assert 'value="3"' in html
+
+
+# The client picker: the deal form lists a handful of clients, never the whole table
+
+
+def client_options(html: str) -> list[str]:
+    select = re.search(r'<select name="client"[^>]*>(.*?)</select>', html, re.S)
+    assert select, "no client select"
+    return re.findall(r"<option [^>]*>([^<]*)</option>", select.group(1))
+
+
+def test_new_deal_form_offers_my_recent_clients_not_every_client(rep, rep2, client_for):
+    ClientFactory.create_batch(30)
+    mine = ClientFactory(name="Acme Logistics")
+    older = ClientFactory(name="Borealis Shipping")
+    DealFactory(owner=rep, client=older, updated_at=timezone.now() - datetime.timedelta(days=9))
+    DealFactory(owner=rep, client=mine)
+    DealFactory(owner=rep, client=mine)
+    DealFactory(owner=rep2, client=ClientFactory(name="Someone Else's Client"))
+
+    html = client_for(rep).get(reverse("deals:create")).content.decode()
+
+    assert client_options(html) == ["Choose a client", "Acme Logistics", "Borealis Shipping"]
+    assert '<optgroup label="Your recent clients">' in html
+    assert '<label for="id_client">Client</label>' in html
+    assert '<label for="id_client_search">Find a client</label>' in html
+    assert 'aria-describedby="id_client_helptext"' in html
+
+
+def test_the_edit_form_shows_the_deals_client_chosen(rep, client_for):
+    ClientFactory.create_batch(5)
+    deal = draft_deal(rep, client=ClientFactory(name="Acme Logistics"))
+
+    html = client_for(rep).get(reverse("deals:edit", args=[deal.pk])).content.decode()
+
+    assert f'<option value="{deal.client_id}" selected>Acme Logistics</option>' in html
+
+
+def test_without_javascript_search_clients_shows_the_form_again_with_the_matches(rep, client_for):
+    ClientFactory(name="Acme Logistics")
+    ClientFactory(name="Northern Acme")
+    ClientFactory(name="Borealis Shipping")
+    data = deal_form_data(
+        ClientFactory(name="Zenith"),
+        client="",
+        client_search="acme",
+        find_client="1",
+        title="Typed title",
+        rows=[commitment_row("Typed promise")],
+    )
+
+    response = client_for(rep).post(reverse("deals:create"), data)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert not Deal.objects.exists()
+    assert client_options(html) == ["Choose a client", "Acme Logistics", "Northern Acme"]
+    assert "2 clients matching “acme”" in html
+    assert 'value="Typed title"' in html
+    assert 'value="acme"' in html
+    assert "Typed promise" in html
+
+
+def test_the_search_button_is_there_for_browsers_without_javascript(rep, client_for):
+    html = client_for(rep).get(reverse("deals:create")).content.decode()
+
+    assert (
+        '<noscript><button type="submit" name="find_client" value="1" class="secondary">'
+        "Search clients</button></noscript>"
+    ) in html
+
+
+def test_a_client_picked_from_the_search_is_saved_and_kept_on_an_error(rep, client_for):
+    ClientFactory.create_batch(10)
+    acme = ClientFactory(name="Acme Logistics")
+    http = client_for(rep)
+
+    response = http.post(
+        reverse("deals:create"), deal_form_data(acme, client_search="acme", title="")
+    )
+
+    html = response.content.decode()
+    assert 'id="id_title_error"' in html
+    assert f'<option value="{acme.pk}" selected>Acme Logistics</option>' in html
+
+    response = http.post(reverse("deals:create"), deal_form_data(acme, client_search="acme"))
+
+    assert response.status_code == 302
+    assert Deal.objects.get().client == acme
+
+
+@pytest.mark.parametrize("value", ["999999", "abc", "-1", "²", "99999999999999999999999"])
+def test_a_client_id_that_does_not_exist_is_refused_and_the_typing_kept(rep, client_for, value):
+    data = deal_form_data(ClientFactory(), client=value, title="Typed title")
+
+    response = client_for(rep).post(reverse("deals:create"), data)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert not Deal.objects.exists()
+    assert "Select a client from the list: that one is not available." in html
+    assert "Choose a client, or type" not in html
+    assert 'value="Typed title"' in html
+
+
+def test_a_client_the_user_may_not_pick_is_refused(rep, monkeypatch):
+    from deals import forms
+
+    hidden = ClientFactory(name="Hidden Co")
+    monkeypatch.setattr(
+        forms, "clients_visible_to", lambda user: Client.objects.exclude(pk=hidden.pk)
+    )
+
+    form = forms.DealForm(deal_form_data(hidden), user=rep)
+
+    assert not form.is_valid()
+    assert form.errors["client"] == ["Select a client from the list: that one is not available."]
+    assert "Hidden Co" not in str(form["client"])
+
+
+def test_a_client_or_a_new_name_is_required(rep):
+    from deals.forms import DealForm
+
+    form = DealForm(deal_form_data(ClientFactory(), client="", new_client="  "), user=rep)
+
+    assert not form.is_valid()
+    assert form.errors["client"] == ["Choose a client, or type the name of a new one."]
+
+
+def test_deal_form_query_count_does_not_grow_with_clients(rep, client_for):
+    http = client_for(rep)
+    for n in range(5):
+        DealFactory(owner=rep, client=ClientFactory(name=f"Acme {n}"))
+    url = reverse("deals:create")
+    search = deal_form_data(ClientFactory(name="Acme Chosen"), client_search="acme", title="")
+
+    def queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as page:
+            assert http.get(url).status_code == 200
+        with CaptureQueriesContext(connection) as redisplay:
+            assert http.post(url, search).status_code == 200
+        return len(page), len(redisplay)
+
+    with_five = queries()
+    for n in range(195):
+        DealFactory(owner=rep, client=ClientFactory(name=f"Acme more {n}"))
+
+    assert queries() == with_five
+
+
+# The client search (htmx)
+
+
+def test_client_search_answers_the_select_of_matches_names_starting_with_it_first(rep, client_for):
+    ClientFactory(name="Northern Acme")
+    ClientFactory(name="Acme Logistics")
+    ClientFactory(name="ACME Bank")
+    ClientFactory(name="Borealis Shipping")
+
+    response = client_for(rep).get(
+        reverse("deals:client_search"), {"client_search": "acme"}, **HTMX
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert client_options(html) == [
+        "Choose a client",
+        "ACME Bank",
+        "Acme Logistics",
+        "Northern Acme",
+    ]
+    assert '<optgroup label="Clients matching “acme”">' in html
+    assert 'id="id_client_helptext" hx-swap-oob="innerHTML"' in html
+    assert "3 clients matching “acme”: pick one in the list." in html
+
+
+def test_client_search_shows_at_most_20_and_says_to_type_more(manager, client_for):
+    for n in range(25):
+        ClientFactory(name=f"Acme {n:02d}")
+
+    response = client_for(manager).get(reverse("deals:client_search"), {"client_search": "acme"})
+
+    html = response.content.decode()
+    assert len(client_options(html)) == 21
+    assert "The first 20 clients matching “acme”: type more of the name" in html
+
+
+def test_client_search_keeps_the_chosen_client(rep, client_for):
+    chosen = ClientFactory(name="Borealis Shipping")
+    ClientFactory(name="Acme Logistics")
+
+    response = client_for(rep).get(
+        reverse("deals:client_search"), {"client_search": "acme", "client": str(chosen.pk)}
+    )
+
+    html = response.content.decode()
+    assert client_options(html) == ["Choose a client", "Borealis Shipping", "Acme Logistics"]
+    assert f'<option value="{chosen.pk}" selected>Borealis Shipping</option>' in html
+
+
+def test_client_search_without_text_offers_my_recent_clients(rep, client_for):
+    DealFactory(owner=rep, client=ClientFactory(name="Acme Logistics"))
+    ClientFactory(name="Borealis Shipping")
+
+    html = client_for(rep).get(reverse("deals:client_search")).content.decode()
+
+    assert client_options(html) == ["Choose a client", "Acme Logistics"]
+
+
+def test_client_search_says_when_nothing_matches(rep, client_for):
+    ClientFactory(name="Acme Logistics")
+
+    html = client_for(rep).get(reverse("deals:client_search"), {"client_search": "zz"}).content
+    html = html.decode()
+
+    assert client_options(html) == ["Choose a client"]
+    assert "No client matches “zz”." in html
+
+
+def test_client_search_is_for_those_who_create_deals(rep, pm, manager, client, client_for):
+    url = reverse("deals:client_search")
+
+    assert client_for(rep).get(url, {"client_search": "a"}).status_code == 200
+    assert client_for(manager).get(url, {"client_search": "a"}).status_code == 200
+    assert client_for(pm).get(url, {"client_search": "a"}).status_code == 403
+    anonymous = client.get(url, {"client_search": "a"})
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith(reverse("login"))
+    assert client_for(rep).post(url).status_code == 405
+
+
+def test_client_search_query_count_does_not_grow_with_matches(
+    rep, client_for, django_assert_num_queries
+):
+    http = client_for(rep)
+    url = reverse("deals:client_search")
+    chosen = ClientFactory(name="Chosen")
+    params = {"client_search": "acme", "client": str(chosen.pk)}
+    ClientFactory(name="Acme 0")
+    with CaptureQueriesContext(connection) as with_one:
+        http.get(url, params)
+    for n in range(1, 60):
+        ClientFactory(name=f"Acme {n}")
+
+    with django_assert_num_queries(len(with_one)):
+        http.get(url, params)
 
 
 # Edit

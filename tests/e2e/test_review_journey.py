@@ -47,6 +47,7 @@ def test_rep_and_pm_take_a_deal_from_promises_to_won(page, login, axe_violations
     rep = UserFactory(username="rep", role=Role.SALES, first_name="Rita", last_name="Reyes")
     pm = UserFactory(username="pm", role=Role.PM, first_name="Priya", last_name="Mehta")
     ClientFactory(name="Acme Logistics")
+    ClientFactory.create_batch(40)
     timeline, staffing = "Live in three warehouses by June", "Two senior engineers on site"
 
     # The rep writes the deal and its two promises, and submits it.
@@ -59,7 +60,12 @@ def test_rep_and_pm_take_a_deal_from_promises_to_won(page, login, axe_violations
 
     page.get_by_role("link", name="New deal").click()
     page.get_by_label("Title").fill("Warehouse rollout")
-    page.get_by_label("Client", exact=True).select_option(label="Acme Logistics")
+    # The client select lists a few clients; typing part of a name brings the matches.
+    client = page.get_by_label("Client", exact=True)
+    expect(client.get_by_role("option")).to_have_count(1)
+    page.get_by_label("Find a client").fill("acme")
+    expect(page.get_by_text("1 client matching “acme”")).to_be_visible()
+    client.select_option(label="Acme Logistics")
     page.get_by_label("Value").fill("120000")
     page.get_by_label("Expected close date").fill(in_days(30))
     fill_commitment(
@@ -178,3 +184,39 @@ def test_pm_claims_from_the_queue_and_a_manager_overrules_an_escalation(
     page.get_by_role("button", name="Overrule").click()
     expect(page.get_by_text("Escalation decided: flag overruled.")).to_be_visible()
     expect(page.get_by_text("No open escalations.")).to_be_visible()
+
+
+def test_rep_finds_a_client_without_javascript(browser, live_server, axe_violations):
+    UserFactory(username="rep", role=Role.SALES)
+    ClientFactory(name="Acme Logistics")
+    ClientFactory.create_batch(40)
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill("rep")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.goto("/deals/new/")
+        page.get_by_label("Title").fill("Warehouse rollout")
+        page.get_by_label("Find a client").fill("acme")
+        page.get_by_role("button", name="Search clients").click()
+
+        expect(page.get_by_text("1 client matching “acme”")).to_be_visible()
+        expect(page.get_by_label("Title")).to_have_value("Warehouse rollout")
+        page.get_by_label("Client", exact=True).select_option(label="Acme Logistics")
+        page.get_by_label("Value").fill("120000")
+        page.get_by_label("Expected close date").fill(in_days(30))
+        fill_commitment(
+            page.get_by_role("group", name="Commitment 1"),
+            kind="Timeline",
+            summary="Live by June",
+            promised=in_days(60),
+            effort="40",
+        )
+        page.get_by_role("button", name="Save").click()
+
+        expect_status(page, "draft")
+        expect(page.get_by_text("Acme Logistics")).to_be_visible()
+    finally:
+        context.close()

@@ -136,6 +136,7 @@ EXPECTATIONS: dict[str, Expect] = {
     "deals:list": E(page()),
     "deals:create": E(page(pm=FORBIDDEN), post=roles(200, anonymous=LOGIN, pm=FORBIDDEN)),
     "deals:commitment_row": E(page()),
+    "deals:client_search": E(page(pm=FORBIDDEN), query="client_search=acme"),
     "deals:queue": E(page(rep=FORBIDDEN, rep2=FORBIDDEN)),
     "deals:escalations": E(page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
     "deals:detail": E(page(rep2=HIDDEN)),
