@@ -2,9 +2,10 @@
 
 from django import forms
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-SELECTED = mark_safe(" selected")
+OPTION = '<option value="{}">{}</option>'
+SELECTED_OPTION = '<option value="{}" selected>{}</option>'
 
 
 class FlatSelect(forms.Select):
@@ -22,9 +23,9 @@ class FlatSelect(forms.Select):
         selected = set(self.format_value(value))
         options = format_html_join(
             "",
-            '<option value="{}"{}>{}</option>',
+            "{}",
             (
-                (text, SELECTED if text in selected else "", label)
+                (format_html(SELECTED_OPTION if text in selected else OPTION, text, label),)
                 for text, label in (
                     ("" if option is None else str(option), label) for option, label in choices
                 )
