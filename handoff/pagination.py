@@ -39,7 +39,8 @@ class CappedPaginator(Paginator):
         """Rows up to the cap, plus one when there are more: `exact` tells which."""
         rows = self.object_list
         if hasattr(rows, "order_by"):
-            return rows.order_by()[: self.cap + 1].count()
+            # Neither the order nor the annotated columns change how many rows there are.
+            return rows.order_by().values("pk")[: self.cap + 1].count()
         return min(len(rows), self.cap + 1)
 
     @property
