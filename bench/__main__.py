@@ -27,6 +27,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--load-rate", type=float, default=1.5, help="tasks/s per user (a task is 1 to 6 requests)"
     )
+    parser.add_argument(
+        "--load-workers", type=int, default=None, help="gunicorn workers (default 2 per core + 1)"
+    )
     parser.add_argument("--digest-users", type=int, default=1_000)
     parser.add_argument(
         "--load-only",
@@ -137,7 +140,10 @@ def main(argv: list[str]) -> int:
         print(f"Load test: {args.load_users} users for {args.load_seconds} s …", flush=True)
         try:
             load = load_test.run(
-                seconds=args.load_seconds, users=args.load_users, rate=args.load_rate
+                seconds=args.load_seconds,
+                users=args.load_users,
+                rate=args.load_rate,
+                workers=args.load_workers,
             )
         except Exception as error:
             load = {"error": f"{type(error).__name__}: {error}"}
@@ -167,7 +173,10 @@ def load_only(args: argparse.Namespace) -> int:
     results = json.loads(args.output.read_text()) if args.output.exists() else {}
     print(f"Load test: {args.load_users} users for {args.load_seconds} s …", flush=True)
     results["load"] = load_test.run(
-        seconds=args.load_seconds, users=args.load_users, rate=args.load_rate
+        seconds=args.load_seconds,
+        users=args.load_users,
+        rate=args.load_rate,
+        workers=args.load_workers,
     )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")

@@ -846,7 +846,7 @@ def pipeline_capacity(w: Window, today: date | None = None) -> Table:
     if w.reps is not None:
         commitments = commitments.filter(deal__owner_id__in=w.reps)
     pipeline = weekly_load(commitments, "deal__expected_start_date", today)
-    caps = capacities(pms, weeks)
+    caps = capacities(pm_ids, weeks)
     zero = capacity_math.ZERO
     rows = []
     for week in weeks:

@@ -199,17 +199,26 @@ OPEN_LOAD_CACHE_SECONDS = 60
 
 
 def _open_load_key(today: date) -> str:
-    return f"projects:open-load:{today.isoformat()}"
+    return f"projects:open-load:v2:{today.isoformat()}"  # v2: a new shape never reads an old one
 
 
-def open_load_by_pm(today: date) -> dict[int | None, dict[date, Decimal]]:
-    """{PM id: {week: person-days}} of all open work as of `today`, from the cache if there."""
+@dataclass(frozen=True)
+class OpenLoad:
+    """The load of all open work by week: per PM, and the team's sum of them."""
+
+    by_pm: dict[int | None, dict[date, Decimal]]
+    team: dict[date, Decimal]
+
+
+def open_load(today: date) -> OpenLoad:
+    """All open work's load as of `today`, from the cache if there."""
     key = _open_load_key(today)
-    loads = cache.get(key)
-    if loads is None:
-        loads = math.load_by_pm(open_work(), today)
-        cache.set(key, loads, OPEN_LOAD_CACHE_SECONDS)
-    return loads
+    load = cache.get(key)
+    if load is None:
+        by_pm = math.load_by_pm(open_work(), today)
+        load = OpenLoad(by_pm=by_pm, team=math.add_loads(by_pm.values()))
+        cache.set(key, load, OPEN_LOAD_CACHE_SECONDS)
+    return load
 
 
 def forget_open_load() -> None:
@@ -219,9 +228,9 @@ def forget_open_load() -> None:
     transaction.on_commit(lambda: cache.delete(key))
 
 
-def capacities(pms: Iterable[User], weeks: list[date]) -> dict[int, dict[date, Decimal]]:
+def capacities(pm_ids: Iterable[int], weeks: list[date]) -> dict[int, dict[date, Decimal]]:
     """{pm id: {week: person-days}} with each PM's weekly days and exceptions."""
-    pm_ids = [pm.pk for pm in pms]
+    pm_ids = list(pm_ids)
     weekly = dict(
         PMCapacity.objects.filter(user_id__in=pm_ids).values_list("user_id", "weekly_days")
     )
@@ -251,8 +260,8 @@ def team_capacity(
     today = today or timezone.localdate()
     week_list = math.next_weeks(today, weeks)
     pms = list(project_managers() if pm_ids is None else project_managers().filter(pk__in=pm_ids))
-    loads = open_load_by_pm(today)
-    caps = capacities(pms, week_list)
+    loads = open_load(today).by_pm
+    caps = capacities([pm.pk for pm in pms], week_list)
     rows = []
     for pm in pms:
         row = PMWeeks(pm=pm)
@@ -296,21 +305,18 @@ def capacity_check(
 ) -> dict:
     """Load with and without this deal against capacity: for the reviewing PM and the team."""
     today = today or timezone.localdate()
-    pms = list(project_managers())
+    pm_ids = list(project_managers().values_list("pk", flat=True))
     deal_items = _deal_items(deal, today, reviewer.pk)
     deal_weeks = sorted(math.load_by_week(deal_items, today)) or [math.week_of(today)]
     weeks = math.weeks_between(deal_weeks[0], deal_weeks[-1])
-    loads = open_load_by_pm(today)
-    caps = capacities(pms, weeks)
-    team_capacity_by_week = {
-        week: sum((caps[pm.pk][week] for pm in pms), math.ZERO) for week in weeks
-    }
-    team_load = math.add_loads(loads.values())
-    team = _check(team_load, deal_items, team_capacity_by_week, today)
+    load = open_load(today)
+    caps = capacities(pm_ids, weeks)
+    team_capacity_by_week = math.add_loads(caps.values())
+    team = _check(load.team, deal_items, team_capacity_by_week, today)
     scopes = []
     if is_pm(reviewer):
-        own = loads.get(reviewer.pk, {})
-        own_capacity = caps.get(reviewer.pk) or capacities([reviewer], weeks)[reviewer.pk]
+        own = load.by_pm.get(reviewer.pk, {})
+        own_capacity = caps.get(reviewer.pk) or capacities([reviewer.pk], weeks)[reviewer.pk]
         scopes.append(
             {
                 "key": "reviewer",

@@ -197,15 +197,17 @@ def test_the_open_load_is_read_once_and_dropped_when_a_deliverable_changes(
 
     today = timezone.localdate()
     project = bulk_project(rep, pm, 1)
-    first = selectors.open_load_by_pm(today)
-    assert first == load_by_pm(selectors.open_work(), today) == {pm.pk: {week_of(today): D("2")}}
+    first = selectors.open_load(today)
+    assert first.by_pm == load_by_pm(selectors.open_work(), today)
+    assert first.by_pm == {pm.pk: {week_of(today): D("2")}}
+    assert first.team == {week_of(today): D("2")}
     with django_assert_num_queries(0):
-        assert selectors.open_load_by_pm(today) == first
+        assert selectors.open_load(today) == first
 
     deliverable = project.deliverables.get()
     services.deliverable_update_status(
         deliverable=deliverable, actor=pm, status="delivered", delivered_on=today
     )
-    assert selectors.open_load_by_pm(today) == {}
+    assert selectors.open_load(today).by_pm == {}
     bulk_project(rep, pm, 2)  # a new project and deliverable count at once too
-    assert selectors.open_load_by_pm(today) == {pm.pk: {week_of(today): D("2")}}
+    assert selectors.open_load(today).by_pm == {pm.pk: {week_of(today): D("2")}}
