@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
+from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -43,6 +44,20 @@ class Pagination(PageNumberPagination):
         }
         response["required"] = [*response["required"], "count_exact"]
         return response
+
+
+class StableOrderingFilter(OrderingFilter):
+    """`?ordering=` ends with the id, in the direction of the first field.
+
+    Rows of equal value then come in one fixed order, so pages never repeat or skip one; and
+    the sort indexes of the deal list, (value, id) and the like, serve the query whole.
+    """
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if not ordering or any(field.lstrip("-") in ("id", "pk") for field in ordering):
+            return ordering
+        return [*ordering, "-id" if ordering[0].startswith("-") else "id"]
 
 
 def exception_handler(exc, context):

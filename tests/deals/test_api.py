@@ -122,6 +122,26 @@ def test_deal_filters(rep, rep2, manager):
     assert api(manager).get("/api/v1/deals/?status=nonsense").status_code == 400
 
 
+@pytest.mark.parametrize("ordering", ["value", "-value", "title", "-expected_close_date"])
+def test_pages_of_an_ordering_never_repeat_or_skip_equal_rows(ordering, manager):
+    DealFactory.create_batch(7, title="Same", value="1000.00")
+    with CaptureQueriesContext(connection) as queries:
+        api(manager).get(f"/api/v1/deals/?ordering={ordering}")
+    page_query = next(q["sql"] for q in queries.captured_queries if "ORDER BY" in q["sql"])
+    tie_breaker = '"deals_deal"."id" DESC' if ordering.startswith("-") else '"deals_deal"."id" ASC'
+    assert page_query.rsplit(" LIMIT ", 1)[0].endswith(tie_breaker)
+    seen, url = [], f"/api/v1/deals/?ordering={ordering}&page_size=2"
+    while url:
+        body = api(manager).get(url).json()
+        seen += [deal["id"] for deal in body["results"]]
+        url = body["next"]
+    assert sorted(seen) == sorted(set(seen)) == sorted(Deal.objects.values_list("pk", flat=True))
+    ascending = not ordering.startswith("-")
+    ties = seen if ordering in ("value", "-value", "title") else None
+    if ties is not None:
+        assert ties == sorted(ties, reverse=not ascending)
+
+
 def test_a_status_filter_needs_no_distinct(rep, manager):
     draft_deal(rep, title="Web shop")
     with CaptureQueriesContext(connection) as queries:
