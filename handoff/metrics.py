@@ -68,6 +68,9 @@ AGENDA_LIMIT = 50
 PAGE_ROWS = 15
 # Stored results not recomputed for this long are dropped by the refresh job.
 SNAPSHOT_KEEP_DAYS = 2
+# Part of every stored result's key: a change to Figure or Table (or to what they hold) bumps it,
+# so new code never reads a result stored in an older shape.
+SNAPSHOT_VERSION = 1
 DECIDED_OUTCOMES = (RoundOutcome.CHANGES_REQUESTED, RoundOutcome.SIGNED_OFF)
 DECISION_EVENTS = (
     EventKind.SIGNED_OFF,
@@ -1023,7 +1026,8 @@ def alignment(w: Window) -> Alignment:
 
 
 def snapshot_key(w: Window) -> str:
-    return f"alignment:{w.start.isoformat()}:{w.end.isoformat()}:{w.team.pk if w.team else 'all'}"
+    team = w.team.pk if w.team else "all"
+    return f"alignment:v{SNAPSHOT_VERSION}:{w.start.isoformat()}:{w.end.isoformat()}:{team}"
 
 
 def stored_alignment(w: Window, *, recompute: bool = False) -> Alignment:
@@ -1110,7 +1114,7 @@ def stored_goal_values(
     quarter: str, today: date, *, recompute: bool = False
 ) -> dict[str, float | None]:
     """goal_values as stored for the day, like stored_alignment."""
-    key = f"goals:{quarter}:{today.isoformat()}"
+    key = f"goals:v{SNAPSHOT_VERSION}:{quarter}:{today.isoformat()}"
     stored = (snapshots.store if recompute else snapshots.read)(
         key, lambda: goal_values(quarter, today)
     )

@@ -139,7 +139,9 @@ def test_recalculating_keeps_the_range_and_team(rep, pm, manager, client_for):
     )
     assert response.status_code == 302
     assert response["Location"] == f"/dashboard/?from=2026-01-01&to=2026-03-31&team={team.pk}"
-    assert MetricsSnapshot.objects.filter(key=f"alignment:2026-01-01:2026-03-31:{team.pk}").exists()
+    assert MetricsSnapshot.objects.filter(
+        key=f"alignment:v1:2026-01-01:2026-03-31:{team.pk}"
+    ).exists()
 
 
 @pytest.mark.django_db
@@ -178,7 +180,7 @@ def test_the_job_recomputes_the_default_ranges_and_forgets_old_ones(rep, pm, man
     delivery = TeamFactory(name="Delivery", kind=TeamKind.DELIVERY)
     history([rep], pm, manager, 2)
     old = MetricsSnapshot.objects.create(
-        key="alignment:2026-01-01:2026-03-31:all",
+        key="alignment:v1:2026-01-01:2026-03-31:all",
         computed_at=timezone.now() - datetime.timedelta(days=3),
         seconds=0.1,
         payload={},
@@ -188,10 +190,10 @@ def test_the_job_recomputes_the_default_ranges_and_forgets_old_ones(rep, pm, man
     start, end = metrics.default_range()
     keys = set(MetricsSnapshot.objects.values_list("key", flat=True))
     assert keys == {
-        f"alignment:{start}:{end}:all",
-        f"alignment:{start}:{end}:{sales.pk}",
-        f"alignment:{start}:{end}:{delivery.pk}",
-        f"goals:{quarter_of(end)}:{end}",
+        f"alignment:v1:{start}:{end}:all",
+        f"alignment:v1:{start}:{end}:{sales.pk}",
+        f"alignment:v1:{start}:{end}:{delivery.pk}",
+        f"goals:v1:{quarter_of(end)}:{end}",
     }
     assert not MetricsSnapshot.objects.filter(pk=old.pk).exists()
 
