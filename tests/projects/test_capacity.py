@@ -211,3 +211,12 @@ def test_the_open_load_is_read_once_and_dropped_when_a_deliverable_changes(
     assert selectors.open_load(today).by_pm == {}
     bulk_project(rep, pm, 2)  # a new project and deliverable count at once too
     assert selectors.open_load(today).by_pm == {pm.pk: {week_of(today): D("2")}}
+
+
+@given(st.decimals(min_value=-1000, max_value=100000, places=4, allow_nan=False))
+def test_days_are_written_as_floatformat_writes_them(value):
+    from django.template.defaultfilters import floatformat
+
+    from projects.capacity import days_text
+
+    assert days_text(value) == floatformat(value, "-2")
