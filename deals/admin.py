@@ -101,15 +101,7 @@ class DealAdmin(admin.ModelAdmin):
     search_fields = ("title", "description", "client__name", "owner__username")
     date_hierarchy = "updated_at"
     autocomplete_fields = ("client", "owner")
-    fields = (
-        *DEAL_EDITABLE_FIELDS,
-        "status",
-        "lost_reason",
-        "first_submitted_at",
-        "version",
-        "created_at",
-        "updated_at",
-    )
+    # Set by the workflow only: shown, never edited here.
     readonly_fields = (
         "status",
         "lost_reason",
@@ -118,6 +110,7 @@ class DealAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     )
+    fields = (*DEAL_EDITABLE_FIELDS, *readonly_fields)
     inlines = (CommitmentInline, DealEventInline)
     # No bulk actions at all: not even delete, which would skip the "never submitted" rule.
     actions = None

@@ -4,17 +4,16 @@ Real row locks need PostgreSQL and two real connections, so each side runs in it
 own thread (own connection) and a barrier releases both at once.
 """
 
-import threading
 import time
-from collections.abc import Callable
 
 import pytest
 from django.apps import apps
-from django.db import connection, connections
+from django.db import connection
 
 from deals import services
 from deals.models import DealEvent, DealStatus, EventKind, ReviewRound, SignOff
 from handoff.errors import ActionForbidden, ConcurrentChange, DomainError, TransitionNotAllowed
+from tests.concurrency import race
 from tests.deals.builders import deal_in, draft_deal
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -36,29 +35,6 @@ def _slow_critical_section(monkeypatch):
         return touch(*args, **kwargs)
 
     monkeypatch.setattr(services, "_touch", slow_touch)
-
-
-def race(*calls: Callable[[], object]) -> list[tuple[str, object]]:
-    """Run the calls at once, each in its own thread and connection; (outcome, value) each."""
-    barrier = threading.Barrier(len(calls))
-    results: list[tuple[str, object]] = [("not run", None)] * len(calls)
-
-    def run(index: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = ("ok", call())
-        except Exception as error:  # the losing side's conflict is the point of the test
-            results[index] = ("error", error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a side never finished: deadlock?"
-    return results
 
 
 def one_winner(results, *conflicts: type[Exception]) -> object:

@@ -3,44 +3,19 @@ escalations, and the same races over HTTP. One success and one clear refusal, ne
 successes, never a 500. PostgreSQL only: real row locks, one connection per thread.
 """
 
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connections
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from deals import services
 from deals.models import Client, Deal, DealEvent, EventKind, SignOff, Verdict
 from handoff.errors import DomainError
+from tests.concurrency import race
 from tests.security.world import new_deal, rule_all, signed_off_deal
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-RACES_RUN = {"count": 0}
-
-
-def race(*calls: Callable[[], object]) -> list[tuple[str, object]]:
-    RACES_RUN["count"] += 1
-    barrier = threading.Barrier(len(calls))
-    results: list[tuple[str, object]] = [("not run", None)] * len(calls)
-
-    def run(index: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = ("ok", call())
-        except Exception as error:  # the losing side's refusal is what is checked
-            results[index] = ("error", error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(t.is_alive() for t in threads), "a side never finished: deadlock?"
-    return results
 
 
 def outcomes(results) -> list[str]:
