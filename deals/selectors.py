@@ -62,15 +62,13 @@ class InSubquery(Lookup):
     lookup_name = "in_subquery"
     prepare_rhs = False
 
-    def as_sql(self, compiler, connection):
+    def as_sql(self, compiler, connection, template="{lhs} IN {rhs}"):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} IN {rhs}", (*lhs_params, *rhs_params)
+        return template.format(lhs=lhs, rhs=rhs), (*lhs_params, *rhs_params)
 
     def as_postgresql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
+        return self.as_sql(compiler, connection, template="{lhs} = ANY(ARRAY{rhs})")
 
 
 def deals_matching(

@@ -10,18 +10,12 @@ class ProjectsConfig(AppConfig):
 
         from deals.views import DEAL_PAGE_CONTEXT_HOOKS
         from projects.models import Deliverable, Project
-        from projects.selectors import deal_page_context
+        from projects.selectors import deal_page_context, forget_open_load
 
         # Any saved or deleted deliverable or project may change the load of open work.
         for model in (Deliverable, Project):
             for signal in (post_save, post_delete):
-                signal.connect(_forget_open_load, sender=model, dispatch_uid=f"open-load-{model}")
+                signal.connect(forget_open_load, sender=model, dispatch_uid=f"open-load-{model}")
 
         # The deal page shows the capacity check during review and the promises once won.
         DEAL_PAGE_CONTEXT_HOOKS.append(lambda request, deal: deal_page_context(deal, request.user))
-
-
-def _forget_open_load(sender, **kwargs) -> None:
-    from projects.selectors import forget_open_load
-
-    forget_open_load()

@@ -221,8 +221,11 @@ def open_load(today: date) -> OpenLoad:
     return load
 
 
-def forget_open_load() -> None:
-    """Drop the cached load now and again at commit, so no reader caches what is rolling back."""
+def forget_open_load(**signal: object) -> None:
+    """Drop the cached load now and again at commit, so no reader caches what is rolling back.
+
+    Connected to the save and delete signals of deliverables and projects (projects/apps.py).
+    """
     key = _open_load_key(timezone.localdate())
     cache.delete(key)
     transaction.on_commit(lambda: cache.delete(key))
