@@ -10,10 +10,11 @@ import itertools
 import json
 import os
 import random
+import time
 from datetime import date, timedelta
 
 import gevent
-from locust import FastHttpUser, constant_throughput, task
+from locust import FastHttpUser, task
 
 with open(os.environ["BENCH_LOAD_USERS"]) as prepared:
     PREPARED = json.load(prepared)
@@ -23,12 +24,26 @@ _counters = {role: itertools.count() for role in PREPARED["users"]}
 EXPECTED_WRITE = {200, 201, 204, 409}
 
 
+def poisson_pacing(user: "Person") -> float:
+    """Seconds until the user's next task: each user starts tasks as a Poisson process of RATE/s.
+
+    People act independently, so their tasks arrive at random moments, RATE per second per
+    user on average, and 25 users make one Poisson stream of 25 times RATE tasks per second.
+    The schedule runs on whatever a task took, so the rate holds; a user whose task overran
+    the gap starts the next one at once. (Locust's constant_throughput counts every user's beat
+    from the moment all were spawned, so all 25 sent at once every 1/RATE s: a burst no team
+    makes, which the server had to queue.)
+    """
+    user.next_start += user.rng.expovariate(RATE)
+    return max(0.0, user.next_start - time.monotonic())
+
+
 # FastHttpUser (geventhttpclient) costs a fraction of the CPU of HttpUser per request: the
 # load generator shares the machine with gunicorn and PostgreSQL, so its own cost matters.
 class Person(FastHttpUser):
     abstract = True
     role = ""
-    wait_time = constant_throughput(RATE)
+    wait_time = poisson_pacing
 
     def on_start(self) -> None:
         people = PREPARED["users"][self.role]
@@ -36,10 +51,9 @@ class Person(FastHttpUser):
         self.browser = {"Cookie": f"sessionid={self.person['session']}"}
         self.api = {"Authorization": f"Token {self.person['token']}"}
         self.rng = random.Random(self.person["username"])  # noqa: S311 - not for secrets
-        # Every user starts at once and constant_throughput keeps each on its own beat: without a
-        # random offset, all 25 would send at the same instant every 1/RATE s, a burst no real
-        # team makes. The offset spreads their beats over the period.
-        gevent.sleep(self.rng.uniform(0, 1 / RATE))
+        self.next_start = time.monotonic()
+        # The first task too comes after a random gap, not at the instant all users were spawned.
+        gevent.sleep(poisson_pacing(self))
 
     def page(self, url: str, name: str) -> None:
         self.client.get(url, name=name, headers=self.browser)
