@@ -25,7 +25,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--load-seconds", type=int, default=60)
     parser.add_argument("--load-users", type=int, default=25)
     parser.add_argument(
-        "--load-rate", type=float, default=1.6, help="tasks/s per user (a task is 1 to 6 requests)"
+        "--load-rate", type=float, default=1.8, help="tasks/s per user (a task is 1 to 6 requests)"
     )
     parser.add_argument(
         "--load-workers", type=int, default=None, help="gunicorn workers (default 2 per core + 1)"

@@ -16,6 +16,8 @@ from datetime import date, timedelta
 import gevent
 from locust import FastHttpUser, task
 
+from bench.pacing import poisson_pacing
+
 with open(os.environ["BENCH_LOAD_USERS"]) as prepared:
     PREPARED = json.load(prepared)
 RATE = float(os.environ.get("BENCH_LOAD_RATE", "2"))
@@ -24,26 +26,12 @@ _counters = {role: itertools.count() for role in PREPARED["users"]}
 EXPECTED_WRITE = {200, 201, 204, 409}
 
 
-def poisson_pacing(user: "Person") -> float:
-    """Seconds until the user's next task: each user starts tasks as a Poisson process of RATE/s.
-
-    People act independently, so their tasks arrive at random moments, RATE per second per
-    user on average, and 25 users make one Poisson stream of 25 times RATE tasks per second.
-    The schedule runs on whatever a task took, so the rate holds; a user whose task overran
-    the gap starts the next one at once. (Locust's constant_throughput counts every user's beat
-    from the moment all were spawned, so all 25 sent at once every 1/RATE s: a burst no team
-    makes, which the server had to queue.)
-    """
-    user.next_start += user.rng.expovariate(RATE)
-    return max(0.0, user.next_start - time.monotonic())
-
-
 # FastHttpUser (geventhttpclient) costs a fraction of the CPU of HttpUser per request: the
 # load generator shares the machine with gunicorn and PostgreSQL, so its own cost matters.
 class Person(FastHttpUser):
     abstract = True
     role = ""
-    wait_time = poisson_pacing
+    wait_time = poisson_pacing(RATE)
 
     def on_start(self) -> None:
         people = PREPARED["users"][self.role]
@@ -53,7 +41,7 @@ class Person(FastHttpUser):
         self.rng = random.Random(self.person["username"])  # noqa: S311 - not for secrets
         self.next_start = time.monotonic()
         # The first task too comes after a random gap, not at the instant all users were spawned.
-        gevent.sleep(poisson_pacing(self))
+        gevent.sleep(self.wait_time())
 
     def page(self, url: str, name: str) -> None:
         self.client.get(url, name=name, headers=self.browser)
