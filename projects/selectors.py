@@ -163,25 +163,11 @@ def deal_page_context(deal: Deal, user: User) -> dict:
 # Capacity
 
 
-def _work_items(deliverables: Iterable[Deliverable]) -> list[math.WorkItem]:
-    return [
-        math.WorkItem(
-            pm_id=d.project.pm_id,
-            effort=d.effort_days,
-            start=d.project.start_date,
-            promised=d.promised_date,
-        )
-        for d in deliverables
-    ]
-
-
-def open_work(pm_ids: Iterable[int] | None = None) -> list[math.WorkItem]:
+def open_work() -> list[math.WorkItem]:
     """Every open deliverable with effort, as plain values: no model is built per row."""
     deliverables = Deliverable.objects.filter(
         status__in=OPEN_DELIVERABLE_STATUSES, effort_days__gt=0
     )
-    if pm_ids is not None:
-        deliverables = deliverables.filter(project__pm_id__in=list(pm_ids))
     return [
         math.WorkItem(pm_id=pm_id, effort=effort, start=start, promised=promised)
         for pm_id, effort, start, promised in deliverables.values_list(

@@ -104,8 +104,6 @@ def project_list(request: HttpRequest) -> HttpResponse:
         late=bool(filters.get("late")),
     )
     page = CappedPaginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "projects/project_list.html",
@@ -113,7 +111,6 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "projects": page.object_list,
-            "query": query.urlencode(),
             "show_capacity": can_review(request.user),
         },
     )
