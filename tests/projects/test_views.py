@@ -263,10 +263,17 @@ class TestDealPage:
     def test_pm_sees_capacity_check_during_review(self, rep, pm, client_for):
         deal = make_deal(rep)
         deal_services.deal_submit(deal=deal, actor=rep)
-        page = client_for(pm).get(reverse("deals:detail", args=[deal.pk])).content.decode()
+        response = client_for(pm).get(reverse("deals:detail", args=[deal.pk]))
+        page = response.content.decode()
         assert "Capacity check" in page
         assert 'id="capacity-data"' in page
         assert "Fits:" in page or "Over capacity" in page
+        # The week-by-week table shows each week's figures as the check computed them.
+        for scope in response.context["capacity_check"]["scopes"]:
+            week = scope["check"]["weeks"][0]
+            assert f"<td>{week.without_text}</td>" in page
+            assert f"<td>{week.capacity_text}</td>" in page
+            assert f"<td>{week.with_text}" in page
 
     def test_rep_sees_promises_of_the_won_deal(self, won_project, rep, pm, client_for):
         deliverable = won_project.deliverables.first()
