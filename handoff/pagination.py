@@ -7,7 +7,6 @@ exact size of a big one. CappedPaginator counts at most COUNT_CAP + 1 rows; past
 it still pages on, and tells whether a next page exists by reading one row more.
 """
 
-import math
 from functools import cached_property
 from typing import Any
 
@@ -85,12 +84,10 @@ class CappedPaginator(Paginator):
         return CappedPage(rows[: self.per_page], number, self, more=len(rows) > self.per_page)
 
     def get_page(self, number: Any) -> Page:
-        """As Paginator.get_page: a bad number gives the first page, one past the end the last."""
+        """As Paginator.get_page, and also past the real end of a list longer than the cap."""
         try:
-            return self.page(self.validate_number(number))
+            return self.page(number)
         except PageNotAnInteger:
             return self.page(1)
         except EmptyPage:
-            if self.exact:
-                return self.page(self.num_pages)
-            return self.page(math.ceil(self.count / self.per_page))
+            return self.page(self.num_pages)

@@ -1,11 +1,9 @@
 """Form widgets shared by the apps."""
 
 from django import forms
+from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-
-OPTION = '<option value="{}">{}</option>'
-SELECTED_OPTION = '<option value="{}" selected>{}</option>'
 
 
 class FlatSelect(forms.Select):
@@ -23,30 +21,16 @@ class FlatSelect(forms.Select):
         selected = set(self.format_value(value))
         options = format_html_join(
             "",
-            "{}",
+            '<option value="{}"{}>{}</option>',
             (
-                (format_html(SELECTED_OPTION if text in selected else OPTION, text, label),)
+                (text, " selected" if text in selected else "", label)
                 for text, label in (
                     ("" if option is None else str(option), label) for option, label in choices
                 )
             ),
         )
         return format_html(
-            '<select name="{}"{}>{}</select>',
-            name,
-            _attributes(self.build_attrs(self.attrs, attrs)),
+            "<select{}>{}</select>",
+            flatatt({"name": name, **self.build_attrs(self.attrs, attrs)}),
             options,
         )
-
-
-def _attributes(attrs: dict) -> SafeString:
-    """As Django's attrs.html: in order, True as a bare name, False and None left out."""
-    return format_html_join(
-        "",
-        "{}",
-        (
-            (format_html(" {}", key) if value is True else format_html(' {}="{}"', key, value),)
-            for key, value in attrs.items()
-            if value is not False and value is not None
-        ),
-    )
