@@ -135,16 +135,8 @@ def main(argv: list[str]) -> int:
 
     load = {"skipped": True}
     if not args.skip_load:
-        from bench import load as load_test
-
-        print(f"Load test: {args.load_users} users for {args.load_seconds} s …", flush=True)
         try:
-            load = load_test.run(
-                seconds=args.load_seconds,
-                users=args.load_users,
-                rate=args.load_rate,
-                workers=args.load_workers,
-            )
+            load = run_load(args)
         except Exception as error:
             load = {"error": f"{type(error).__name__}: {error}"}
             print(f"  load: {load['error']}")
@@ -166,18 +158,22 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def load_only(args: argparse.Namespace) -> int:
-    """Run the load test again on the generated data and replace "load" in the results."""
+def run_load(args: argparse.Namespace) -> dict:
     from bench import load as load_test
 
-    results = json.loads(args.output.read_text()) if args.output.exists() else {}
     print(f"Load test: {args.load_users} users for {args.load_seconds} s …", flush=True)
-    results["load"] = load_test.run(
+    return load_test.run(
         seconds=args.load_seconds,
         users=args.load_users,
         rate=args.load_rate,
         workers=args.load_workers,
     )
+
+
+def load_only(args: argparse.Namespace) -> int:
+    """Run the load test again on the generated data and replace "load" in the results."""
+    results = json.loads(args.output.read_text()) if args.output.exists() else {}
+    results["load"] = run_load(args)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
     if results.get("pages"):

@@ -20,7 +20,7 @@ from bench.pacing import poisson_pacing
 
 with open(os.environ["BENCH_LOAD_USERS"]) as prepared:
     PREPARED = json.load(prepared)
-RATE = float(os.environ.get("BENCH_LOAD_RATE", "2"))
+RATE = float(os.environ["BENCH_LOAD_RATE"])
 _counters = {role: itertools.count() for role in PREPARED["users"]}
 # Expected answers of a workflow under concurrency: a conflict is an answer, not an error.
 EXPECTED_WRITE = {200, 201, 204, 409}
