@@ -97,6 +97,7 @@ class DealFilterForm(forms.Form):
 
 CLIENT_MATCHES = 20
 RECENT_CLIENTS = 8
+CLIENT_SEARCH_LENGTH = 100
 
 
 class DealForm(ServiceErrorsMixin, forms.ModelForm):
@@ -110,7 +111,7 @@ class DealForm(ServiceErrorsMixin, forms.ModelForm):
     client_search = forms.CharField(
         label="Find a client",
         required=False,
-        max_length=100,
+        max_length=CLIENT_SEARCH_LENGTH,
         widget=forms.TextInput(
             attrs={"type": "search", "autocomplete": "off", "placeholder": "Part of the name"}
         ),
@@ -167,7 +168,7 @@ class DealForm(ServiceErrorsMixin, forms.ModelForm):
         field.empty_label = "Choose a client"
         # Validation looks the id up in this queryset; the widget never iterates it.
         field.queryset = clients_visible_to(user)
-        query = (self._raw("client_search") or "").strip()[:100]
+        query = (self._raw("client_search") or "").strip()[:CLIENT_SEARCH_LENGTH]
         chosen = self._chosen_client(field.queryset)
         if query:
             found = clients_matching(user, query, limit=CLIENT_MATCHES + 1)
@@ -205,8 +206,6 @@ class DealForm(ServiceErrorsMixin, forms.ModelForm):
     def _chosen_client(self, clients) -> Client | None:
         """The client the form shows as picked: the posted one, else the deal's own."""
         value = self._raw("client")
-        if isinstance(value, Client):
-            return value
         if value is None or not str(value).isdecimal():
             return None
         if int(value) == self.instance.client_id:

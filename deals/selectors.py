@@ -193,7 +193,7 @@ def clients_visible_to(user: User) -> QuerySet[Client]:
 def clients_recent_for(user: User, *, limit: int = 8) -> list[Client]:
     """The clients of the user's own deals, the most recently touched first."""
     if not user.is_authenticated:
-        return []
+        return []  # an anonymous user owns no deal, and cannot be filtered on as an owner
     return list(
         clients_visible_to(user)
         .filter(deals__owner=user)
@@ -203,10 +203,10 @@ def clients_recent_for(user: User, *, limit: int = 8) -> list[Client]:
 
 
 def clients_matching(user: User, query: str, *, limit: int = 20) -> list[Client]:
-    """Clients whose name contains `query`, names that start with it first, then by name."""
-    query = query.strip()
-    if not query:
-        return []
+    """Clients whose name contains `query`, names that start with it first, then by name.
+
+    `query` is the searched text as the deal form cleans it: stripped, cut, never empty.
+    """
     starts_with = Case(
         When(name__istartswith=query, then=Value(0)), default=Value(1), output_field=IntegerField()
     )

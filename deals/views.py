@@ -199,12 +199,16 @@ def _deal_form_page(request: HttpRequest, deal: Deal | None) -> HttpResponse:
     return render(request, "deals/deal_form.html", context)
 
 
+def _check_can_create_deals(request: HttpRequest) -> None:
+    if not can_create_deals(request.user):
+        raise PermissionDenied("Only sales reps and managers create deals.")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @domain_errors
 def deal_create(request: HttpRequest) -> HttpResponse:
-    if not can_create_deals(request.user):
-        raise PermissionDenied("Only sales reps and managers create deals.")
+    _check_can_create_deals(request)
     return _deal_form_page(request, None)
 
 
@@ -221,8 +225,7 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def client_search(request: HttpRequest) -> HttpResponse:
     """The deal form's client select for what was typed in "Find a client" (htmx)."""
-    if not can_create_deals(request.user):
-        raise PermissionDenied("Only sales reps and managers create deals.")
+    _check_can_create_deals(request)
     initial = {
         "client": request.GET.get("client", ""),
         "client_search": request.GET.get("client_search", ""),
