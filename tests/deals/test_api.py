@@ -137,9 +137,8 @@ def test_pages_of_an_ordering_never_repeat_or_skip_equal_rows(ordering, manager)
         url = body["next"]
     assert sorted(seen) == sorted(set(seen)) == sorted(Deal.objects.values_list("pk", flat=True))
     ascending = not ordering.startswith("-")
-    ties = seen if ordering in ("value", "-value", "title") else None
-    if ties is not None:
-        assert ties == sorted(ties, reverse=not ascending)
+    if ordering in ("value", "-value", "title"):
+        assert seen == sorted(seen, reverse=not ascending)
 
 
 def test_a_status_filter_needs_no_distinct(rep, manager):

@@ -108,6 +108,7 @@ def test_anonymous_sees_nothing(world, django_user_model):
     anonymous = AnonymousUser()
     assert not selectors.deals_visible_to(anonymous).exists()
     assert not selectors.clients_visible_to(anonymous).exists()
+    assert selectors.clients_recent_for(anonymous) == []
 
 
 def test_deals_matching_finds_by_title_or_client_name_within_the_deals_given(rep, rep2):
