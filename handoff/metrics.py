@@ -1044,7 +1044,7 @@ def stored_alignment(w: Window, *, recompute: bool = False) -> Alignment:
             "tables": [asdict(t) for t in result.tables],
         }
 
-    stored = (snapshots.store if recompute else snapshots.read)(snapshot_key(w), compute)
+    stored = snapshots.read(snapshot_key(w), compute, recompute=recompute)
     tables = []
     for table in stored.value["tables"]:
         table["columns"] = [tuple(column) for column in table["columns"]]
@@ -1085,10 +1085,8 @@ def figures_table(result: Alignment) -> Table:
     )
 
 
-def table_for_export(w: Window, key: str) -> Table | None:
-    """One table as the dashboard shows it: from the same stored result."""
-    if key not in TABLE_KEYS:
-        return None
+def table_for_export(w: Window, key: str) -> Table:
+    """One table of TABLE_KEYS as the dashboard shows it: from the same stored result."""
     result = stored_alignment(w)
     return figures_table(result) if key == "figures" else result.table(key)
 
@@ -1115,9 +1113,7 @@ def stored_goal_values(
 ) -> dict[str, float | None]:
     """goal_values as stored for the day, like stored_alignment."""
     key = f"goals:v{SNAPSHOT_VERSION}:{quarter}:{today.isoformat()}"
-    stored = (snapshots.store if recompute else snapshots.read)(
-        key, lambda: goal_values(quarter, today)
-    )
+    stored = snapshots.read(key, lambda: goal_values(quarter, today), recompute=recompute)
     return stored.value
 
 
@@ -1171,7 +1167,11 @@ class GoalProgress:
 
 
 def goal_progress(goals: Iterable[SharedGoal], today: date | None = None) -> list[GoalProgress]:
-    """Progress of each goal: three queries per distinct quarter among them."""
+    """Progress of each goal, from the stored values of its quarter.
+
+    One query per distinct quarter among them while its values are fresh; else the
+    quarter's values are computed and stored.
+    """
     goals = list(goals)
     today = today or timezone.localdate()
     values = {q: stored_goal_values(q, today) for q in sorted({g.quarter for g in goals})}

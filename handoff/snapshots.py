@@ -7,54 +7,21 @@ never older than METRICS_SNAPSHOT_MAX_AGE_SECONDS: a scheduled job recomputes th
 default ranges every METRICS_REFRESH_SECONDS, and a read that finds nothing fresh
 computes the result and stores it for the next reader.
 
-Results are stored as JSON. Decimals, dates and datetimes keep their type through a
-tagged encoding, so a stored result reads back equal to the computed one.
+Results are stored as tagged JSON (handoff.tagged_json), so a stored result reads back
+equal to the computed one.
 """
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 
 from handoff.models import MetricsSnapshot
-
-TAGS: dict[str, Callable[[str], Any]] = {
-    "$decimal": Decimal,
-    "$datetime": datetime.fromisoformat,
-    "$date": date.fromisoformat,
-}
-
-
-def encode(value: Any) -> Any:
-    """Plain JSON, with Decimal, datetime and date tagged so they come back as themselves."""
-    if isinstance(value, Decimal):
-        return {"$decimal": str(value)}
-    if isinstance(value, datetime):  # before date: a datetime is a date
-        return {"$datetime": value.isoformat()}
-    if isinstance(value, date):
-        return {"$date": value.isoformat()}
-    if isinstance(value, dict):
-        return {str(k): encode(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [encode(v) for v in value]
-    return value
-
-
-def decode(value: Any) -> Any:
-    if isinstance(value, dict):
-        if len(value) == 1:
-            ((tag, text),) = value.items()
-            if tag in TAGS:
-                return TAGS[tag](text)
-        return {k: decode(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [decode(v) for v in value]
-    return value
+from handoff.tagged_json import decode, encode
 
 
 @dataclass(frozen=True)
@@ -68,8 +35,13 @@ def max_age() -> timedelta:
     return timedelta(seconds=settings.METRICS_SNAPSHOT_MAX_AGE_SECONDS)
 
 
-def read(key: str, compute: Callable[[], Any]) -> Stored:
-    """The result stored under key if it is fresh enough; else compute it now and store it."""
+def read(key: str, compute: Callable[[], Any], *, recompute: bool = False) -> Stored:
+    """The result stored under key if it is fresh enough; else compute it now and store it.
+
+    With recompute, compute and store it whatever is stored.
+    """
+    if recompute:
+        return store(key, compute)
     row = (
         MetricsSnapshot.objects.filter(key=key, computed_at__gte=timezone.now() - max_age())
         .only("payload", "computed_at", "seconds")

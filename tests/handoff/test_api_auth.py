@@ -1,7 +1,6 @@
 """Token sign-in for the API."""
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -13,9 +12,7 @@ TOKEN_URL = "/api/v1/auth/token/"
 
 @pytest.fixture
 def api():
-    cache.clear()
-    yield APIClient()
-    cache.clear()
+    return APIClient()
 
 
 def test_token_url(db):

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from deals import services
 from deals.models import CommitmentKind, VerdictKind
-from handoff import metrics, snapshots
+from handoff import metrics, tagged_json
 from handoff.models import MetricsSnapshot, Role, TeamKind, quarter_of
 from handoff.tasks import refresh_metrics
 from tests.factories import TeamFactory, UserFactory
@@ -51,13 +51,13 @@ values = st.recursive(
 
 @given(values)
 def test_a_value_reads_back_equal_and_of_its_type(value):
-    back = snapshots.decode(snapshots.encode(value))
+    back = tagged_json.decode(tagged_json.encode(value))
     assert back == value
     assert type(back) is type(value)
 
 
 def test_tuples_come_back_as_lists_and_keys_as_text():
-    assert snapshots.decode(snapshots.encode({1: ("a", Decimal("1.50"))})) == {
+    assert tagged_json.decode(tagged_json.encode({1: ("a", Decimal("1.50"))})) == {
         "1": ["a", Decimal("1.50")]
     }
 
@@ -100,6 +100,10 @@ def test_a_stored_read_costs_the_same_few_queries_whatever_the_history(
 def test_the_page_says_when_its_figures_were_computed(rep, pm, manager, client_for):
     history([rep], pm, manager, 1)
     page = client_for(manager).get("/dashboard/").content.decode()
+    computed_at = timezone.localtime(
+        MetricsSnapshot.objects.get(key__startswith="alignment:").computed_at
+    )
+    assert f'<time datetime="{computed_at.isoformat()}">{computed_at:%H:%M}</time>' in page
     assert "Figures computed at" in page
     assert "they are recomputed every 5 minutes." in page
     assert "Recalculate now" in page
