@@ -1,9 +1,4 @@
-import json
-from datetime import date, datetime
-from typing import Any
-
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -217,36 +212,13 @@ class OutboxStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class EmailContextEncoder(DjangoJSONEncoder):
-    """Dates and times keep their type in an email's context, so its templates format them."""
-
-    def default(self, o: Any) -> Any:
-        if isinstance(o, datetime):
-            return {"__datetime__": o.isoformat()}
-        if isinstance(o, date):
-            return {"__date__": o.isoformat()}
-        return super().default(o)
-
-
-def _revive(value: dict[str, Any]) -> Any:
-    if value.keys() == {"__datetime__"}:
-        return datetime.fromisoformat(value["__datetime__"])
-    if value.keys() == {"__date__"}:
-        return date.fromisoformat(value["__date__"])
-    return value
-
-
-class EmailContextDecoder(json.JSONDecoder):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **{**kwargs, "object_hook": _revive})
-
-
 class EmailOutbox(models.Model):
     """An email to send, written in the transaction of the change that causes it.
 
     A notification's email is rendered by the worker when it sends it, from the notification
-    and `context` (plain values), so the request that causes it renders nothing; its bodies
-    stay empty until then. A row that already has its bodies is sent as it is.
+    and `context` (plain values, in handoff.tagged_json so dates keep their type), so the
+    request that causes it renders nothing; its bodies stay empty until then. A row that
+    already has its bodies is sent as it is.
     """
 
     recipient = models.ForeignKey(
@@ -255,9 +227,7 @@ class EmailOutbox(models.Model):
     notification = models.ForeignKey(
         Notification, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    context = models.JSONField(
-        default=dict, blank=True, encoder=EmailContextEncoder, decoder=EmailContextDecoder
-    )
+    context = models.JSONField(default=dict, blank=True)
     to_address = models.EmailField()
     kind = models.CharField(max_length=30)
     subject = models.CharField(max_length=200)

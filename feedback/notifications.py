@@ -25,6 +25,7 @@ from feedback.models import (
     email_choice,
 )
 from feedback.outbox import enqueue_on_commit, sweep_grace
+from handoff import tagged_json
 from handoff.models import Role, User
 
 SUBJECTS: dict[str, str] = {
@@ -137,11 +138,12 @@ def _queue_emails(notifications: list[Notification], context: dict[str, Any]) ->
     # One notify call tells everyone the same thing, so one subject serves every row.
     subject = email_subject(wanted[0], context)[:200]
     next_attempt_at = timezone.now() + sweep_grace()
+    stored_context = tagged_json.encode(context)
     emails = EmailOutbox.objects.bulk_create(
         EmailOutbox(
             recipient=notification.recipient,
             notification=notification,
-            context=context,
+            context=stored_context,
             to_address=notification.recipient.email,
             kind=notification.kind,
             subject=subject,
@@ -386,12 +388,9 @@ def note_recipients(note: FeedbackNote) -> list[User]:
     return active_users(Role.SALES)
 
 
-def note_context(note: FeedbackNote) -> dict[str, Any]:
-    """The note as its email shows it, in plain values."""
-    return {
-        "note": {"body": note.body, "deal": str(note.deal) if note.deal_id else ""},
-        "topic_label": note.get_topic_display(),
-    }
+def note_context(note: FeedbackNote, topic_label: str) -> dict[str, Any]:
+    """The note as its email shows it, in plain values; its deal is the notification's."""
+    return {"note": {"body": note.body}, "topic_label": topic_label}
 
 
 def notify_note(note: FeedbackNote) -> None:
@@ -404,7 +403,7 @@ def notify_note(note: FeedbackNote) -> None:
         actor=note.author,
         deal=note.deal,
         project=note.project,
-        context=note_context(note),
+        context=note_context(note, topic),
     )
 
 

@@ -20,8 +20,14 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from feedback.models import EmailOutbox, OutboxStatus
+from handoff import tagged_json
 
 logger = logging.getLogger(__name__)
+
+
+# Rows per task the sweep hands over: few enough that one send_emails task sends them all
+# well inside its 60 s soft time limit.
+SWEEP_BATCH = 20
 
 
 def max_attempts() -> int:
@@ -41,18 +47,6 @@ def sweep_grace() -> timedelta:
 def stuck_after() -> timedelta:
     """A row still sending after the task's hard time limit was lost with its worker."""
     return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
-
-
-def enqueue(outbox_id: int) -> bool:
-    """Hand the row to a worker; with the broker down the sweep sends it later."""
-    from feedback.tasks import send_email
-
-    try:
-        send_email.delay(outbox_id)
-    except OperationalError:
-        logger.warning("Broker unavailable; email %s stays pending for the sweep.", outbox_id)
-        return False
-    return True
 
 
 def enqueue_batch(outbox_ids: list[int]) -> bool:
@@ -161,7 +155,7 @@ def deliver_batch(outbox_ids: list[int]) -> int:
 def _render(email: EmailOutbox) -> None:
     from feedback.notifications import render_email
 
-    rendered = render_email(email.notification, email.context)
+    rendered = render_email(email.notification, tagged_json.decode(email.context))
     email.subject = rendered.subject
     email.text_body = rendered.text_body
     email.html_body = rendered.html_body
@@ -190,7 +184,7 @@ def _record_failure(email: EmailOutbox, exc: Exception) -> None:
 
 
 def sweep(*, now: datetime | None = None, limit: int = 500) -> dict[str, int]:
-    """Re-enqueue pending rows that are due and reclaim rows stuck in sending."""
+    """Re-enqueue the pending rows that are due, SWEEP_BATCH to a task; reclaim stuck ones."""
     now = now or timezone.now()
     stuck = EmailOutbox.objects.filter(
         status=OutboxStatus.SENDING, claimed_at__lt=now - stuck_after()
@@ -213,8 +207,9 @@ def sweep(*, now: datetime | None = None, limit: int = 500) -> dict[str, int]:
         .values_list("pk", flat=True)[:limit]
     )
     enqueued = 0
-    for pk in due:
-        if not enqueue(pk):
+    for start in range(0, len(due), SWEEP_BATCH):
+        batch = due[start : start + SWEEP_BATCH]
+        if not enqueue_batch(batch):
             break  # the broker is down: the next sweep tries again
-        enqueued += 1
+        enqueued += len(batch)
     return {"reclaimed": reclaimed, "enqueued": enqueued, "due": len(due)}

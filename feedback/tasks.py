@@ -23,6 +23,7 @@ SAFE_TO_REPEAT = {
 }
 
 
+# Nothing enqueues it now; messages an older release queued still name it.
 @shared_task(**SAFE_TO_REPEAT, soft_time_limit=30, time_limit=60)
 def send_email(outbox_id: int) -> bool:
     return outbox.deliver(outbox_id)

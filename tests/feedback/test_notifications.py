@@ -296,6 +296,27 @@ def test_a_note_email_carries_the_whole_note_once(everyone, rep, pm):
     assert "Rita Reyes wrote a note (customer insight)" in email.text_body
 
 
+def test_a_note_email_names_its_deal_from_the_notification(everyone, rep, pm):
+    deal = submitted(rep)
+    EmailOutbox.objects.all().delete()
+    services.note_create(
+        author=pm,
+        direction="to_sales",
+        topic="hard_to_deliver",
+        body="The data migration needs a week more",
+        deal=deal,
+    )
+    email = EmailOutbox.objects.get(to_address=rep.email)
+    assert email.context == {
+        "note": {"body": "The data migration needs a week more"},
+        "topic_label": "Hard to deliver",
+    }
+    assert outbox.deliver(email.pk) is True
+    email.refresh_from_db()
+    said = f"Priya Mehta wrote a note (hard to deliver) about {deal}:"
+    assert said in email.text_body and said in email.html_body
+
+
 # The cost of a change does not grow with the people it tells
 
 

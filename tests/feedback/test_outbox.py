@@ -1,6 +1,7 @@
 """The outbox: each email is sent once, whoever races to send it."""
 
 import datetime
+import math
 import threading
 
 import pytest
@@ -8,7 +9,6 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
 from django.db import connection
 from django.template import TemplateSyntaxError
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -17,6 +17,7 @@ from deals import services as deals
 from deals.models import ReviewRound
 from feedback import notifications, outbox, services, tasks
 from feedback.models import EmailOutbox, Notification, OutboxStatus
+from handoff import tagged_json
 from projects.models import Deliverable
 from tests.feedback.conftest import draft, submitted, won
 
@@ -122,8 +123,8 @@ def test_a_broker_outage_is_logged_and_the_row_stays_pending(email, monkeypatch,
     def down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
 
-    monkeypatch.setattr(tasks.send_email, "delay", down)
-    assert outbox.enqueue(email.pk) is False
+    monkeypatch.setattr(tasks.send_emails, "delay", down)
+    assert outbox.enqueue_batch([email.pk]) is False
     assert "Broker unavailable" in caplog.text
     assert outbox.sweep(now=later())["enqueued"] == 0
     email.refresh_from_db()
@@ -187,45 +188,36 @@ def submitted_deal(rep, pm, pm2, settings):
     return submitted(rep)
 
 
-def _as_rendered_in_the_request(email, **context):
-    """What the request used to render: the live rows and the values themselves."""
-    notification = email.notification
-    ctx = {
-        "recipient": notification.recipient,
-        "notification": notification,
-        "actor": notification.actor,
-        "deal": notification.deal,
-        "link": f"https://handoff.example.com{notification.url}",
-        "site_url": "https://handoff.example.com",
-        "preferences_url": f"https://handoff.example.com{reverse('feedback:preferences')}",
-        **context,
-        "subject": email.subject,
-    }
-    return (
-        render_to_string(f"email/{email.kind}.txt", ctx),
-        render_to_string(f"email/{email.kind}.html", ctx),
-    )
-
-
 def test_the_request_writes_the_email_and_renders_nothing(submitted_deal, pm):
     email = EmailOutbox.objects.get(to_address=pm.email)
     assert (email.status, email.text_body, email.html_body) == (OutboxStatus.PENDING, "", "")
     assert email.subject == f"Review requested: {submitted_deal}"
     assert email.notification.recipient == pm
-    assert email.context["round"] == 1
-    assert email.context["due_at"] == ReviewRound.objects.get(deal=submitted_deal).due_at
+    context = tagged_json.decode(email.context)
+    assert context["round"] == 1
+    assert context["due_at"] == ReviewRound.objects.get(deal=submitted_deal).due_at
 
 
-def test_the_email_rendered_when_sent_is_what_the_request_rendered(submitted_deal, pm):
+def test_the_email_rendered_when_sent_shows_the_review_request(submitted_deal, pm):
     email = EmailOutbox.objects.get(to_address=pm.email)
     review_round = ReviewRound.objects.get(deal=submitted_deal)
-    text, html = _as_rendered_in_the_request(email, round=1, due_at=review_round.due_at)
     assert outbox.deliver(email.pk) is True
     [message] = mail.outbox
     assert message.subject == f"Review requested: {submitted_deal}"
-    assert (message.body, message.alternatives[0][0]) == (text, html)
+    text, html = message.body, message.alternatives[0][0]
     due = f"{timezone.localtime(review_round.due_at):%a %-d %b %H:%M}"
     link = f"https://handoff.example.com/deals/{submitted_deal.pk}/"
+    preferences = f"https://handoff.example.com{reverse('feedback:preferences')}"
+    for body in (text, html):
+        assert "Hello Priya Mehta," in body
+        assert (
+            f"Rita Reyes submitted {submitted_deal} ({submitted_deal.client}) for review, round 1."
+            in body
+        )
+        assert f"The review is due {due}. Claim it from the review queue." in body
+        assert preferences in body
+    assert f"Open in Handoff: {link}" in text
+    assert f"<title>Review requested: {submitted_deal}</title>" in html
     assert f"Rita Reyes submitted {submitted_deal} ({submitted_deal.client}) for review" in text
     assert f"The review is due {due}." in text and link in text
     assert f'href="{link}"' in html and "Hello Priya Mehta" in html
@@ -240,7 +232,7 @@ def test_a_date_in_the_context_is_shown_as_before(rep, pm):
     EmailOutbox.objects.all().delete()
     notifications.notify_late_deliverables()
     email = EmailOutbox.objects.filter(to_address=pm.email).first()
-    assert email.context["deliverable"]["promised_date"] == yesterday
+    assert tagged_json.decode(email.context)["deliverable"]["promised_date"] == yesterday
     outbox.deliver(email.pk)
     assert f"was promised for {yesterday:%-d %b %Y} and is not delivered" in mail.outbox[0].body
 
@@ -330,6 +322,7 @@ def test_a_broker_outage_leaves_the_batch_pending_for_the_sweep(
     assert outbox.enqueue_batch(ids) is False
     assert "Broker unavailable; 2 email(s) stay pending" in caplog.text
     assert set(EmailOutbox.objects.values_list("status", flat=True)) == {OutboxStatus.PENDING}
+    monkeypatch.undo()  # the broker is back
     assert outbox.sweep(now=later()) == {"reclaimed": 0, "enqueued": 2, "due": 2}
     assert len(mail.outbox) == 2
 
@@ -348,3 +341,26 @@ def test_the_time_limit_stops_a_batch_and_the_sweep_sends_the_rest(submitted_dea
     monkeypatch.undo()
     outbox.sweep(now=later(10))
     assert len(mail.outbox) == 2
+
+
+def test_the_sweep_hands_due_rows_over_a_batch_at_a_time(rep, monkeypatch):
+    count = 2 * outbox.SWEEP_BATCH + 1
+    EmailOutbox.objects.bulk_create(
+        EmailOutbox(
+            recipient=rep, to_address=rep.email, kind="flagged", subject=f"#{i}", text_body="Plain"
+        )
+        for i in range(count)
+    )
+    batches = []
+    send = tasks.send_emails.delay
+
+    def counted(outbox_ids):
+        batches.append(outbox_ids)
+        return send(outbox_ids)
+
+    monkeypatch.setattr(tasks.send_emails, "delay", counted)
+    assert outbox.sweep(now=later()) == {"reclaimed": 0, "enqueued": count, "due": count}
+    assert len(batches) == math.ceil(count / outbox.SWEEP_BATCH)
+    assert max(len(batch) for batch in batches) == outbox.SWEEP_BATCH
+    assert len(mail.outbox) == count
+    assert set(EmailOutbox.objects.values_list("status", flat=True)) == {OutboxStatus.SENT}
