@@ -11,15 +11,25 @@ RUN_ENV := DEBUG=true
 # `make test` runs like production (DEBUG off) with a throwaway secret.
 TEST_ENV := SECRET_KEY=test-only-secret-$(shell date +%s)-not-for-production DEBUG=false
 
-.PHONY: run test lint format bench install clean e2e-deps
+.PHONY: run test lint format bench install lock clean e2e-deps
 
-$(STAMP): pyproject.toml
+# Every package pinned with its hashes (scripts/lock.py); `make lock` after a change of
+# pyproject.toml's dependencies, and the install refuses a lock that is out of date.
+LOCK := requirements/lock.txt
+DEV_LOCK := requirements/dev-lock.txt
+
+$(STAMP): pyproject.toml $(LOCK) $(DEV_LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) scripts/lock.py --check
+	$(PY) -m pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+lock:
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) scripts/lock.py
 
 run: $(STAMP)
 	@mkdir -p var
