@@ -191,6 +191,19 @@ class CommentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CommentCreatedSerializer(CommentSerializer):
+    not_notified = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Usernames mentioned who cannot see the deal, so were not notified.",
+    )
+    warning = serializers.CharField(read_only=True, help_text="Says who was not notified.")
+
+    class Meta(CommentSerializer.Meta):
+        fields = [*CommentSerializer.Meta.fields, "not_notified", "warning"]
+        read_only_fields = fields
+
+
 class ProblemSerializer(serializers.Serializer):
     """A rule said no (409) or the action is not yours (403)."""
 
@@ -650,7 +663,7 @@ class DealEventViewSet(mixins.ListModelMixin, _OfOneDeal):
         summary="Comment (mention people with @username)",
         parameters=DEAL_PATH,
         request=CommentInputSerializer,
-        responses={201: CommentSerializer},
+        responses={201: CommentCreatedSerializer},
     ),
 )
 class CommentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, _OfOneDeal):
@@ -664,9 +677,11 @@ class CommentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, _OfOneDeal)
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         data = _valid(CommentInputSerializer, request)
-        comment = services.comment_add(deal=self.deal(), actor=request.user, body=data["body"])
-        comment = self.get_queryset().get(pk=comment.pk)
-        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+        added = services.comment_add(deal=self.deal(), actor=request.user, body=data["body"])
+        comment = self.get_queryset().get(pk=added.pk)
+        comment.not_notified = added.not_notified
+        comment.warning = services.mentions_left_out(added)
+        return Response(CommentCreatedSerializer(comment).data, status=status.HTTP_201_CREATED)
 
 
 router = SimpleRouter()

@@ -6,6 +6,7 @@ A rep sees own deals; a PM every deal submitted at least once; a manager all.
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     IntegerField,
     Lookup,
@@ -32,8 +33,8 @@ from deals.models import (
     ReviewRound,
     Verdict,
 )
-from handoff.models import User
-from handoff.roles import is_manager, is_pm, is_sales
+from handoff.models import Role, User
+from handoff.roles import SEES_EVERYTHING, is_manager, is_pm, is_sales
 
 
 def deals_visible_to(user: User) -> QuerySet[Deal]:
@@ -45,6 +46,20 @@ def deals_visible_to(user: User) -> QuerySet[Deal]:
     if is_sales(user):
         return deals.filter(owner=user)
     return deals.none()
+
+
+def people_who_see(deal: Deal) -> QuerySet[User]:
+    """The active users who may see the deal: deals_visible_to seen from the deal's side.
+
+    Read from the deal's row, not the instance, which may predate its first submission.
+    """
+    row = Deal.objects.filter(pk=deal.pk)
+    sees = (
+        Q(role__in=SEES_EVERYTHING)
+        | Q(role=Role.SALES) & Exists(row.filter(owner=OuterRef("pk")))
+        | Q(role=Role.PM) & Exists(row.filter(first_submitted_at__isnull=False))
+    )
+    return User.objects.filter(sees, is_active=True)
 
 
 def deal_get_for_user(user: User, pk: int | str) -> Deal:

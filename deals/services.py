@@ -38,6 +38,7 @@ from deals.models import (
     VerdictKind,
     workflow_write,
 )
+from deals.selectors import people_who_see
 from deals.signals import comment_posted, deal_event_recorded
 from deals.sla import review_due_at
 from handoff.errors import ActionForbidden, ConcurrentChange, DomainError, TransitionNotAllowed
@@ -784,8 +785,24 @@ def comment_add(*, deal: Deal, actor: User, body: str) -> Comment:
         raise ValidationError({"body": "Keep comments under 5,000 characters."})
     comment = Comment.objects.create(deal=deal, author=actor, body=body)
     names = {m.rstrip(".") for m in MENTION.findall(body)}
-    mentioned = list(User.objects.filter(username__in=names, is_active=True).exclude(pk=actor.pk))
+    named = list(User.objects.filter(username__in=names, is_active=True).exclude(pk=actor.pk))
+    # Only people who may see the deal hear of it; the author is told who was left out.
+    seeing = set(
+        people_who_see(deal).filter(pk__in=[u.pk for u in named]).values_list("pk", flat=True)
+    )
+    mentioned = [user for user in named if user.pk in seeing]
+    comment.not_notified = sorted(user.username for user in named if user.pk not in seeing)
     if mentioned:
         comment.mentions.set(mentioned)
     comment_posted.send(sender=Comment, comment=comment, mentioned=mentioned)
     return comment
+
+
+def mentions_left_out(comment: Comment) -> str:
+    """What to tell the author about the people named who cannot see the deal; blank if none."""
+    names = [f"@{name}" for name in getattr(comment, "not_notified", [])]
+    if not names:
+        return ""
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    verb = "cannot see this deal and was" if len(names) == 1 else "cannot see this deal and were"
+    return f"{listed} {verb} not notified."

@@ -429,9 +429,14 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommentForm(request.POST, prefix="comment")
     if form.is_valid():
         try:
-            services.comment_add(deal=deal, actor=request.user, body=form.cleaned_data["body"])
+            comment = services.comment_add(
+                deal=deal, actor=request.user, body=form.cleaned_data["body"]
+            )
         except ValidationError as error:
             form.add_service_error(error)
+        else:
+            if left_out := services.mentions_left_out(comment):
+                messages.warning(request, left_out)
     if form.errors:
         return _deal_page(request, deal, {"comment": form})
     return redirect(f"{deal.get_absolute_url()}#comments")

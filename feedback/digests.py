@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from feedback.models import DigestDelivery, DigestPeriod, Direction, FeedbackNote, Notification
 from feedback.notifications import absolute, deal_url
+from feedback.selectors import notes_visible_to
 from handoff.models import Role, User
 
 logger = logging.getLogger(__name__)
@@ -160,13 +161,13 @@ def rep_promises_delivered(user: User, since: datetime) -> Section:
 @digest_section(Role.SALES)
 def rep_notes_from_delivery(user: User, since: datetime) -> Section:
     notes = (
-        FeedbackNote.objects.filter(direction=Direction.TO_SALES, created_at__gte=since)
+        notes_visible_to(user)
+        .filter(direction=Direction.TO_SALES, created_at__gte=since)
         .filter(
             Q(recipient=user)
             | Q(recipient__isnull=True, deal__owner=user)
             | Q(recipient__isnull=True, deal__isnull=True)
-        )
-        .select_related("author", "deal")[:LIST_LIMIT]
+        )[:LIST_LIMIT]
     )
     return Section("Notes from delivery", [_note_item(n) for n in notes])
 
@@ -199,9 +200,9 @@ def pm_review_queue(user: User, since: datetime) -> Section:
 @digest_section(Role.PM)
 def pm_notes_from_sales(user: User, since: datetime) -> Section:
     notes = (
-        FeedbackNote.objects.filter(direction=Direction.TO_DELIVERY, created_at__gte=since)
-        .filter(Q(recipient=user) | Q(recipient__isnull=True))
-        .select_related("author", "deal")[:LIST_LIMIT]
+        notes_visible_to(user)
+        .filter(direction=Direction.TO_DELIVERY, created_at__gte=since)
+        .filter(Q(recipient=user) | Q(recipient__isnull=True))[:LIST_LIMIT]
     )
     return Section("Notes from sales", [_note_item(n) for n in notes])
 

@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 
 from deals.models import CommitmentKind, Verdict, VerdictKind
 from feedback.models import Direction, FeedbackNote
+from feedback.selectors import notes_visible_to
 from handoff.models import User
 
 NOTES_SHOWN = 3
@@ -41,7 +42,11 @@ class KindLessons:
 
 
 def for_kind(user: User, kind: str) -> KindLessons | None:
-    """None for an unknown kind; figures span every deal, since they are the firm's history."""
+    """None for an unknown kind.
+
+    The counts span every deal, since they are the firm's history and name no one; the notes
+    are only those the user may read.
+    """
     if not user.is_authenticated or kind not in CommitmentKind.values:
         return None
     lessons = KindLessons(kind=kind, label=CommitmentKind(kind).label)
@@ -65,8 +70,8 @@ def for_kind(user: User, kind: str) -> KindLessons | None:
     lessons.median_slip_days = median(slips) if slips else None
 
     lessons.notes = list(
-        FeedbackNote.objects.filter(direction=Direction.TO_SALES, commitment__kind=kind)
-        .select_related("author")
+        notes_visible_to(user)
+        .filter(direction=Direction.TO_SALES, commitment__kind=kind)
         .order_by("-created_at", "-id")[:NOTES_SHOWN]
     )
     return lessons

@@ -541,10 +541,17 @@ def test_client_create(rep, pm):
         services.client_create(actor=pm, name="Other")
 
 
-def test_comment_mentions(rep, pm):
+def test_comment_mentions(rep, pm, manager):
     deal = draft_deal(rep)
-    comment = services.comment_add(deal=deal, actor=rep, body="@pm can you check? cc @nobody")
-    assert list(comment.mentions.all()) == [pm]
+    comment = services.comment_add(deal=deal, actor=rep, body="@manager can you check? cc @nobody")
+    assert list(comment.mentions.all()) == [manager]
+    # A PM sees no deal before its first submission, so cannot be mentioned on a draft.
+    comment = services.comment_add(deal=deal, actor=rep, body="@pm can you check?")
+    assert (list(comment.mentions.all()), comment.not_notified) == ([], ["pm"])
+    assert services.mentions_left_out(comment) == "@pm cannot see this deal and was not notified."
+    services.deal_submit(deal=deal, actor=rep)
+    comment = services.comment_add(deal=deal, actor=rep, body="@pm can you check?")
+    assert (list(comment.mentions.all()), comment.not_notified) == ([pm], [])
     with pytest.raises(ValidationError):
         services.comment_add(deal=deal, actor=rep, body="  ")
 

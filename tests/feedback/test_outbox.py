@@ -265,10 +265,10 @@ def test_an_email_whose_notification_was_deleted_is_cancelled(submitted_deal, pm
     assert [message.to for message in mail.outbox] == [[pm2.email]]
 
 
-def test_an_email_about_a_deleted_deal_is_cancelled(rep, pm):
+def test_an_email_about_a_deleted_deal_is_cancelled(rep, manager):
     deal = draft(rep)
-    deals.comment_add(deal=deal, actor=rep, body="@pm is this feasible?")
-    email = EmailOutbox.objects.get(to_address=pm.email)
+    deals.comment_add(deal=deal, actor=rep, body="@manager is this feasible?")
+    email = EmailOutbox.objects.get(to_address=manager.email)
     deals.deal_delete(deal=deal, actor=rep)
     tasks.send_emails([email.pk])
     email.refresh_from_db()

@@ -212,3 +212,160 @@ class TestPages:
         response = client_for(world.users["manager"]).get(url)
         assert response.status_code == 200
         assert response["Content-Type"].startswith("text/csv")
+
+
+# Feedback notes are private to their author, recipient and the teams they were written to:
+# every surface that shows a note, an excerpt or a count of them shows only those.
+PRIVATE_BODIES = {
+    "note": "The scanners need a site survey first.",
+    "note.lesson": "Store analytics scope took twice the estimate.",
+}
+
+
+@pytest.mark.django_db
+class TestNotes:
+    def test_the_lessons_panel_shows_only_notes_the_reader_may_see(self, world, client_for):
+        url = reverse("feedback:lessons") + "?kind=scope"
+        others = client_for(world.users["rep2"]).get(url).content.decode()
+        assert PRIVATE_BODIES["note.lesson"] not in others
+        assert "Store analytics" not in others
+        # The counts are the firm's history and name no one: rep2 still learns from them.
+        assert client_for(world.users["rep2"]).get(url).context["lessons"].ruled > 0
+        own = client_for(world.users["rep"]).get(url).content.decode()
+        assert PRIVATE_BODIES["note.lesson"] in own
+
+    def test_the_lessons_panel_does_not_leak_through_the_api_either(self, world):
+        hidden = world.get("note.lesson")
+        response = api_as(world.users["rep2"]).get(
+            reverse("api:feedback-note-detail", kwargs={"pk": hidden.pk})
+        )
+        assert response.status_code == 404
+
+    @pytest.mark.parametrize("period", ["daily", "weekly"])
+    def test_digests_carry_only_notes_the_reader_may_see(self, world, period):
+        from feedback import digests
+
+        for role in ("rep2", "pm2"):
+            text, html = digests.render_digest(digests.build_digest(world.users[role], period))
+            leaked = [key for key, body in PRIVATE_BODIES.items() if body in text + html]
+            assert not leaked, (role, leaked)
+        text, _ = digests.render_digest(digests.build_digest(world.users["rep"], period))
+        assert PRIVATE_BODIES["note.lesson"] in text
+
+    def test_pages_that_list_notes_show_none_of_anothers(self, world, client_for):
+        http = client_for(world.users["rep2"])
+        for url in (
+            reverse("home"),
+            reverse("feedback:inbox"),
+            reverse("feedback:inbox") + "?tab=team",
+            reverse("feedback:inbox") + "?tab=sent",
+            reverse("feedback:notifications"),
+            reverse("projects:list"),
+            reverse("deals:detail", kwargs={"pk": world.deals["rep2_in_review"].pk}),
+        ):
+            body = http.get(url).content.decode()
+            leaked = [key for key, text in PRIVATE_BODIES.items() if text in body]
+            assert not leaked, (url, leaked)
+
+    def test_the_api_lists_and_searches_no_note_of_anothers(self, world):
+        api = api_as(world.users["rep2"])
+        for query in ({}, {"deal": world.deals["in_review"].pk}, {"topic": "estimate_miss"}):
+            _, notes = listing(api.get(reverse("api:feedback-note-list"), query))
+            bodies = {n["body"] for n in notes}
+            assert not bodies & set(PRIVATE_BODIES.values()), query
+
+    def test_manager_only_surfaces_refuse_everyone_else(self, world, client_for):
+        for name, kwargs in (
+            ("dashboard", {}),
+            ("dashboard-agenda", {}),
+            ("dashboard-export", {"table": "feedback"}),
+        ):
+            for role in ("rep", "rep2", "pm"):
+                response = client_for(world.users[role]).get(reverse(name, kwargs=kwargs))
+                assert response.status_code == 403, (name, role)
+
+    def test_a_scorecard_shows_figures_not_notes(self, world, client_for):
+        rep2 = world.users["rep2"]
+        body = (
+            client_for(world.users["manager"])
+            .get(reverse("scorecard", kwargs={"username": rep2.username}))
+            .content.decode()
+        )
+        assert not [text for text in PRIVATE_BODIES.values() if text in body]
+        response = client_for(rep2).get(
+            reverse("scorecard", kwargs={"username": world.users["rep"].username})
+        )
+        assert response.status_code == 403
+
+
+@pytest.mark.django_db
+class TestMentions:
+    """Only people who may see a deal can be mentioned on it; the author is told who was not."""
+
+    def _mention(self, world, author: str, deal_key: str, body: str):
+        from deals import services
+
+        return services.comment_add(
+            deal=world.deals[deal_key], actor=world.users[author], body=body
+        )
+
+    def test_a_rep_mentioning_another_rep_on_a_draft_notifies_no_one(self, world, mailoutbox):
+        from feedback.models import Notification
+
+        before = Notification.objects.filter(recipient=world.users["rep2"]).count()
+        comment = self._mention(world, "rep", "draft", "Can @rep2 and @pm look at this?")
+        assert comment.not_notified == ["pm", "rep2"]  # a PM sees no never-submitted draft
+        assert Notification.objects.filter(recipient=world.users["rep2"]).count() == before
+        assert not comment.mentions.exists()
+        assert not [m for m in mailoutbox if "Draft store rollout" in m.subject + m.body]
+
+    def test_a_pm_mentioning_a_rep_who_cannot_see_the_deal(self, world):
+        from feedback.models import Notification
+
+        comment = self._mention(world, "pm", "in_review", "@rep2 @rep @manager see the scope")
+        assert comment.not_notified == ["rep2"]
+        assert set(comment.mentions.values_list("username", flat=True)) == {"rep", "manager"}
+        texts = Notification.objects.filter(recipient=world.users["rep2"]).values_list(
+            "text", flat=True
+        )
+        assert not [t for t in texts if "Warehouse scanners" in t]
+        assert Notification.objects.filter(
+            recipient=world.users["rep"], text__contains="see the scope"
+        ).exists()
+
+    def test_the_page_tells_the_author_who_was_not_notified(self, world, client_for):
+        deal = world.deals["in_review"]
+        response = client_for(world.users["pm"]).post(
+            reverse("deals:comment", kwargs={"pk": deal.pk}),
+            {"comment-body": "Ping @rep2 about this"},
+            follow=True,
+        )
+        assert response.status_code == 200
+        assert "@rep2 cannot see this deal and was not notified." in response.content.decode()
+
+    def test_the_api_tells_the_author_who_was_not_notified(self, world):
+        deal = world.deals["in_review"]
+        response = api_as(world.users["pm"]).post(
+            reverse("api:deal-comment-list", kwargs={"deal_pk": deal.pk}),
+            {"body": "Ping @rep2 and @pm2 and @rep"},
+            format="json",
+        )
+        assert response.status_code == 201, response.content
+        assert response.json()["not_notified"] == ["rep2"]
+        assert response.json()["warning"] == "@rep2 cannot see this deal and was not notified."
+        listed = api_as(world.users["pm"]).get(
+            reverse("api:deal-comment-list", kwargs={"deal_pk": deal.pk})
+        )
+        assert "not_notified" not in listed.json()["results"][0]
+
+    def test_people_who_see_a_deal_match_deals_visible_to(self, world):
+        from deals.selectors import deals_visible_to, people_who_see
+
+        for deal in world.deals.values():
+            seeing = set(people_who_see(deal).values_list("username", flat=True))
+            expected = {
+                name
+                for name, user in world.users.items()
+                if deals_visible_to(user).filter(pk=deal.pk).exists()
+            }
+            assert seeing & set(world.users) == expected, deal.title

@@ -169,6 +169,14 @@ def _add_other_apps(world: World, manager: User) -> None:
         recipient=rep2,
         deal=world.deals["rep2_in_review"],
     )
+    world.objects["note.lesson"] = feedback_services.note_create(
+        author=pm,
+        direction="to_sales",
+        topic="estimate_miss",
+        body="Store analytics scope took twice the estimate.",
+        recipient=rep,
+        commitment=world.objects["commitment.won"],
+    )
     world.objects["notification"] = (
         Notification.objects.filter(recipient=rep).order_by("pk").first()
     )
