@@ -17,6 +17,9 @@ ZERO = Decimal("0")
 # Loads are shown to two decimals; the last cent of a spread goes to the earliest weeks.
 QUANTUM = Decimal("0.01")
 WEEK = timedelta(days=7)
+# Twenty years of weeks: dates that come in lie within ten years of today, so any real span
+# fits; data from elsewhere (9999-12-31, say) is spread over this many weeks and no more.
+MAX_WEEKS = 20 * 53
 
 
 def week_of(day: date) -> date:
@@ -25,12 +28,15 @@ def week_of(day: date) -> date:
 
 
 def weeks_between(start_week: date, end_week: date) -> list[date]:
-    """Mondays from start_week to end_week inclusive (empty when end is before start)."""
-    weeks, week = [], week_of(start_week)
-    while week <= end_week:
-        weeks.append(week)
-        week += WEEK
-    return weeks
+    """Mondays from start_week to end_week inclusive (empty when end is before start).
+
+    At most MAX_WEEKS of them, whatever the dates: a far-off date ends the span early.
+    """
+    first = week_of(start_week)
+    if end_week < first:
+        return []
+    count = min((end_week - first).days // 7 + 1, MAX_WEEKS)
+    return [first + WEEK * i for i in range(count)]
 
 
 def next_weeks(today: date, count: int) -> list[date]:

@@ -220,3 +220,43 @@ def test_days_are_written_as_floatformat_writes_them(value):
     from projects.capacity import days_text
 
     assert days_text(value) == floatformat(value, "-2")
+
+
+# Bounded whatever the data: dates from before input was bounded, or written around it.
+
+
+def test_weeks_between_stops_at_max_weeks_even_at_the_end_of_the_calendar():
+    from projects.capacity import MAX_WEEKS
+
+    weeks = weeks_between(MON, datetime.date.max)
+    assert len(weeks) == MAX_WEEKS
+    assert weeks[0] == MON and weeks[-1] == MON + (MAX_WEEKS - 1) * W
+    last = week_of(datetime.date.max)
+    assert weeks_between(last, datetime.date.max) == [last]
+
+
+def test_a_far_future_promise_still_loads_all_its_effort():
+    item = WorkItem(pm_id=1, effort=D("10"), start=MON, promised=datetime.date.max)
+    load = item_load(item, MON)
+    assert sum(load.values()) == D("10")
+    starts_there = WorkItem(pm_id=1, effort=D("4"), start=datetime.date.max, promised=MON + W)
+    assert sum(item_load(starts_there, MON).values()) == D("4")
+
+
+@pytest.mark.parametrize("field", ["promised_date", "start"])
+def test_the_deal_page_of_a_far_future_promise_opens_for_its_reviewer(
+    client_for, rep, pm, field
+):
+    from deals.models import Commitment, Deal, DealStatus
+    from tests.deals.builders import deal_in
+
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
+    far = datetime.date(9999, 12, 31)
+    # Written past the input bounds, as an import or an older version could have.
+    if field == "promised_date":
+        Commitment.objects.filter(deal=deal).update(promised_date=far)
+    else:
+        Deal.objects.filter(pk=deal.pk).update(expected_start_date=far)
+    response = client_for(pm).get(deal.get_absolute_url())
+    assert response.status_code == 200
+    assert "Capacity" in response.content.decode()
