@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.conf import settings
 from jsonschema import Draft202012Validator
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -48,7 +49,7 @@ def test_the_stack_has_its_five_services(compose):
     assert compose["services"]["redis"]["image"].startswith("redis:7")
 
 
-@pytest.mark.parametrize("service", ["postgres", "redis", "web", "worker"])
+@pytest.mark.parametrize("service", ["postgres", "redis", "web", "worker", "beat"])
 def test_long_running_services_have_healthchecks(compose, service):
     healthcheck = compose["services"][service]["healthcheck"]
 
@@ -98,6 +99,73 @@ def test_commands(compose):
     assert services["beat"]["command"][:4] == ["celery", "-A", "handoff", "beat"]
 
 
+def test_beat_is_checked_through_the_broker_while_its_loop_ticks(compose):
+    beat = compose["services"]["beat"]
+
+    assert "--enable-remote-control" in beat["command"]
+    assert "--max-interval=30" in beat["command"]
+    check = " ".join(beat["healthcheck"]["test"])
+    assert "celery -A handoff inspect ping --destination celerybeat@$$HOSTNAME" in check
+    assert "--timeout 5" in check
+
+
+def test_redis_keeps_the_broker_and_the_cache_apart_and_never_evicts(compose):
+    redis = compose["services"]["redis"]
+    environment = compose["x-env"]
+    command = redis["command"]
+
+    assert environment["REDIS_URL"] == "redis://redis:6379/0"
+    assert environment["CACHE_REDIS_URL"] == "redis://redis:6379/1"
+    assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
+    assert command[command.index("--maxmemory") + 1] == "${REDIS_MAXMEMORY:-256mb}"
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert redis["mem_limit"] == "${REDIS_MEM_LIMIT:-512m}"
+
+
+def test_the_web_port_is_reachable_from_this_host_only(compose):
+    ports = compose["services"]["web"]["ports"]
+
+    assert ports == ["127.0.0.1:${WEB_PORT:-8000}:8000"]
+    assert all("ports" not in compose["services"][s] for s in compose["services"] if s != "web")
+
+
+@pytest.mark.parametrize("service", ("migrate", *APP_SERVICES))
+def test_app_services_build_a_namespaced_image_and_never_pull_it(compose, service):
+    app = compose["services"][service]
+
+    assert app["build"] == "."
+    assert app["image"] == "ghcr.io/handoff/handoff:${HANDOFF_VERSION:-latest}"
+    assert app["pull_policy"] == "build"
+    assert app["init"] is True
+
+
+def _seconds(duration: str) -> int:
+    match = re.fullmatch(r"(?:(\d+)m)?(?:(\d+)s)?", duration)
+    assert match and duration, duration
+    return int(match[1] or 0) * 60 + int(match[2] or 0)
+
+
+@pytest.mark.parametrize("service", APP_SERVICES)
+def test_a_stop_waits_longer_than_requests_and_tasks_may_run(compose, service):
+    grace = _seconds(compose["services"][service]["stop_grace_period"])
+    graceful_timeout = int(
+        next(
+            a.split("=", 1)[1]
+            for a in compose["services"]["web"]["command"]
+            if a.startswith("--graceful-timeout=")
+        )
+    )
+
+    assert grace > graceful_timeout
+    assert grace > settings.CELERY_TASK_SOFT_TIME_LIMIT
+    assert grace > settings.CELERY_TASK_TIME_LIMIT
+
+
+def test_gunicorn_heartbeats_in_memory(compose):
+    assert "--worker-tmp-dir=/dev/shm" in compose["services"]["web"]["command"]
+    assert '"--worker-tmp-dir=/dev/shm"' in (BASE_DIR / "Dockerfile").read_text()
+
+
 @pytest.mark.parametrize("service", ("migrate", *APP_SERVICES))
 def test_app_services_share_one_production_environment(compose, service):
     environment = compose["services"][service]["environment"]
@@ -108,7 +176,23 @@ def test_app_services_share_one_production_environment(compose, service):
     assert environment["DATABASE_URL"].startswith("postgres://")
     assert environment["DATABASE_URL"].endswith("@postgres:5432/handoff")
     assert environment["REDIS_URL"] == "redis://redis:6379/0"
+    assert environment["SITE_URL"].startswith("${SITE_URL:?")
+    assert environment["LOG_FORMAT"] == "json"
+    assert environment["SENTRY_DSN"] == "${SENTRY_DSN:-}"
     assert {"ALLOWED_HOSTS", "HTTPS", "EMAIL_URL"} <= set(environment)
+
+
+def test_the_documented_recipe_sets_what_the_stack_requires(compose):
+    readme = (BASE_DIR / "README.md").read_text()
+    required = {
+        name
+        for value in compose["x-env"].values()
+        for name in re.findall(r"\$\{([A-Z_]+):\?", str(value))
+    }
+
+    assert required == {"POSTGRES_PASSWORD", "SECRET_KEY", "SITE_URL"}
+    recipe = readme[readme.index("docker compose up") - 600 : readme.index("docker compose up")]
+    assert [name for name in sorted(required) if f"{name}=" not in recipe] == []
 
 
 def test_every_variable_the_stack_uses_is_documented(compose):
@@ -125,7 +209,8 @@ def test_data_lives_in_named_volumes(compose):
 def test_dockerfile_runs_as_a_non_root_user_with_static_files_built_in():
     dockerfile = (BASE_DIR / "Dockerfile").read_text()
 
-    assert dockerfile.startswith("# ") and "\nFROM python:3.11-slim\n" in dockerfile
+    assert dockerfile.startswith("# ")
+    assert re.search(r"^FROM python:3\.11-slim-bookworm@sha256:[0-9a-f]{64}$", dockerfile, re.M)
     assert re.search(r"^USER handoff$", dockerfile, re.M)
     assert "manage.py collectstatic --noinput" in dockerfile
     assert "\nEXPOSE 8000\n" in dockerfile
