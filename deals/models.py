@@ -5,16 +5,23 @@ from decimal import Decimal
 
 import pgtrigger
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+# APPEND_ONLY_TRIGGER and AppendOnlyQuerySet are re-exported: they lived here first.
+from handoff.audit import APPEND_ONLY_TRIGGER as APPEND_ONLY_TRIGGER
+from handoff.audit import AppendOnlyModel
+from handoff.audit import AppendOnlyQuerySet as AppendOnlyQuerySet
+from handoff.validators import multi_line, single_line, within_years
+
 
 class Client(models.Model):
-    name = models.CharField(max_length=200)
-    industry = models.CharField(max_length=100, blank=True)
+    name = models.CharField(max_length=200, validators=[single_line])
+    industry = models.CharField(max_length=100, blank=True, validators=[single_line])
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -59,6 +66,72 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 TERMINAL_STATUSES = frozenset({DealStatus.WON, DealStatus.LOST})
 # Deals and commitments are edited only in draft; `revise` brings a deal back to draft.
 EDITABLE_STATUSES = frozenset({DealStatus.DRAFT})
+
+# Bounds of what a user may enter; the database holds more (max_digits), the pages need less.
+MAX_DEAL_VALUE = Decimal("1000000000")
+MAX_EFFORT_DAYS = Decimal("5000")
+
+
+def _allowed_status_changes() -> list[tuple[str, str]]:
+    """Every (from, to) pair of TRANSITIONS that changes the status."""
+    return sorted(
+        {
+            (str(origin), str(target))
+            for origins, target in TRANSITIONS.values()
+            for origin in origins
+            if origin != target
+        }
+    )
+
+
+# The close gate in PostgreSQL: a status change outside TRANSITIONS, or a win without the
+# current sign-off of the commitments as they are now, fails whatever code or SQL writes it.
+CLOSE_GATE_TRIGGER = "close_gate"
+
+# The commitment's fingerprint_data() in SQL: the same keys, written as Python writes them.
+_COMMITMENT_AS_SIGNED = """jsonb_build_object(
+    'id', c.id, 'version', c.version, 'kind', c.kind, 'summary', c.summary,
+    'detail', c.detail, 'promised_date', to_char(c.promised_date, 'YYYY-MM-DD'),
+    'effort_days', c.effort_days::text)"""
+
+
+def close_gate_trigger() -> pgtrigger.Trigger:
+    pairs = _allowed_status_changes()
+    if not all(value.isidentifier() for pair in pairs for value in pair):
+        raise ValueError("Deal statuses must be plain identifiers to be written into SQL.")
+    allowed = ", ".join(f"('{origin}', '{target}')" for origin, target in pairs)
+    # Only checked identifiers and constants of this module are put into the SQL.
+    func = f"""
+    IF (OLD.status, NEW.status) NOT IN ({allowed}) THEN
+        RAISE EXCEPTION 'close gate: a deal cannot go from % to %', OLD.status, NEW.status
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF NEW.status = '{DealStatus.WON.value}' THEN
+        SELECT s.snapshot INTO signed_items FROM deals_signoff s WHERE s.deal_id = NEW.id
+            ORDER BY s.signed_at DESC, s.id DESC LIMIT 1;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'close gate: deal % has no sign-off and cannot be won', NEW.id
+                USING ERRCODE = 'check_violation';
+        END IF;
+        SELECT COALESCE(jsonb_agg(item - 'condition' ORDER BY (item ->> 'id')::bigint), '[]')
+            INTO signed_items FROM jsonb_array_elements(signed_items) AS item;
+        SELECT COALESCE(jsonb_agg({_COMMITMENT_AS_SIGNED} ORDER BY c.id), '[]')
+            INTO current_items FROM deals_commitment c WHERE c.deal_id = NEW.id;
+        IF signed_items IS DISTINCT FROM current_items THEN
+            RAISE EXCEPTION 'close gate: the commitments of deal % differ from its sign-off',
+                NEW.id USING ERRCODE = 'check_violation';
+        END IF;
+    END IF;
+    RETURN NEW;
+    """  # noqa: S608
+    return pgtrigger.Trigger(
+        name=CLOSE_GATE_TRIGGER,
+        when=pgtrigger.Before,
+        operation=pgtrigger.UpdateOf("status"),
+        condition=pgtrigger.Condition("OLD.status IS DISTINCT FROM NEW.status"),
+        declare=[("signed_items", "jsonb"), ("current_items", "jsonb")],
+        func=func,
+    )
 
 
 class Currency(models.TextChoices):
@@ -127,7 +200,7 @@ def _has_workflow_state(deal: "Deal") -> bool:
 
 
 class Deal(models.Model):
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[single_line])
     # db_index=False: deal_client_updated_idx and deal_owner_updated_idx lead with these
     # columns and serve their lookups; a second index on each would only slow the writes.
     client = models.ForeignKey(
@@ -136,11 +209,16 @@ class Deal(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deals", db_index=False
     )
-    value = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    value = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_DEAL_VALUE)],
+    )
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
-    expected_close_date = models.DateField()
-    expected_start_date = models.DateField(null=True, blank=True)
-    description = models.TextField(blank=True)
+    expected_close_date = models.DateField(validators=[within_years])
+    expected_start_date = models.DateField(null=True, blank=True, validators=[within_years])
+    description = models.TextField(blank=True, validators=[multi_line])
     # Set only by deals.services; never editable through forms, the API or the admin.
     status = models.CharField(
         max_length=20, choices=DealStatus.choices, default=DealStatus.DRAFT, editable=False
@@ -181,6 +259,7 @@ class Deal(models.Model):
             models.Index(fields=["expected_close_date", "id"], name="deal_close_idx"),
             models.Index(fields=["title", "id"], name="deal_title_idx"),
         ]
+        triggers = [close_gate_trigger()]
         # Search reads trigram indexes on the searched texts, PostgreSQL only: see migration
         # 0004_search_trigram_indexes.
 
@@ -235,10 +314,15 @@ class CommitmentKind(models.TextChoices):
 class Commitment(models.Model):
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="commitments")
     kind = models.CharField(max_length=20, choices=CommitmentKind.choices)
-    summary = models.CharField(max_length=200)
-    detail = models.TextField(blank=True)
-    promised_date = models.DateField()
-    effort_days = models.DecimalField(max_digits=7, decimal_places=1, default=Decimal("0"))
+    summary = models.CharField(max_length=200, validators=[single_line])
+    detail = models.TextField(blank=True, validators=[multi_line])
+    promised_date = models.DateField(validators=[within_years])
+    effort_days = models.DecimalField(
+        max_digits=7,
+        decimal_places=1,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_EFFORT_DAYS)],
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -352,10 +436,16 @@ class Verdict(models.Model):
     )
     commitment_version = models.PositiveIntegerField()
     verdict = models.CharField(max_length=30, choices=VerdictKind.choices)
-    reason = models.TextField(blank=True)
-    condition = models.TextField(blank=True)
-    counter_date = models.DateField(null=True, blank=True)
-    counter_effort_days = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True)
+    reason = models.TextField(blank=True, validators=[multi_line])
+    condition = models.TextField(blank=True, validators=[multi_line])
+    counter_date = models.DateField(null=True, blank=True, validators=[within_years])
+    counter_effort_days = models.DecimalField(
+        max_digits=7,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_EFFORT_DAYS)],
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -405,7 +495,7 @@ class Escalation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     raised_at = models.DateTimeField(default=timezone.now)
-    argument = models.TextField()
+    argument = models.TextField(validators=[multi_line])
     decision = models.CharField(
         max_length=20, choices=EscalationDecision.choices, default="", blank=True
     )
@@ -413,7 +503,7 @@ class Escalation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.TextField(blank=True)
+    decision_reason = models.TextField(blank=True, validators=[multi_line])
 
     class Meta:
         ordering = ["-raised_at"]
@@ -436,36 +526,7 @@ class Escalation(models.Model):
         return not self.decision
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    """Rows written once: bulk update() and delete() refuse like save() and delete() do."""
-
-    def update(self, **kwargs):
-        raise ValueError(f"{self.model._meta.verbose_name_plural} are append-only.")
-
-    update.alters_data = True
-
-    def bulk_update(self, objs, fields, batch_size=None):
-        raise ValueError(f"{self.model._meta.verbose_name_plural} are append-only.")
-
-    bulk_update.alters_data = True
-
-    def delete(self):
-        raise ValueError(f"{self.model._meta.verbose_name_plural} are append-only.")
-
-    delete.alters_data = True
-
-
-# PostgreSQL refuses UPDATE and DELETE on audit rows too, whatever code or SQL tries.
-APPEND_ONLY_TRIGGER = "append_only"
-
-
-def append_only_trigger() -> pgtrigger.Protect:
-    return pgtrigger.Protect(
-        name=APPEND_ONLY_TRIGGER, operation=pgtrigger.Update | pgtrigger.Delete
-    )
-
-
-class SignOff(models.Model):
+class SignOff(AppendOnlyModel):
     """Who signed which commitments, as they were. Immutable."""
 
     round = models.OneToOneField(ReviewRound, on_delete=models.PROTECT, related_name="sign_off")
@@ -480,23 +541,12 @@ class SignOff(models.Model):
     fingerprint = models.CharField(max_length=64)
     snapshot = models.JSONField()
 
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
+    class Meta(AppendOnlyModel.Meta):
         ordering = ["-signed_at"]
         indexes = [models.Index(fields=["deal", "-signed_at"], name="signoff_deal_idx")]
-        triggers = [append_only_trigger()]
 
     def __str__(self) -> str:
         return f"Sign-off of {self.deal} by {self.signed_by}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk and not self._state.adding:
-            raise ValueError("A sign-off is immutable.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("A sign-off is immutable.")
 
 
 class EventKind(models.TextChoices):
@@ -520,7 +570,7 @@ class EventKind(models.TextChoices):
     COMMENTED = "commented", "Commented"
 
 
-class DealEvent(models.Model):
+class DealEvent(AppendOnlyModel):
     """The audit trail. Written once by the services, never edited or deleted."""
 
     # Lookups by deal read event_deal_at_idx (deal, at).
@@ -535,26 +585,15 @@ class DealEvent(models.Model):
     reason = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
+    class Meta(AppendOnlyModel.Meta):
         ordering = ["at", "id"]
         indexes = [
             models.Index(fields=["deal", "at"], name="event_deal_at_idx"),
             models.Index(fields=["kind", "at"], name="event_kind_at_idx"),
         ]
-        triggers = [append_only_trigger()]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.deal_id}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise ValueError("Deal events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Deal events are append-only.")
 
 
 class Comment(models.Model):
@@ -563,7 +602,7 @@ class Comment(models.Model):
         Deal, on_delete=models.CASCADE, related_name="comments", db_index=False
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField()
+    body = models.TextField(validators=[multi_line])
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -44,6 +44,7 @@ from deals.sla import review_due_at
 from handoff.errors import ActionForbidden, ConcurrentChange, DomainError, TransitionNotAllowed
 from handoff.models import Role, User
 from handoff.roles import has_role, is_manager, is_pm
+from handoff.validators import validate_field_values
 
 DEAL_FIELDS = (
     "title",
@@ -513,6 +514,15 @@ def commitment_rule(
         errors["counter_effort_days"] = "Effort cannot be negative."
     if errors:
         raise ValidationError(errors)
+    validate_field_values(
+        Verdict,
+        {
+            "reason": reason,
+            "condition": condition,
+            "counter_date": counter_date,
+            "counter_effort_days": counter_effort_days,
+        },
+    )
     if verdict != VerdictKind.FLAGGED:
         reason, counter_date, counter_effort_days = "", None, None
     if verdict != VerdictKind.APPROVED_WITH_CONDITION:

@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from handoff.validators import multi_line
+
 
 class Direction(models.TextChoices):
     TO_SALES = "to_sales", "To sales"
@@ -52,12 +54,12 @@ class FeedbackNote(models.Model):
         related_name="feedback",
     )
     topic = models.CharField(max_length=20, choices=Topic.choices)
-    body = models.TextField()
+    body = models.TextField(validators=[multi_line])
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    reply = models.TextField(blank=True)
+    reply = models.TextField(blank=True, validators=[multi_line])
     replied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -4,6 +4,9 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from handoff.validators import QuarterWithinYears, single_line
 
 
 class Role(models.TextChoices):
@@ -23,6 +26,13 @@ class User(AbstractUser):
     # What str() and display_name read: enough for a select of people.
     NAME_FIELDS = ("id", "username", "first_name", "last_name")
 
+    # AbstractUser's names, refusing control characters: they reach email headers and pages.
+    first_name = models.CharField(
+        _("first name"), max_length=150, blank=True, validators=[single_line]
+    )
+    last_name = models.CharField(
+        _("last name"), max_length=150, blank=True, validators=[single_line]
+    )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.SALES)
     digest_frequency = models.CharField(
         max_length=8, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY
@@ -49,7 +59,7 @@ class TeamKind(models.TextChoices):
 
 
 class Team(models.Model):
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=[single_line])
     kind = models.CharField(max_length=16, choices=TeamKind.choices)
     lead = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="led_teams"
@@ -90,7 +100,7 @@ quarter_validator = RegexValidator(
 class SharedGoal(models.Model):
     """A target sales and delivery own together for one quarter."""
 
-    quarter = models.CharField(max_length=7, validators=[quarter_validator])
+    quarter = models.CharField(max_length=7, validators=[quarter_validator, QuarterWithinYears()])
     metric = models.CharField(max_length=40, choices=GoalMetric.choices)
     comparison = models.CharField(
         max_length=3, choices=GoalComparison.choices, default=GoalComparison.AT_LEAST

@@ -324,3 +324,6 @@ LOGGING = {
 # Product rules
 REVIEW_SLA_WORKING_DAYS = env.int("REVIEW_SLA_WORKING_DAYS", default=2)
 DEFAULT_WEEKLY_CAPACITY_DAYS = env.float("DEFAULT_WEEKLY_CAPACITY_DAYS", default=4.0)
+
+# Input bounds: a date a user enters lies within this many years of today (before or after).
+DATE_INPUT_RANGE_YEARS = env.int("DATE_INPUT_RANGE_YEARS", default=10)

@@ -2,12 +2,15 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from deals.models import Commitment, CommitmentKind, Deal
+from deals.models import MAX_EFFORT_DAYS, Commitment, CommitmentKind, Deal
+from handoff.audit import AppendOnlyModel
+from handoff.validators import multi_line, single_line, within_years
 
 
 def default_weekly_capacity() -> Decimal:
@@ -36,15 +39,17 @@ class Project(models.Model):
         related_name="projects",
         verbose_name="project manager",
     )
-    start_date = models.DateField()
+    start_date = models.DateField(validators=[within_years])
     # Set only by projects.services.
     status = models.CharField(
         max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.KICKOFF, editable=False
     )
-    customer_context = models.TextField(blank=True)
-    stakeholders = models.TextField(blank=True)
-    risks = models.TextField(blank=True)
-    promised_outside_commitments = models.TextField("promised outside the commitments", blank=True)
+    customer_context = models.TextField(blank=True, validators=[multi_line])
+    stakeholders = models.TextField(blank=True, validators=[multi_line])
+    risks = models.TextField(blank=True, validators=[multi_line])
+    promised_outside_commitments = models.TextField(
+        "promised outside the commitments", blank=True, validators=[multi_line]
+    )
     accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -91,7 +96,7 @@ DEFAULT_KICKOFF_ITEMS = (
 
 class KickoffItem(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="kickoff_items")
-    text = models.CharField(max_length=200)
+    text = models.CharField(max_length=200, validators=[single_line])
     done = models.BooleanField(default=False)
     position = models.PositiveIntegerField(default=0)
 
@@ -115,7 +120,7 @@ class ProjectEventKind(models.TextChoices):
     DELIVERABLE_STATUS_CHANGED = "deliverable_status_changed", "Deliverable status changed"
 
 
-class ProjectEvent(models.Model):
+class ProjectEvent(AppendOnlyModel):
     """The project's audit trail. Written once by the services, never edited or deleted."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events")
@@ -127,7 +132,7 @@ class ProjectEvent(models.Model):
     reason = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
 
-    class Meta:
+    class Meta(AppendOnlyModel.Meta):
         ordering = ["at", "id"]
         indexes = [
             models.Index(fields=["project", "at"], name="pevent_project_at_idx"),
@@ -136,14 +141,6 @@ class ProjectEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.project_id}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise ValueError("Project events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Project events are append-only.")
 
 
 class DeliverableStatus(models.TextChoices):
@@ -169,10 +166,15 @@ class Deliverable(models.Model):
         Commitment, on_delete=models.PROTECT, related_name="deliverables"
     )
     kind = models.CharField(max_length=20, choices=CommitmentKind.choices)
-    summary = models.CharField(max_length=200)
-    promised_date = models.DateField()
-    effort_days = models.DecimalField(max_digits=7, decimal_places=1, default=Decimal("0"))
-    condition = models.TextField(blank=True)
+    summary = models.CharField(max_length=200, validators=[single_line])
+    promised_date = models.DateField(validators=[within_years])
+    effort_days = models.DecimalField(
+        max_digits=7,
+        decimal_places=1,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_EFFORT_DAYS)],
+    )
+    condition = models.TextField(blank=True, validators=[multi_line])
     # Set only by projects.services.
     status = models.CharField(
         max_length=20,
@@ -180,8 +182,8 @@ class Deliverable(models.Model):
         default=DeliverableStatus.PLANNED,
         editable=False,
     )
-    status_reason = models.TextField(blank=True)
-    delivered_on = models.DateField(null=True, blank=True)
+    status_reason = models.TextField(blank=True, validators=[multi_line])
+    delivered_on = models.DateField(null=True, blank=True, validators=[within_years])
     # Days past the promised date once resolved (delivered or missed); early counts as 0.
     slip_days = models.IntegerField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -271,7 +273,11 @@ class PMCapacity(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="capacity"
     )
     weekly_days = models.DecimalField(
-        "person-days per week", max_digits=4, decimal_places=1, default=default_weekly_capacity
+        "person-days per week",
+        max_digits=4,
+        decimal_places=1,
+        default=default_weekly_capacity,
+        validators=[MinValueValidator(0), MaxValueValidator(7)],
     )
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -295,9 +301,16 @@ class CapacityException(models.Model):
     pm = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="capacity_exceptions"
     )
-    week_start = models.DateField(help_text="The Monday of the ISO week.")
-    days = models.DecimalField("person-days that week", max_digits=4, decimal_places=1)
-    note = models.CharField(max_length=200, blank=True)
+    week_start = models.DateField(
+        help_text="The Monday of the ISO week.", validators=[within_years]
+    )
+    days = models.DecimalField(
+        "person-days that week",
+        max_digits=4,
+        decimal_places=1,
+        validators=[MinValueValidator(0), MaxValueValidator(7)],
+    )
+    note = models.CharField(max_length=200, blank=True, validators=[single_line])
 
     class Meta:
         ordering = ["pm_id", "week_start"]

@@ -18,6 +18,7 @@ from deals.models import Deal, SignOff
 from handoff.errors import ActionForbidden, ConcurrentChange, DomainError, TransitionNotAllowed
 from handoff.models import User
 from handoff.roles import is_manager, is_pm
+from handoff.validators import validate_field_values
 from projects.models import (
     DEFAULT_KICKOFF_ITEMS,
     OPEN_DELIVERABLE_STATUSES,
@@ -161,6 +162,7 @@ def kickoff_item_add(*, project: Project, actor: User, text: str) -> KickoffItem
         raise ValidationError({"text": "Write the checklist item."})
     if len(text) > 200:
         raise ValidationError({"text": "Keep it under 200 characters."})
+    validate_field_values(KickoffItem, {"text": text})
     position = (project.kickoff_items.aggregate(m=Max("position"))["m"] or 0) + 1
     item = KickoffItem.objects.create(project=project, text=text, position=position)
     _record(project, actor=actor, kind=ProjectEventKind.KICKOFF_ITEM_ADDED, data={"text": text})
@@ -323,6 +325,7 @@ def deliverable_update_status(
             errors["delivered_on"] = "The delivery date cannot be in the future."
     if errors:
         raise ValidationError(errors)
+    validate_field_values(Deliverable, {"delivered_on": delivered_on, "status_reason": reason})
     before = _status_data(deliverable)
     deliverable.status = status
     deliverable.status_reason = reason
@@ -405,6 +408,7 @@ def capacity_exception_add(
         errors["week_start"] = "Weeks start on a Monday."
     if errors:
         raise ValidationError(errors)
+    validate_field_values(CapacityException, {"week_start": week_start, "note": note})
     days = _days(days, "days")
     exception, _ = CapacityException.objects.update_or_create(
         pm=pm, week_start=week_start, defaults={"days": days, "note": (note or "").strip()[:200]}
