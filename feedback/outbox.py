@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError
+from redis.exceptions import RedisError
 
 from feedback.models import EmailOutbox, OutboxStatus
 from handoff import tagged_json
@@ -50,14 +51,23 @@ def stuck_after() -> timedelta:
 
 
 def enqueue_batch(outbox_ids: list[int]) -> bool:
-    """Hand the rows to one worker task; with the broker down the sweep sends them later."""
+    """Hand the rows to one worker task; with the broker down the sweep sends them later.
+
+    One try, every socket call bounded by CELERY_PUBLISH_TIMEOUT: a broker that stops
+    answering (not refusing) costs a request that long, never a hang.
+    """
     from feedback.tasks import send_emails
 
+    timeout = settings.CELERY_PUBLISH_TIMEOUT
+    bounded = {"socket_timeout": timeout, "socket_connect_timeout": timeout, "max_retries": 0}
     try:
-        send_emails.delay(outbox_ids)
-    except OperationalError:
+        with send_emails.app.connection_for_write(transport_options=bounded) as connection:
+            send_emails.apply_async((outbox_ids,), connection=connection, retry=False)
+    except (OperationalError, RedisError, OSError) as error:
         logger.warning(
-            "Broker unavailable; %s email(s) stay pending for the sweep.", len(outbox_ids)
+            "Broker unavailable (%s); %s email(s) stay pending for the sweep.",
+            error,
+            len(outbox_ids),
         )
         return False
     return True

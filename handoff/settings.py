@@ -115,13 +115,22 @@ if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# REDIS_URL is the Celery broker; the cache may live in another Redis database (or server).
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
+CACHE_REDIS_URL = env.str("CACHE_REDIS_URL", default=REDIS_URL)
+# A Redis that stops answering (not refusing) must not hold a request: every call is bounded.
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.5)
+# After a failed cache call this process leaves Redis alone for this long (every call a miss).
+CACHE_RETRY_AFTER_SECONDS = env.float("CACHE_RETRY_AFTER_SECONDS", default=5.0)
+if CACHE_REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "handoff.security.ResilientRedisCache",
-            "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "LOCATION": CACHE_REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
         }
     }
 else:
@@ -246,8 +255,14 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_BROKER_FOLDER = VAR_DIR / "broker"
 if REDIS_URL:
-    # Longer than any countdown or retry delay, so a delayed task is not redelivered early.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Longer than any countdown or retry delay, so a delayed task is not redelivered early.
+        "visibility_timeout": 2 * 3600,
+        # Longer than the worker's one-second BRPOP, so an idle worker never times out.
+        "socket_timeout": 5,
+        "socket_connect_timeout": 2,
+        "health_check_interval": 25,
+    }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
@@ -256,6 +271,10 @@ else:
         "store_processed": False,
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request publishes its after-commit task once, within this; else the sweep sends it.
+CELERY_PUBLISH_TIMEOUT = env.float("CELERY_PUBLISH_TIMEOUT", default=REDIS_SOCKET_TIMEOUT)
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
 CELERY_TASK_SERIALIZER = "json"

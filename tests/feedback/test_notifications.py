@@ -343,7 +343,9 @@ def test_one_task_carries_every_email_of_the_submission(
 ):
     UserFactory.create_batch(28, role=Role.PM)
     tasks_sent = []
-    monkeypatch.setattr(tasks.send_emails, "delay", tasks_sent.append)
+    monkeypatch.setattr(
+        tasks.send_emails, "apply_async", lambda args, **options: tasks_sent.append(args[0])
+    )
     _, callbacks = _submit(rep, django_capture_on_commit_callbacks)
     for callback in callbacks:
         callback()
@@ -359,7 +361,9 @@ def test_two_notifications_in_one_transaction_share_one_task(
     deal = signed_off(rep, pm)
     EmailOutbox.objects.all().delete()
     tasks_sent = []
-    monkeypatch.setattr(tasks.send_emails, "delay", tasks_sent.append)
+    monkeypatch.setattr(
+        tasks.send_emails, "apply_async", lambda args, **options: tasks_sent.append(args[0])
+    )
     deals.deal_win(deal=deal, actor=manager, project_manager=pm2)  # tells pm, then pm2
     assert [sorted(ids) for ids in tasks_sent] == [
         sorted(EmailOutbox.objects.values_list("pk", flat=True))

@@ -123,7 +123,7 @@ def test_a_broker_outage_is_logged_and_the_row_stays_pending(email, monkeypatch,
     def down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
 
-    monkeypatch.setattr(tasks.send_emails, "delay", down)
+    monkeypatch.setattr(tasks.send_emails, "apply_async", down)
     assert outbox.enqueue_batch([email.pk]) is False
     assert "Broker unavailable" in caplog.text
     assert outbox.sweep(now=later())["enqueued"] == 0
@@ -317,10 +317,10 @@ def test_a_broker_outage_leaves_the_batch_pending_for_the_sweep(
     def down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
 
-    monkeypatch.setattr(tasks.send_emails, "delay", down)
+    monkeypatch.setattr(tasks.send_emails, "apply_async", down)
     ids = list(EmailOutbox.objects.values_list("pk", flat=True))
     assert outbox.enqueue_batch(ids) is False
-    assert "Broker unavailable; 2 email(s) stay pending" in caplog.text
+    assert "Connection refused.); 2 email(s) stay pending for the sweep" in caplog.text
     assert set(EmailOutbox.objects.values_list("status", flat=True)) == {OutboxStatus.PENDING}
     monkeypatch.undo()  # the broker is back
     assert outbox.sweep(now=later()) == {"reclaimed": 0, "enqueued": 2, "due": 2}
@@ -352,13 +352,13 @@ def test_the_sweep_hands_due_rows_over_a_batch_at_a_time(rep, monkeypatch):
         for i in range(count)
     )
     batches = []
-    send = tasks.send_emails.delay
+    send = tasks.send_emails.apply_async
 
-    def counted(outbox_ids):
-        batches.append(outbox_ids)
-        return send(outbox_ids)
+    def counted(args, **options):
+        batches.append(args[0])
+        return send(args, **options)
 
-    monkeypatch.setattr(tasks.send_emails, "delay", counted)
+    monkeypatch.setattr(tasks.send_emails, "apply_async", counted)
     assert outbox.sweep(now=later()) == {"reclaimed": 0, "enqueued": count, "due": count}
     assert len(batches) == math.ceil(count / outbox.SWEEP_BATCH)
     assert max(len(batch) for batch in batches) == outbox.SWEEP_BATCH

@@ -1,5 +1,6 @@
 """Parts fail; the app answers and loses nothing: Redis down, a worker killed, PostgreSQL gone."""
 
+import datetime
 import os
 import signal
 import subprocess
@@ -14,6 +15,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils import timezone
 from werkzeug.test import Client as WsgiClient
 
 from tests.factories import PASSWORD
@@ -177,3 +179,118 @@ def test_a_digest_run_killed_midway_sends_the_rest_later_and_none_twice(tmp_path
     assert set(sent) == expected, f"never sent: {expected - set(sent)}"
     sent_rows = DigestDelivery.objects.filter(sent_at__isnull=False)
     assert set(sent_rows.values_list("user__email", flat=True)) == expected
+
+
+# Redis stopped, not refusing: the process is frozen (SIGSTOP), so connections open and
+# no answer ever comes. Every call must be bounded, and the outbox must still send later.
+
+
+@pytest.fixture
+def frozen_redis(tmp_path, settings):
+    """A Redis of the test's own on a free port, frozen with SIGSTOP; yields its URL."""
+    import shutil
+    import socket
+
+    from handoff import security
+    from tests.policy import missing
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        missing("redis-server is not installed")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis
+
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            redis.Redis.from_url(url, socket_timeout=0.5).ping()
+            break
+        except redis.RedisError:
+            if time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("the test's own Redis did not start")
+            time.sleep(0.05)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "handoff.security.ResilientRedisCache",
+            "LOCATION": url,
+            "OPTIONS": {
+                "socket_connect_timeout": settings.REDIS_SOCKET_TIMEOUT,
+                "socket_timeout": settings.REDIS_SOCKET_TIMEOUT,
+            },
+        }
+    }
+    security._CACHE_DOWN_UNTIL.clear()
+    os.kill(process.pid, signal.SIGSTOP)
+    FAULTS_INJECTED["count"] += 1
+    process.url = url
+    yield process
+    os.kill(process.pid, signal.SIGCONT)
+    process.terminate()
+    process.wait(timeout=10)
+    security._CACHE_DOWN_UNTIL.clear()
+
+
+def _publish_to(url: str) -> None:
+    """Point this process's publisher at a broker (the pools keep the old one)."""
+    from handoff.celery import app as celery_app
+
+    celery_app.conf.broker_url = url
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_answers_within_two_seconds_while_redis_is_frozen_and_mails_once_later(
+    frozen_redis, client_for, rep, pm, mailoutbox
+):
+    from django.core.cache import cache
+
+    from feedback import outbox
+    from feedback.models import EmailOutbox, OutboxStatus
+    from handoff.celery import app as celery_app
+
+    real_broker = celery_app.conf.broker_url
+    _publish_to(frozen_redis.url)
+    celery_app.conf.task_always_eager = False
+    http = client_for(rep)
+    try:
+        started = time.monotonic()
+        response = http.post(
+            reverse("feedback:note_new"),
+            {
+                "direction": "to_delivery",
+                "recipient": pm.pk,
+                "topic": "customer_insight",
+                "body": "They renew if onboarding takes under two weeks.",
+            },
+        )
+        took = time.monotonic() - started
+        page_started = time.monotonic()
+        assert http.get(reverse("home")).status_code == 200
+        page_took = time.monotonic() - page_started
+    finally:
+        _publish_to(real_broker)
+        celery_app.conf.task_always_eager = True
+    assert response.status_code == 302, response.content[:500]
+    assert took < 2.0, f"the write took {took:.2f} s with Redis frozen"
+    assert page_took < 1.0, f"a page after it took {page_took:.2f} s: the cache is retried"
+    email = EmailOutbox.objects.get(to_address=pm.email)
+    assert email.status == OutboxStatus.PENDING
+    assert mailoutbox == []
+
+    os.kill(frozen_redis.pid, signal.SIGCONT)
+    cache.set("probe", "back")  # within the retry pause the cache still reads as a miss
+    later = timezone.now() + datetime.timedelta(minutes=5)
+    assert outbox.sweep(now=later)["enqueued"] == 1
+    assert outbox.sweep(now=later)["due"] == 0
+    assert EmailOutbox.objects.get(pk=email.pk).status == OutboxStatus.SENT
+    assert [m.to for m in mailoutbox] == [[pm.email]]
