@@ -41,6 +41,27 @@ class DealStatus(models.TextChoices):
     LOST = "lost", "Lost"
 
 
+class EventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Deal edited"
+    COMMITMENT_ADDED = "commitment_added", "Commitment added"
+    COMMITMENT_CHANGED = "commitment_changed", "Commitment changed"
+    COMMITMENT_REMOVED = "commitment_removed", "Commitment removed"
+    SUBMITTED = "submitted", "Submitted for review"
+    CLAIMED = "claimed", "Review claimed"
+    ASSIGNED = "assigned", "Reviewer assigned"
+    VERDICT = "verdict", "Ruled on a commitment"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    SIGNED_OFF = "signed_off", "Signed off"
+    ESCALATED = "escalated", "Flag escalated"
+    ESCALATION_DECIDED = "escalation_decided", "Escalation decided"
+    REVISED = "revised", "Revised"
+    SIGN_OFF_VOIDED = "sign_off_voided", "Sign-off voided"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+    COMMENTED = "commented", "Commented"
+
+
 # The one table of allowed transitions: action -> (from statuses, to status).
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "submit": (frozenset({DealStatus.DRAFT, DealStatus.CHANGES_REQUESTED}), DealStatus.IN_REVIEW),
@@ -107,11 +128,17 @@ def close_gate_trigger() -> pgtrigger.Trigger:
             USING ERRCODE = 'check_violation';
     END IF;
     IF NEW.status = '{DealStatus.WON.value}' THEN
+        -- The latest sign-off, as deal_win reads it, unless a revision voided it since.
         SELECT s.snapshot INTO signed_items FROM deals_signoff s WHERE s.deal_id = NEW.id
-            ORDER BY s.signed_at DESC, s.id DESC LIMIT 1;
+            AND NOT EXISTS (
+                SELECT 1 FROM deals_dealevent e WHERE e.deal_id = NEW.id
+                    AND e.kind = '{EventKind.SIGN_OFF_VOIDED.value}'
+                    AND e.data ->> 'sign_off' = s.id::text)
+            AND s.signed_at = (SELECT max(signed_at) FROM deals_signoff WHERE deal_id = NEW.id)
+            ORDER BY s.id DESC LIMIT 1;
         IF NOT FOUND THEN
-            RAISE EXCEPTION 'close gate: deal % has no sign-off and cannot be won', NEW.id
-                USING ERRCODE = 'check_violation';
+            RAISE EXCEPTION 'close gate: deal % has no current sign-off and cannot be won',
+                NEW.id USING ERRCODE = 'check_violation';
         END IF;
         SELECT COALESCE(jsonb_agg(item - 'condition' ORDER BY (item ->> 'id')::bigint), '[]')
             INTO signed_items FROM jsonb_array_elements(signed_items) AS item;
@@ -547,27 +574,6 @@ class SignOff(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"Sign-off of {self.deal} by {self.signed_by}"
-
-
-class EventKind(models.TextChoices):
-    CREATED = "created", "Created"
-    UPDATED = "updated", "Deal edited"
-    COMMITMENT_ADDED = "commitment_added", "Commitment added"
-    COMMITMENT_CHANGED = "commitment_changed", "Commitment changed"
-    COMMITMENT_REMOVED = "commitment_removed", "Commitment removed"
-    SUBMITTED = "submitted", "Submitted for review"
-    CLAIMED = "claimed", "Review claimed"
-    ASSIGNED = "assigned", "Reviewer assigned"
-    VERDICT = "verdict", "Ruled on a commitment"
-    CHANGES_REQUESTED = "changes_requested", "Changes requested"
-    SIGNED_OFF = "signed_off", "Signed off"
-    ESCALATED = "escalated", "Flag escalated"
-    ESCALATION_DECIDED = "escalation_decided", "Escalation decided"
-    REVISED = "revised", "Revised"
-    SIGN_OFF_VOIDED = "sign_off_voided", "Sign-off voided"
-    WON = "won", "Won"
-    LOST = "lost", "Lost"
-    COMMENTED = "commented", "Commented"
 
 
 class DealEvent(AppendOnlyModel):

@@ -1,18 +1,22 @@
 """The close gate: no path but the workflow sets a deal's status."""
 
+import pgtrigger
 import pytest
 from django.contrib import admin
+from django.db import IntegrityError, connection, transaction
 from django.test import RequestFactory
 from rest_framework.test import APIClient
 
 from deals import services
 from deals.models import (
+    CLOSE_GATE_TRIGGER,
     Commitment,
     Deal,
     DealEvent,
     DealStatus,
     SignOff,
     StatusWriteRefused,
+    _allowed_status_changes,
     workflow_write,
 )
 from handoff.models import Role
@@ -277,3 +281,133 @@ def test_admin_pages_render_with_data(model, client, operator, rep, pm):
     assert changelist.status_code == 200
     row = changelist.context["cl"].result_list[0]
     assert client.get(f"/admin/deals/{model}/{row.pk}/change/").status_code == 200
+
+
+# The close gate in PostgreSQL: raw SQL goes around every guard above; the trigger does not.
+
+# The workflow of the design, written out here, not read from deals.models: (from, to).
+ALLOWED_STATUS_CHANGES = {
+    (DealStatus.DRAFT, DealStatus.IN_REVIEW),
+    (DealStatus.CHANGES_REQUESTED, DealStatus.IN_REVIEW),
+    (DealStatus.IN_REVIEW, DealStatus.CHANGES_REQUESTED),
+    (DealStatus.IN_REVIEW, DealStatus.SIGNED_OFF),
+    (DealStatus.CHANGES_REQUESTED, DealStatus.DRAFT),
+    (DealStatus.SIGNED_OFF, DealStatus.DRAFT),
+    (DealStatus.SIGNED_OFF, DealStatus.WON),
+    (DealStatus.DRAFT, DealStatus.LOST),
+    (DealStatus.IN_REVIEW, DealStatus.LOST),
+    (DealStatus.CHANGES_REQUESTED, DealStatus.LOST),
+    (DealStatus.SIGNED_OFF, DealStatus.LOST),
+}
+STATUS_CHANGES = [(a, b) for a in DealStatus.values for b in DealStatus.values if a != b]
+
+
+def test_the_trigger_allows_exactly_the_changes_of_the_transition_table():
+    assert set(_allowed_status_changes()) == ALLOWED_STATUS_CHANGES
+    assert pgtrigger.registered(f"deals.Deal:{CLOSE_GATE_TRIGGER}")
+
+
+def _raw_status(deal: Deal, status: str) -> None:
+    """UPDATE deals_deal by hand, as a script or a psql session would."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE deals_deal SET status = %s, lost_reason = %s WHERE id = %s",
+            [status, "By hand" if status == DealStatus.LOST else "", deal.pk],
+        )
+
+
+def _stored_status(deal: Deal) -> str:
+    return Deal.objects.values_list("status", flat=True).get(pk=deal.pk)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("origin", "target"), STATUS_CHANGES)
+def test_raw_sql_makes_only_the_allowed_status_changes(origin, target, rep, pm):
+    deal = deal_in(origin, owner=rep, pm=pm)
+    if (origin, target) in ALLOWED_STATUS_CHANGES:
+        _raw_status(deal, target)
+        assert _stored_status(deal) == target
+    else:
+        with pytest.raises(IntegrityError, match=f"cannot go from {origin} to {target}"):
+            _raw_status(deal, target)
+        assert _stored_status(deal) == origin
+
+
+@pytest.mark.postgres
+def test_raw_sql_cannot_win_a_deal_that_was_never_signed_off(rep):
+    deal = draft_deal(rep)
+    # Each step is an allowed change, so only the missing sign-off stops the last one.
+    _raw_status(deal, DealStatus.IN_REVIEW)
+    _raw_status(deal, DealStatus.SIGNED_OFF)
+    with pytest.raises(IntegrityError, match="has no current sign-off"):
+        _raw_status(deal, DealStatus.WON)
+    assert _stored_status(deal) == DealStatus.SIGNED_OFF
+
+
+@pytest.mark.postgres
+def test_raw_sql_cannot_win_on_a_sign_off_that_a_revision_voided(rep, pm):
+    deal = deal_in(DealStatus.SIGNED_OFF, owner=rep, pm=pm)
+    services.deal_revise(deal=deal, actor=rep, reason="Client asked for more")
+    _raw_status(deal, DealStatus.IN_REVIEW)
+    _raw_status(deal, DealStatus.SIGNED_OFF)
+    with pytest.raises(IntegrityError, match="has no current sign-off"):
+        _raw_status(deal, DealStatus.WON)
+
+
+def _changed_after_sign_off(how: str, deal: Deal) -> None:
+    commitment = deal.commitments.order_by("id").first()
+    with connection.cursor() as cursor:
+        if how == "edited":
+            cursor.execute(
+                "UPDATE deals_commitment SET effort_days = effort_days + 1 WHERE id = %s",
+                [commitment.pk],
+            )
+        elif how == "renamed_same_version":
+            cursor.execute(
+                "UPDATE deals_commitment SET summary = 'Something else' WHERE id = %s",
+                [commitment.pk],
+            )
+        elif how == "removed":
+            Commitment.objects.filter(pk=commitment.pk).delete()
+        else:
+            extra = Commitment.objects.get(pk=commitment.pk)
+            extra.pk = None
+            extra._state.adding = True
+            extra.save()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("how", ["edited", "renamed_same_version", "removed", "added"])
+def test_raw_sql_cannot_win_when_the_commitments_differ_from_the_sign_off(how, rep, pm):
+    deal = deal_in(DealStatus.SIGNED_OFF, owner=rep, pm=pm)
+    _changed_after_sign_off(how, deal)
+    with pytest.raises(IntegrityError, match="differ from its sign-off"):
+        _raw_status(deal, DealStatus.WON)
+    assert _stored_status(deal) == DealStatus.SIGNED_OFF
+
+
+@pytest.mark.postgres
+def test_the_gate_reads_a_sign_off_with_conditions_as_deal_win_does(rep, pm):
+    deal = draft_deal(rep)
+    services.deal_submit(deal=deal, actor=rep)
+    for commitment in deal.commitments.all():
+        services.commitment_rule(
+            commitment=commitment,
+            actor=pm,
+            verdict="approved_with_condition",
+            condition="Access by week 2\nand a named contact",
+        )
+    services.deal_sign_off(deal=deal, actor=pm)
+    services.deal_win(deal=deal, actor=rep)
+    assert _stored_status(deal) == DealStatus.WON
+    assert deal.project.deliverables.filter(condition__startswith="Access").count() == 2
+
+
+@pytest.mark.postgres
+def test_the_gate_is_the_database_s_not_the_orm_s(rep, pm):
+    """Even the workflow's own marker cannot take a deal where the table does not go."""
+    deal = deal_in(DealStatus.LOST, owner=rep, pm=pm)
+    refused = pytest.raises(IntegrityError, match="cannot go from lost to draft")
+    with refused, workflow_write(), transaction.atomic():
+        Deal.objects.filter(pk=deal.pk).update(status=DealStatus.DRAFT)
+    assert _stored_status(deal) == DealStatus.LOST
