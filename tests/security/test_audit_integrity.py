@@ -1,11 +1,19 @@
 """The audit trail and sign-offs are append-only: in the ORM, and in PostgreSQL whatever runs SQL."""
 
+import pgtrigger
 import pytest
+from django.apps import apps
 from django.db import DatabaseError, connection, transaction
 
 from deals import services
-from deals.models import Deal, DealEvent, SignOff
+from deals.models import Deal, DealEvent, DealStatus, SignOff
+from handoff.audit import APPEND_ONLY_TRIGGER, AppendOnlyModel, AppendOnlyQuerySet
+from projects.models import ProjectEvent
+from tests.deals.builders import deal_in
 from tests.security.world import new_deal, signed_off_deal
+
+# Every table of the audit trail; a new one joins this list and the append-only base.
+AUDIT_MODELS = {DealEvent, SignOff, ProjectEvent}
 
 
 @pytest.fixture
@@ -13,6 +21,20 @@ def signed(rep, pm):
     from deals.models import Client
 
     return signed_off_deal(rep, pm, Client.objects.create(name="Initech"), "Audit deal")
+
+
+@pytest.fixture
+def project_event(rep, pm):
+    deal = deal_in(DealStatus.WON, owner=rep, pm=pm)
+    return ProjectEvent.objects.get(project=deal.project)
+
+
+def test_every_audit_table_is_append_only_in_code_and_in_the_database():
+    append_only = {m for m in apps.get_models() if issubclass(m, AppendOnlyModel)}
+    assert append_only == AUDIT_MODELS
+    for model in AUDIT_MODELS:
+        assert isinstance(model.objects.all(), AppendOnlyQuerySet), model
+        assert pgtrigger.registered(f"{model._meta.label}:{APPEND_ONLY_TRIGGER}"), model
 
 
 @pytest.mark.django_db
@@ -45,6 +67,23 @@ class TestInCode:
             SignOff.objects.filter(pk=sign_off.pk).update(fingerprint="0" * 64)
         with pytest.raises(ValueError):
             SignOff.objects.filter(pk=sign_off.pk).delete()
+
+    def test_a_project_event_cannot_be_saved_again_or_deleted(self, project_event):
+        project_event.reason = "rewritten"
+        with pytest.raises(ValueError, match="append-only"):
+            project_event.save()
+        with pytest.raises(ValueError, match="append-only"):
+            project_event.delete()
+
+    def test_bulk_update_and_delete_of_project_events_refuse(self, project_event):
+        events = ProjectEvent.objects.filter(pk=project_event.pk)
+        with pytest.raises(ValueError, match="append-only"):
+            events.update(reason="rewritten")
+        with pytest.raises(ValueError, match="append-only"):
+            events.delete()
+        with pytest.raises(ValueError, match="append-only"):
+            ProjectEvent.objects.bulk_update([project_event], ["reason"])
+        assert ProjectEvent.objects.get(pk=project_event.pk).reason == ""
 
     def test_deleting_a_never_submitted_draft_takes_its_events_with_it(self, rep):
         from deals.models import Client
@@ -101,3 +140,22 @@ class TestInPostgres:
         event = DealEvent.objects.filter(deal=signed).first()
         with pytest.raises(DatabaseError):
             _raw("DELETE FROM deals_dealevent WHERE id = %s", [event.pk])
+
+    def test_raw_update_and_delete_of_a_project_event_raise(self, project_event):
+        with pytest.raises(DatabaseError, match="Cannot update or delete"):
+            _raw(
+                "UPDATE projects_projectevent SET reason = 'rewritten' WHERE id = %s",
+                [project_event.pk],
+            )
+        with pytest.raises(DatabaseError, match="Cannot update or delete"):
+            _raw("DELETE FROM projects_projectevent WHERE id = %s", [project_event.pk])
+        assert ProjectEvent.objects.get(pk=project_event.pk).reason == ""
+
+    @pytest.mark.parametrize("model", sorted(AUDIT_MODELS, key=str), ids=lambda m: m.__name__)
+    def test_the_trigger_is_installed_on_every_audit_table(self, model):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname LIKE %s",
+                [model._meta.db_table, f"pgtrigger_{APPEND_ONLY_TRIGGER}_%"],
+            )
+            assert cursor.fetchone()[0] == 1
