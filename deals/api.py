@@ -8,6 +8,7 @@ the pages). Serializers only shape data; `status` is read-only everywhere.
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -257,7 +258,13 @@ class DealInputSerializer(_RefusesWorkflowFields):
 
 
 class DealCreateSerializer(DealInputSerializer):
-    commitments = CommitmentInputSerializer(many=True, required=False)
+    # Counted before any item is validated: an over-long list costs nothing to refuse.
+    commitments = CommitmentInputSerializer(
+        many=True,
+        required=False,
+        max_length=settings.MAX_COMMITMENTS_PER_DEAL,
+        help_text=f"At most {settings.MAX_COMMITMENTS_PER_DEAL} a deal.",
+    )
 
 
 class DealUpdateSerializer(DealInputSerializer):

@@ -1,6 +1,7 @@
 """Forms of the deals pages. They parse input; the services decide."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms import inlineformset_factory
 from django.urls import reverse
@@ -269,8 +270,15 @@ class CommitmentForm(ServiceErrorsMixin, forms.ModelForm):
 
 
 CommitmentFormSet = inlineformset_factory(
-    Deal, Commitment, form=CommitmentForm, extra=0, can_delete=True
+    Deal,
+    Commitment,
+    form=CommitmentForm,
+    extra=0,
+    can_delete=True,
+    max_num=settings.MAX_COMMITMENTS_PER_DEAL,
+    validate_max=True,
 )
+TOO_MANY_COMMITMENTS = "A deal holds at most %(num)d commitments: remove some before saving."
 
 
 def new_commitment_form(index: int) -> CommitmentForm:
@@ -289,8 +297,14 @@ def new_commitment_form(index: int) -> CommitmentForm:
 
 
 def commitment_formset(data=None, *, instance: Deal | None = None, extra: int = 0):
-    formset = CommitmentFormSet(data, instance=instance or Deal(), prefix=COMMITMENTS_PREFIX)
+    formset = CommitmentFormSet(
+        data,
+        instance=instance or Deal(),
+        prefix=COMMITMENTS_PREFIX,
+        error_messages={"too_many_forms": TOO_MANY_COMMITMENTS},
+    )
     formset.extra = extra
+    formset.max_num = settings.MAX_COMMITMENTS_PER_DEAL
     return formset
 
 

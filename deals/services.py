@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pgtrigger
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -218,6 +219,8 @@ def client_create(*, actor: User, name: str, industry: str = "") -> Client:
 def deal_create(*, actor: User, data: dict[str, Any], commitments: Iterable[dict] = ()) -> Deal:
     if not has_role(actor, Role.SALES, Role.MANAGER, Role.ADMIN):
         raise ActionForbidden("Only sales reps and managers create deals.")
+    commitments = list(commitments)
+    _check_commitment_cap(len(commitments), field="commitments")
     deal = Deal(owner=actor, **{k: v for k, v in data.items() if k in DEAL_FIELDS})
     _clean(deal)
     deal.save()
@@ -301,6 +304,14 @@ def _require_editable(deal: Deal, actor: User) -> None:
         )
 
 
+def _check_commitment_cap(count: int, *, field: str) -> None:
+    """A deal holds at most MAX_COMMITMENTS_PER_DEAL commitments, so its writes stay short."""
+    cap = settings.MAX_COMMITMENTS_PER_DEAL
+    if count > cap:
+        message = f"A deal holds at most {cap} commitments; this would make it {count}."
+        raise ValidationError({field: ValidationError(message, code="too_many_commitments")})
+
+
 def _commitment_create(deal: Deal, *, actor: User, data: dict[str, Any]) -> Commitment:
     commitment = Commitment(deal=deal, **{k: v for k, v in data.items() if k in COMMITMENT_FIELDS})
     _clean(commitment)
@@ -324,6 +335,7 @@ def _commitment_data(commitment: Commitment) -> dict:
 def commitment_add(*, deal: Deal, actor: User, data: dict[str, Any]) -> Commitment:
     deal = _lock(deal)
     _require_editable(deal, actor)
+    _check_commitment_cap(deal.commitments.count() + 1, field="deal")
     commitment = _commitment_create(deal, actor=actor, data=data)
     _touch(deal)
     return commitment

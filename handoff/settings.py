@@ -342,6 +342,8 @@ LOGGING = {
 
 # Product rules
 REVIEW_SLA_WORKING_DAYS = env.int("REVIEW_SLA_WORKING_DAYS", default=2)
+# The most commitments a deal holds, on the API and the form alike: each write stays short.
+MAX_COMMITMENTS_PER_DEAL = env.int("MAX_COMMITMENTS_PER_DEAL", default=100)
 DEFAULT_WEEKLY_CAPACITY_DAYS = env.float("DEFAULT_WEEKLY_CAPACITY_DAYS", default=4.0)
 
 # Input bounds: a date a user enters lies within this many years of today (before or after).
