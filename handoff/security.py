@@ -1,12 +1,17 @@
-"""Failures that are not the user's to see: out-of-range input is a 400; Redis down is a miss."""
+"""Failures that are not the user's to see (out-of-range input is a 400; Redis down is a miss),
+and who the client is: its address behind proxies, and what a locked-out login is told.
+"""
 
 import logging
 import time
+from datetime import timedelta
 
+from axes import helpers as axes_helpers
 from django.conf import settings
 from django.core.cache.backends.redis import RedisCache
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -80,3 +85,53 @@ class ResilientRedisCache(RedisCache):
     delete_many = _safely("delete_many")
     clear = _safely("clear")
     del _safely
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the address
+    the outermost of them saw, read from X-Forwarded-For as DRF's NUM_PROXIES reads it.
+
+    With no proxy trusted the header is ignored, so a client cannot pick its own address.
+    """
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-min(proxies, len(hops))][:45]
+    return request.META.get("REMOTE_ADDR")
+
+
+def _for_how_long(cool_off: timedelta | None) -> str:
+    if not cool_off:
+        return ""
+    minutes = round(cool_off.total_seconds() / 60)
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f" for {hours} hour{'s' if hours != 1 else ''}"
+    return f" for {minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def lockout_message(request: HttpRequest, credentials: dict | None = None) -> str:
+    """The one sentence the login page and the token endpoint give a locked-out user."""
+    limit = axes_helpers.get_failure_limit(request, credentials)
+    username = axes_helpers.get_client_username(request, credentials) or ""
+    who = f" as {username}" if username else ""
+    return (
+        f"There were {limit} failed attempts to log in{who}, so this account is locked"
+        f"{_for_how_long(axes_helpers.get_cool_off(request))}."
+    )
+
+
+def lockout_response(request: HttpRequest, original_response=None, credentials=None):
+    """django-axes' answer to a locked-out login: the page for people, JSON for the API."""
+    message = lockout_message(request, credentials)
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "detail": f"{message} Try again later, or reset your password.",
+                "code": "locked_out",
+            },
+            status=429,
+        )
+    return render(request, "registration/locked_out.html", {"message": message}, status=429)

@@ -1,3 +1,6 @@
+from collections.abc import Mapping
+
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -16,6 +19,7 @@ from deals.models import DealStatus
 from deals.selectors import deals_visible_to, has_unanswered_flags, open_escalations, review_queue
 from handoff.forms import LoginForm
 from handoff.roles import is_manager, is_pm, is_sales
+from handoff.security import lockout_response
 
 
 class LoginView(auth_views.LoginView):
@@ -24,10 +28,22 @@ class LoginView(auth_views.LoginView):
 
 
 class TokenView(ObtainAuthToken):
-    """POST username and password, get {"token": …}."""
+    """POST username and password, get {"token": …}; locked out as the login page is."""
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
+
+    def post(self, request, *args, **kwargs):
+        data = request.data if isinstance(request.data, Mapping) else {}
+        username = data.get("username")
+        credentials = {"username": username if isinstance(username, str) else ""}
+        # DRF answers a refused authentication as bad input; the lockout deserves its own 429.
+        if AxesProxyHandler.is_locked(request._request, credentials):
+            return lockout_response(request._request, None, credentials)
+        response = super().post(request, *args, **kwargs)
+        if AxesProxyHandler.is_locked(request._request, credentials):
+            return lockout_response(request._request, None, credentials)
+        return response
 
 
 HOME_LIST_SIZE = 5
