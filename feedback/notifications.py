@@ -27,6 +27,7 @@ from feedback.models import (
 from feedback.outbox import enqueue_on_commit, sweep_grace
 from handoff import tagged_json
 from handoff.models import Role, User
+from handoff.text import single_line
 
 SUBJECTS: dict[str, str] = {
     NotificationKind.SUBMITTED: "Review requested: {deal}",
@@ -136,7 +137,7 @@ def _queue_emails(notifications: list[Notification], context: dict[str, Any]) ->
     if not wanted:
         return
     # One notify call tells everyone the same thing, so one subject serves every row.
-    subject = email_subject(wanted[0], context)[:200]
+    subject = email_subject(wanted[0], context)
     next_attempt_at = timezone.now() + sweep_grace()
     stored_context = tagged_json.encode(context)
     emails = EmailOutbox.objects.bulk_create(
@@ -155,10 +156,13 @@ def _queue_emails(notifications: list[Notification], context: dict[str, Any]) ->
 
 
 def email_subject(notification: Notification, context: dict[str, Any]) -> str:
-    return SUBJECTS[notification.kind].format(
-        deal=notification.deal or "",
-        actor=notification.actor or "Handoff",
-        topic=context.get("topic_label", ""),
+    """One line whatever the titles and names in it hold: a line break would break the email."""
+    return single_line(
+        SUBJECTS[notification.kind].format(
+            deal=notification.deal or "",
+            actor=notification.actor or "Handoff",
+            topic=context.get("topic_label", ""),
+        )
     )
 
 
@@ -185,7 +189,7 @@ def render_email(notification: Notification, context: dict[str, Any]) -> Rendere
         "subject": subject,
     }
     return RenderedEmail(
-        subject=subject[:200],
+        subject=subject,
         text_body=render_to_string(f"email/{notification.kind}.txt", ctx),
         html_body=render_to_string(f"email/{notification.kind}.html", ctx),
     )

@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 
 from feedback.models import EmailOutbox, OutboxStatus
 from handoff import tagged_json
+from handoff.text import single_line
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +132,7 @@ def deliver(outbox_id: int) -> bool:
         if not email.text_body:
             _render(email)
         message = EmailMultiAlternatives(
-            subject=email.subject,
+            subject=single_line(email.subject),  # rows stored before subjects were cleaned
             body=email.text_body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[email.to_address],

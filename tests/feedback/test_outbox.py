@@ -364,3 +364,31 @@ def test_the_sweep_hands_due_rows_over_a_batch_at_a_time(rep, monkeypatch):
     assert max(len(batch) for batch in batches) == outbox.SWEEP_BATCH
     assert len(mail.outbox) == count
     assert set(EmailOutbox.objects.values_list("status", flat=True)) == {OutboxStatus.SENT}
+
+
+# Subjects are one line whatever the data: a title written around the input checks (before
+# they existed, or by another path) must not fail every email about its deal.
+
+
+def test_a_title_with_a_line_break_still_gets_its_emails_sent_with_a_clean_subject(rep, pm):
+    from deals.models import Deal
+    from handoff.text import single_line
+
+    deal = draft(rep)
+    Deal.objects.filter(pk=deal.pk).update(title="Hdr\r\nBcc: victim@example.com")
+    deal.refresh_from_db()
+    deals.deal_submit(deal=deal, actor=rep)
+    email = EmailOutbox.objects.get(to_address=pm.email)
+    assert "\n" not in email.subject and "\r" not in email.subject
+    assert outbox.deliver(email.pk) is True
+    [sent] = mail.outbox
+    assert "Hdr Bcc: victim@example.com" in sent.subject
+    headers = sent.message().as_string().split("\n\n")[0].splitlines()
+    assert not [line for line in headers if line.lower().startswith("bcc:")], headers
+    assert single_line("a\u2028b\x00c\td\u200be", limit=5) == "a b c"
+
+
+def test_a_row_stored_with_a_broken_subject_is_still_sent(rep, email):
+    EmailOutbox.objects.filter(pk=email.pk).update(subject="Line one\nBcc: x@example.com")
+    assert outbox.deliver(email.pk) is True
+    assert mail.outbox[0].subject == "Line one Bcc: x@example.com"
