@@ -78,3 +78,52 @@ def test_token_requests_are_throttled(api, rep):
     ]
 
     assert statuses == [200] * 20 + [429]
+
+
+# A token lives no longer than the password it was issued for, or than the account.
+
+
+def _token_works(api, key: str) -> bool:
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    status = api.get(reverse("api:deal-list")).status_code
+    api.credentials()
+    return status == 200
+
+
+def test_changing_the_password_on_the_page_revokes_api_tokens(api, client_for, rep):
+    key = Token.objects.create(user=rep).key
+    assert _token_works(api, key)
+    new = "a-new-and-long-pass-phrase-42"
+    response = client_for(rep).post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 302
+    assert not Token.objects.filter(user=rep).exists()
+    assert not _token_works(api, key)
+    fresh = api.post(TOKEN_URL, {"username": "rep", "password": new}, format="json")
+    assert fresh.status_code == 200 and _token_works(api, fresh.json()["token"])
+
+
+def test_set_password_anywhere_revokes_them_too(api, rep):
+    key = Token.objects.create(user=rep).key
+    rep.set_password("another-long-pass-phrase-7")
+    rep.save()
+    assert not _token_works(api, key)
+
+
+def test_deactivating_the_account_revokes_api_tokens(api, rep):
+    key = Token.objects.create(user=rep).key
+    rep.is_active = False
+    rep.save(update_fields=["is_active"])
+    assert not Token.objects.filter(user=rep).exists()
+    assert not _token_works(api, key)
+
+
+def test_other_saves_keep_the_token_and_cost_no_extra_query(api, rep, django_assert_num_queries):
+    key = Token.objects.create(user=rep).key
+    rep.first_name = "Rita"
+    rep.save()
+    with django_assert_num_queries(1):
+        rep.save(update_fields=["last_login"])
+    assert _token_works(api, key)
