@@ -338,13 +338,34 @@ CELERY_BEAT_SCHEDULE["handoff-refresh-metrics"] = {
     "options": {"expires": float(METRICS_REFRESH_SECONDS)},
 }
 
+# Logs: plain lines in development, one JSON object a line in production (LOG_FORMAT), each
+# record with the ids of its request, user and task (handoff.observability).
+LOG_FORMAT = env.str("LOG_FORMAT", default="") or ("plain" if DEBUG else "json")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "handoff.observability.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "handoff.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # The request line of each request, in development too noisy beside runserver's own.
+        "handoff.request": {
+            "level": env.str("REQUEST_LOG_LEVEL", default="WARNING" if DEBUG else "INFO")
+        },
+    },
 }
 
 # Product rules
@@ -355,3 +376,18 @@ DEFAULT_WEEKLY_CAPACITY_DAYS = env.float("DEFAULT_WEEKLY_CAPACITY_DAYS", default
 
 # Input bounds: a date a user enters lies within this many years of today (before or after).
 DATE_INPUT_RANGE_YEARS = env.int("DATE_INPUT_RANGE_YEARS", default=10)
+
+# Observability: a request id on every request and every log line (handoff.observability).
+MIDDLEWARE.insert(0, "handoff.observability.RequestIdMiddleware")
+
+# Error reports to Sentry, when SENTRY_DSN is set (Django and Celery; no personal data sent).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from handoff.observability import init_sentry
+
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default=""),
+        release=env.str("SENTRY_RELEASE", default=""),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

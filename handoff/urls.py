@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from handoff import dashboard, views
+from handoff import dashboard, health, views
 from handoff.dashboard_api import AlignmentView
 from projects import views as project_views
 
@@ -50,6 +50,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include(auth_patterns)),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("deals/", include("deals.urls")),
     path("projects/", include("projects.urls")),
     path("settings/", project_views.settings_page, name="settings"),

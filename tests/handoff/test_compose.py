@@ -161,6 +161,14 @@ def test_a_stop_waits_longer_than_requests_and_tasks_may_run(compose, service):
     assert grace > settings.CELERY_TASK_TIME_LIMIT
 
 
+def test_requests_are_logged_once_as_json_by_the_app(compose):
+    web = compose["services"]["web"]["command"]
+
+    assert compose["x-env"]["LOG_FORMAT"] == "json"
+    assert not any(a.startswith("--access-log") for a in web)
+    assert "--access-log" not in (BASE_DIR / "Dockerfile").read_text()
+
+
 def test_gunicorn_heartbeats_in_memory(compose):
     assert "--worker-tmp-dir=/dev/shm" in compose["services"]["web"]["command"]
     assert '"--worker-tmp-dir=/dev/shm"' in (BASE_DIR / "Dockerfile").read_text()
