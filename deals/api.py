@@ -38,6 +38,7 @@ from deals.models import (
     Verdict,
     VerdictKind,
 )
+from handoff.api import ProblemSerializer
 from handoff.models import Role, User
 
 # Serializers: output
@@ -205,13 +206,6 @@ class CommentCreatedSerializer(CommentSerializer):
         read_only_fields = fields
 
 
-class ProblemSerializer(serializers.Serializer):
-    """A rule said no (409) or the action is not yours (403)."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField()
-
-
 # Serializers: input
 
 
@@ -312,7 +306,7 @@ class VerdictInputSerializer(serializers.Serializer):
 
 
 class LoseInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(error_messages={"blank": "Say why the deal was lost."})
 
 
 class ReviseInputSerializer(serializers.Serializer):
@@ -343,18 +337,22 @@ class WinInputSerializer(serializers.Serializer):
 
 
 class EscalateInputSerializer(serializers.Serializer):
-    argument = serializers.CharField(allow_blank=True)
+    argument = serializers.CharField(
+        error_messages={"blank": "Say why the flag should be overruled."}
+    )
 
 
 class EscalationDecideInputSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(
         choices=[(EscalationDecision.UPHELD, "Uphold"), (EscalationDecision.OVERRULED, "Overrule")]
     )
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(error_messages={"blank": "Give the reason for your decision."})
 
 
 class CommentInputSerializer(serializers.Serializer):
-    body = serializers.CharField(allow_blank=True, max_length=5000)
+    body = serializers.CharField(
+        max_length=5000, error_messages={"blank": "Write something first."}
+    )
 
 
 def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:

@@ -41,7 +41,12 @@ class VerdictFilter(django_filters.FilterSet):
 
 
 class EscalationFilter(django_filters.FilterSet):
-    open = django_filters.BooleanFilter(method="filter_open", label="Only undecided escalations")
+    # A choice, not a BooleanFilter: that one reads any other word as "no filter".
+    open = django_filters.ChoiceFilter(
+        choices=[("true", "Only undecided"), ("false", "Only decided")],
+        method="filter_open",
+        label="Only undecided escalations (true) or only decided ones (false)",
+    )
     deal = django_filters.NumberFilter(field_name="deal_id", label="Deal id")
 
     class Meta:
@@ -49,8 +54,6 @@ class EscalationFilter(django_filters.FilterSet):
         fields = ["open", "deal"]
 
     def filter_open(
-        self, queryset: QuerySet[Escalation], name: str, value: bool | None
+        self, queryset: QuerySet[Escalation], name: str, value: str
     ) -> QuerySet[Escalation]:
-        if value is None:
-            return queryset
-        return queryset.filter(decision="") if value else queryset.exclude(decision="")
+        return queryset.filter(decision="") if value == "true" else queryset.exclude(decision="")

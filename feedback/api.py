@@ -19,10 +19,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from deals.api import ProblemSerializer
 from deals.selectors import commitments_visible_to, deals_visible_to
 from feedback import selectors, services
 from feedback.models import Direction, FeedbackNote, Notification, Topic
+from handoff.api import ProblemSerializer
 from handoff.models import User
 from projects.selectors import projects_visible_to
 

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from handoff import metrics
+from handoff.api import refuse_empty_parameters
 from handoff.dashboard import MANAGERS, FilterForm
 from handoff.roles import HasRole
 
@@ -134,6 +135,7 @@ class AlignmentView(APIView):
         responses=AlignmentSerializer,
     )
     def get(self, request: Request) -> Response:
+        refuse_empty_parameters(request.query_params, ("from", "to", "team"))
         form = FilterForm(request.query_params or None)
         if request.query_params and not form.is_valid():
             raise ValidationError({field: list(errors) for field, errors in form.errors.items()})

@@ -229,10 +229,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "handoff.api.Pagination",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "handoff.api.FilterBackend",
         "handoff.api.StableOrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "handoff.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "handoff.schema.AutoSchema",
     "EXCEPTION_HANDLER": "handoff.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from deals.api import ProblemSerializer
+from handoff.api import ProblemSerializer, refuse_empty_parameters
 from handoff.models import Role
 from handoff.roles import HasRole
 from projects import selectors, services
@@ -207,6 +207,7 @@ class CapacityViewSet(viewsets.GenericViewSet):
         responses={200: CapacityWeekSerializer(many=True)},
     )
     def list(self, request: Request) -> Response:
+        refuse_empty_parameters(request.query_params, ("pm", "weeks"))
         params = CapacityParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         pm = params.validated_data.get("pm")

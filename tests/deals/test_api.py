@@ -1,6 +1,9 @@
 """The deals API: each endpoint by role, with the exact status codes of the design."""
 
+import json
+
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -584,3 +587,189 @@ def test_query_count_comments(rep, django_assert_num_queries):
         lambda: [services.comment_add(deal=deal, actor=rep, body=f"n{n}") for n in range(49)],
         django_assert_num_queries,
     )
+
+
+# Bounds of the input: the commitment cap, the JSON parser, paging
+
+
+def _deal_body(commitments: int) -> dict:
+    return {
+        "title": "Store rollout",
+        "client": ClientFactory().pk,
+        "expected_close_date": "2030-03-31",
+        "commitments": [
+            {"kind": "scope", "summary": f"Promise {n}", "promised_date": "2030-06-30"}
+            for n in range(commitments)
+        ],
+    }
+
+
+def test_a_deal_takes_at_most_100_commitments(rep):
+    too_many = api(rep).post("/api/v1/deals/", _deal_body(101), format="json")
+
+    assert too_many.status_code == 400
+    assert too_many.json()["commitments"] == {
+        "non_field_errors": ["Ensure this field has no more than 100 elements."]
+    }
+    assert not Deal.objects.exists()
+
+    created = api(rep).post("/api/v1/deals/", _deal_body(100), format="json")
+    assert created.status_code == 201
+    assert len(created.json()["commitments"]) == 100
+
+    one_more = api(rep).post(
+        "/api/v1/commitments/",
+        {
+            "deal": created.json()["id"],
+            "kind": "scope",
+            "summary": "101st",
+            "promised_date": "2030-06-30",
+        },
+        format="json",
+    )
+    assert one_more.status_code == 400
+    assert one_more.json() == {
+        "deal": ["A deal holds at most 100 commitments; this would make it 101."]
+    }
+
+
+def test_an_over_long_commitment_list_is_refused_before_any_item_is_read(rep):
+    body = {**_deal_body(0), "commitments": [{}] * 101}
+
+    response = api(rep).post("/api/v1/deals/", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["commitments"] == {
+        "non_field_errors": ["Ensure this field has no more than 100 elements."]
+    }
+
+
+def test_the_cap_is_a_setting_the_deal_services_hold(rep, settings):
+    settings.MAX_COMMITMENTS_PER_DEAL = 2
+
+    refused = api(rep).post("/api/v1/deals/", _deal_body(3), format="json")
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "commitments": ["A deal holds at most 2 commitments; this would make it 3."]
+    }
+    assert not Deal.objects.exists()
+
+    deal = services.deal_create(
+        actor=rep,
+        data={"title": "Two", "client": ClientFactory(), "expected_close_date": "2030-03-31"},
+        commitments=[{"kind": "scope", "summary": "One", "promised_date": "2030-06-30"}] * 2,
+    )
+    with pytest.raises(ValidationError):
+        services.commitment_add(
+            deal=deal,
+            actor=rep,
+            data={"kind": "scope", "summary": "3", "promised_date": "2030-06-30"},
+        )
+    assert deal.commitments.count() == 2
+
+
+def test_deeply_nested_json_is_bad_input_not_a_server_error(rep):
+    client = api(rep)
+    depth = 100_000
+    nested = "[" * depth + "]" * depth
+
+    response = client.post("/api/v1/deals/", nested, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "JSON nested deeper than 32 levels.", "code": "too_deep"}
+
+
+def test_json_nested_up_to_the_bound_is_parsed(rep):
+    body = json.dumps({**_deal_body(1), "description": "[[[{{" * 50, "extra": [[[[[]]]]]})
+
+    response = api(rep).post("/api/v1/deals/", body, content_type="application/json")
+
+    assert response.status_code == 201
+    assert response.json()["description"] == "[[[{{" * 50
+
+
+def test_a_json_body_larger_than_the_upload_limit_is_bad_input(rep, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps({**_deal_body(1), "description": "x" * 1000})
+
+    response = api(rep).post("/api/v1/deals/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "The request body is larger than 1,000 bytes.",
+        "code": "too_large",
+    }
+    assert not Deal.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("page_size=0", "page_size"),
+        ("page_size=101", "page_size"),
+        ("page_size=ten", "page_size"),
+        ("page_size=", "page_size"),
+        ("page=0", "page"),
+        ("page=-1", "page"),
+        ("page=last", "page"),
+        ("page=1.5", "page"),
+        ("page=1000001", "page"),
+    ],
+)
+def test_a_page_or_page_size_out_of_its_bounds_is_bad_input(query, field, rep):
+    response = api(rep).get(f"/api/v1/deals/?{query}")
+
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+
+
+def test_pages_within_their_bounds(rep):
+    for n in range(3):
+        draft_deal(rep, title=f"Deal {n}", commitments=0)
+
+    assert len(api(rep).get("/api/v1/deals/?page_size=100").json()["results"]) == 3
+    assert len(api(rep).get("/api/v1/deals/?page_size=2&page=2").json()["results"]) == 1
+    past_the_end = api(rep).get("/api/v1/deals/?page=3&page_size=2")
+    assert past_the_end.status_code == 404
+    assert past_the_end.json() == {"detail": "Invalid page.", "code": "not_found"}
+
+
+def test_every_error_that_is_not_bad_input_names_a_code(rep, rep2):
+    deal = draft_deal(rep)
+
+    assert api().get("/api/v1/deals/").json() == {
+        "detail": "Authentication credentials were not provided.",
+        "code": "not_authenticated",
+    }
+    assert api(rep2).get(f"/api/v1/deals/{deal.pk}/").json() == {
+        "detail": "Not found.",
+        "code": "not_found",
+    }
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/deals/?client=",
+        "/api/v1/deals/?status=draft&status=",
+        "/api/v1/escalations/?deal=",
+        "/api/v1/escalations/?open=",
+        "/api/v1/commitments/?deal=",
+    ],
+)
+def test_an_empty_filter_value_is_bad_input(url, manager):
+    response = api(manager).get(url)
+
+    assert response.status_code == 400
+    assert list(response.json().values()) == [["Give a value, or leave the parameter out."]]
+
+
+def test_an_empty_search_is_no_search(rep):
+    draft_deal(rep)
+
+    assert api(rep).get("/api/v1/deals/?search=").json()["count"] == 1
+
+
+@pytest.mark.parametrize("url", ["/api/v1/escalations/?open=perhaps", "/api/v1/deals/?owner=one"])
+def test_a_filter_value_of_the_wrong_type_is_bad_input(url, manager):
+    assert api(manager).get(url).status_code == 400

@@ -75,3 +75,69 @@ def test_schema_is_served(client, rep):
     client.force_login(rep)
     response = client.get("/api/schema/")
     assert response.status_code == 200
+
+
+def _operations(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            yield method.upper(), path, operation
+
+
+def _schema_of(operation, code):
+    return operation["responses"][code]["content"]["application/json"]["schema"]["$ref"]
+
+
+def test_every_operation_documents_the_errors_it_can_answer(schema):
+    for method, path, operation in _operations(schema):
+        codes = set(operation["responses"])
+        located = {p["in"] for p in operation.get("parameters", [])}
+        name = f"{method} {path}"
+        assert "401" in codes, name
+        if "{" in path:
+            assert "404" in codes, name
+        if "requestBody" in operation or "query" in located:
+            assert "400" in codes, name
+            assert _schema_of(operation, "400").endswith("/BadInput"), name
+        if method != "GET" and path != "/api/v1/auth/token/":
+            assert {"403", "409"} <= codes, name
+        for code in codes & {"401", "403", "404", "409"}:
+            assert _schema_of(operation, code).endswith("/Problem"), f"{name} {code}"
+
+
+def test_role_only_reads_document_their_403(schema):
+    for path in ("/api/v1/capacity/", "/api/v1/metrics/alignment/"):
+        assert "403" in schema["paths"][path]["get"]["responses"]
+    assert "403" not in schema["paths"]["/api/v1/deals/"]["get"]["responses"]
+
+
+def test_the_problem_body_names_detail_and_code(schema):
+    problem = schema["components"]["schemas"]["Problem"]
+    assert set(problem["required"]) == {"detail", "code"}
+
+
+def test_pages_document_their_bounds(schema):
+    parameters = {
+        p["name"]: p["schema"] for p in schema["paths"]["/api/v1/deals/"]["get"]["parameters"]
+    }
+    assert parameters["page_size"] == {"type": "integer", "minimum": 1, "maximum": 100}
+    assert parameters["page"] == {"type": "integer", "minimum": 1, "maximum": 1_000_000}
+
+
+@pytest.mark.parametrize(
+    "component, field",
+    [
+        ("LoseInputRequest", "reason"),
+        ("EscalateInputRequest", "argument"),
+        ("EscalationDecideInputRequest", "reason"),
+        ("CommentInputRequest", "body"),
+        ("DealCreateRequest", "title"),
+        ("ClientInputRequest", "name"),
+    ],
+)
+def test_text_that_must_not_be_blank_says_so(schema, component, field):
+    assert schema["components"]["schemas"][component]["properties"][field]["minLength"] == 1
+
+
+def test_a_deal_documents_its_commitment_cap(schema):
+    commitments = schema["components"]["schemas"]["DealCreateRequest"]["properties"]["commitments"]
+    assert commitments["maxItems"] == 100

@@ -1,0 +1,64 @@
+"""The API's JSON parser: bounded in nesting, so a hostile body is a 400, not a 500.
+
+Its own module: DRF imports the parser classes while it defines APIView, so this module
+imports nothing that needs the views.
+"""
+
+import codecs
+import re
+from typing import Any
+
+from django.conf import settings
+from rest_framework import exceptions
+from rest_framework.parsers import JSONParser
+from rest_framework.utils import json
+
+# Deeper than any body the API takes (a deal, its commitments, their fields: 3 levels).
+MAX_JSON_DEPTH = 32
+
+
+class BoundedJSONParser(JSONParser):
+    """JSON nested at most MAX_JSON_DEPTH deep.
+
+    The json module recurses once per level: 100,000 nested `[` is a RecursionError. The
+    size is bounded before: DRF reads the body through Django, which refuses one larger
+    than DATA_UPLOAD_MAX_MEMORY_SIZE (handoff.api turns that into a 400).
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None) -> Any:
+        raw = stream.read()
+        encoding = (parser_context or {}).get("encoding") or settings.DEFAULT_CHARSET
+        try:
+            text = codecs.decode(raw, encoding)
+        except (UnicodeDecodeError, LookupError) as error:
+            raise exceptions.ParseError(f"JSON parse error - {error}") from error
+        if _nesting_exceeds(text, MAX_JSON_DEPTH):
+            raise exceptions.ParseError(
+                f"JSON nested deeper than {MAX_JSON_DEPTH} levels.", code="too_deep"
+            )
+        try:
+            return json.loads(text, parse_constant=json.strict_constant if self.strict else None)
+        except ValueError as error:
+            raise exceptions.ParseError(f"JSON parse error - {error}") from error
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# An innermost array or object: brackets with none inside.
+_INNERMOST = re.compile(r"\[[^\[\]{}]*\]|\{[^\[\]{}]*\}")
+
+
+def _nesting_exceeds(text: str, depth: int) -> bool:
+    """Whether brackets nest more than `depth` deep, outside strings, without recursing.
+
+    Each pass removes the innermost pairs, so a body `depth` deep is gone after `depth`
+    passes; a pair still left to remove lies deeper. Unbalanced brackets that no pass can
+    remove are left to the parser to report.
+    """
+    if text.count("[") + text.count("{") <= depth:
+        return False
+    text = _JSON_STRING.sub("", text)
+    for _ in range(depth):
+        text, removed = _INNERMOST.subn("", text)
+        if not removed:
+            return False
+    return _INNERMOST.search(text) is not None
