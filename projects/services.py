@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from deals.models import Deal, SignOff
 from handoff.errors import ActionForbidden, ConcurrentChange, DomainError, TransitionNotAllowed
@@ -287,6 +288,12 @@ def _status_data(deliverable: Deliverable) -> dict:
     }
 
 
+def delivery_earliest(project: Project) -> date:
+    """The first day a deliverable can have been delivered: the project's start or its win,
+    whichever came first. An earlier date would count any promise as kept."""
+    return min(project.start_date, timezone.localdate(project.created_at))
+
+
 @transaction.atomic
 def deliverable_update_status(
     *,
@@ -323,6 +330,11 @@ def deliverable_update_status(
             errors["delivered_on"] = "Give the date it was delivered."
         elif delivered_on > today:
             errors["delivered_on"] = "The delivery date cannot be in the future."
+        elif delivered_on < (earliest := delivery_earliest(project)):
+            errors["delivered_on"] = (
+                "The delivery date cannot be before the project started "
+                f"({date_format(earliest, 'j M Y')})."
+            )
     if errors:
         raise ValidationError(errors)
     validate_field_values(Deliverable, {"delivered_on": delivered_on, "status_reason": reason})

@@ -20,7 +20,7 @@ from handoff.models import (
     quarter_of,
 )
 from projects import capacity as capacity_math
-from projects.models import Deliverable, DeliverableStatus
+from projects.models import Deliverable, DeliverableStatus, Project
 from projects.services import deliverable_update_status
 from tests.factories import TeamFactory, UserFactory
 from tests.handoff.crafted import at, make_deal, review, set_clock
@@ -244,6 +244,8 @@ def _won_deliverables(rep, pm, promised: datetime.date, efforts: list[str]) -> l
     deal = make_deal(rep, [(CommitmentKind.SCOPE, e) for e in efforts], promised=promised)
     review(deal, pm, [APPROVED] * len(efforts))
     services.deal_win(deal=deal, actor=rep)
+    # Work began before its promises fell due: deliveries can date back to the start.
+    Project.objects.filter(deal=deal).update(start_date=promised - datetime.timedelta(days=30))
     return list(Deliverable.objects.filter(project__deal=deal).order_by("id"))
 
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from deals import services as deal_services
 from projects import promises, services
-from projects.models import Deliverable, PMCapacity
+from projects.models import Deliverable, PMCapacity, Project
 from projects.selectors import capacity_check, deal_page_context
 from tests.projects.builders import make_deal, win
 
@@ -16,7 +16,12 @@ DAY = datetime.timedelta(days=1)
 
 
 def resolve(project, pm, outcomes):
-    """outcomes: list of (promised offset days, status, delivered offset or None, reason)."""
+    """outcomes: list of (promised offset days, status, delivered offset or None, reason).
+
+    The project is backdated first: nothing can be delivered before its project started.
+    """
+    Project.objects.filter(pk=project.pk).update(start_date=TODAY() - 60 * DAY)
+    project.refresh_from_db()
     for d, (promised, status, delivered, reason) in zip(
         project.deliverables.order_by("id"), outcomes, strict=True
     ):

@@ -254,6 +254,42 @@ class TestDeliverableStatus:
                 delivered_on=TODAY() + datetime.timedelta(days=1),
             )
 
+    def test_a_delivery_date_cannot_precede_the_project(self, won_project, pm):
+        d = self.deliverable(won_project)
+        Project.objects.filter(pk=won_project.pk).update(start_date=TODAY())
+        with pytest.raises(ValidationError) as error:
+            services.deliverable_update_status(
+                deliverable=d,
+                actor=pm,
+                status="delivered",
+                delivered_on=TODAY() - datetime.timedelta(days=30),
+            )
+        assert "cannot be before the project started" in error.value.message_dict["delivered_on"][0]
+        d.refresh_from_db()
+        assert d.status == "planned" and d.delivered_on is None
+        # Work can start before the win: a date from the start on counts.
+        early = TODAY() - datetime.timedelta(days=20)
+        Project.objects.filter(pk=won_project.pk).update(start_date=early)
+        services.deliverable_update_status(
+            deliverable=d, actor=pm, status="delivered", delivered_on=early
+        )
+        d.refresh_from_db()
+        assert d.delivered_on == early
+
+    def test_the_api_refuses_a_backdated_delivery_with_the_reason(self, won_project, pm):
+        from rest_framework.test import APIClient
+
+        d = self.deliverable(won_project)
+        api = APIClient()
+        api.force_authenticate(pm)
+        response = api.patch(
+            f"/api/v1/deliverables/{d.pk}/",
+            {"status": "delivered", "delivered_on": "1900-01-01"},
+            format="json",
+        )
+        assert response.status_code == 400, response.content
+        assert "delivered_on" in response.json()
+
     @pytest.mark.parametrize("status", ["at_risk", "descoped"])
     def test_at_risk_and_descoped_need_a_reason(self, won_project, pm, status):
         d = self.deliverable(won_project)
