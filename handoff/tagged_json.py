@@ -10,6 +10,8 @@ TAGS: dict[str, Callable[[str], Any]] = {
     "$datetime": datetime.fromisoformat,
     "$date": date.fromisoformat,
 }
+# Wraps a one-key dict whose key is a tag, so it reads back as the dict it was.
+PLAIN = "$dict"
 
 
 def encode(value: Any) -> Any:
@@ -21,7 +23,10 @@ def encode(value: Any) -> Any:
     if isinstance(value, date):
         return {"$date": value.isoformat()}
     if isinstance(value, dict):
-        return {str(k): encode(v) for k, v in value.items()}
+        encoded = {str(k): encode(v) for k, v in value.items()}
+        if len(encoded) == 1 and next(iter(encoded)) in {*TAGS, PLAIN}:
+            return {PLAIN: encoded}  # a dict that only looks like a tag stays a dict
+        return encoded
     if isinstance(value, list | tuple):
         return [encode(v) for v in value]
     return value
@@ -33,6 +38,8 @@ def decode(value: Any) -> Any:
             ((tag, text),) = value.items()
             if tag in TAGS:
                 return TAGS[tag](text)
+            if tag == PLAIN:
+                return {k: decode(v) for k, v in text.items()}
         return {k: decode(v) for k, v in value.items()}
     if isinstance(value, list):
         return [decode(v) for v in value]

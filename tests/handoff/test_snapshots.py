@@ -56,6 +56,12 @@ def test_a_value_reads_back_equal_and_of_its_type(value):
     assert type(back) is type(value)
 
 
+@pytest.mark.parametrize("key", ["$date", "$datetime", "$decimal", "$dict"])
+def test_a_dict_whose_only_key_looks_like_a_tag_reads_back_as_that_dict(key):
+    for value in ({key: ""}, {key: {"$date": "x"}}, [{key: 1}]):
+        assert tagged_json.decode(tagged_json.encode(value)) == value
+
+
 def test_tuples_come_back_as_lists_and_keys_as_text():
     assert tagged_json.decode(tagged_json.encode({1: ("a", Decimal("1.50"))})) == {
         "1": ["a", Decimal("1.50")]
