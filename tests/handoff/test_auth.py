@@ -1,11 +1,13 @@
 """Sign-in: login, logout, lockout after repeated failures, password change and reset."""
 
+import datetime
 import re
 
 import pytest
 from django.conf import settings
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import PASSWORD
 
@@ -156,8 +158,11 @@ def test_password_change_needs_a_login(client):
     assert response.url.startswith(reverse("login"))
 
 
-def test_password_reset_sends_a_link_that_works_once(client, rep):
-    response = client.post(reverse("password_reset"), {"email": rep.email})
+def test_password_reset_sends_a_link_that_works_once(
+    client, rep, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("password_reset"), {"email": rep.email})
 
     assert response.status_code == 302
     assert response.url == reverse("password_reset_done")
@@ -189,3 +194,38 @@ def test_password_reset_for_an_unknown_address_sends_nothing_and_says_the_same(c
     assert response.status_code == 302
     assert response.url == reverse("password_reset_done")
     assert mail.outbox == []
+
+
+def test_password_reset_is_written_to_the_outbox_not_sent_in_the_request(
+    client, rep, django_capture_on_commit_callbacks, monkeypatch
+):
+    from feedback import outbox
+    from feedback.models import EmailOutbox, OutboxStatus
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(reverse("password_reset"), {"email": rep.email})
+    assert response.status_code == 302
+    assert mail.outbox == []  # nothing sent inside the request
+    email = EmailOutbox.objects.get(to_address=rep.email)
+    assert (email.kind, email.status) == ("password_reset", OutboxStatus.PENDING)
+    assert "/accounts/password/reset/" in email.text_body
+
+    def mail_server_down(self, fail_silently=False):
+        raise ConnectionRefusedError("no mail server")
+
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", mail_server_down)
+    for callback in callbacks:
+        callback()
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (OutboxStatus.PENDING, 1)  # kept for a retry
+    monkeypatch.undo()
+    outbox.sweep(now=timezone.now() + datetime.timedelta(hours=1))
+    assert [m.to for m in mail.outbox] == [[rep.email]]
+
+
+def test_password_reset_for_an_unknown_address_writes_nothing(client, db):
+    from feedback.models import EmailOutbox
+
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.com"})
+    assert response.status_code == 302
+    assert not EmailOutbox.objects.exists()

@@ -269,9 +269,10 @@ class TestLoginAndLogout:
             self._log_in(http, "rep", "wrong-password")
         assert self._log_in(http, "rep").status_code == 302
 
-    def test_password_reset_by_email_works_once(self, rep):
+    def test_password_reset_by_email_works_once(self, rep, django_capture_on_commit_callbacks):
         http = HttpClient()
-        response = http.post(reverse("password_reset"), {"email": rep.email})
+        with django_capture_on_commit_callbacks(execute=True):
+            response = http.post(reverse("password_reset"), {"email": rep.email})
         assert response.status_code == 302
         assert len(mail.outbox) == 1
         link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", mail.outbox[0].body)
