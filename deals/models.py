@@ -116,23 +116,19 @@ _COMMITMENT_AS_SIGNED = """jsonb_build_object(
     'effort_days', c.effort_days::text)"""
 
 
-def close_gate_trigger() -> pgtrigger.Trigger:
-    pairs = _allowed_status_changes()
-    if not all(value.isidentifier() for pair in pairs for value in pair):
-        raise ValueError("Deal statuses must be plain identifiers to be written into SQL.")
-    allowed = ", ".join(f"('{origin}', '{target}')" for origin, target in pairs)
-    # Only checked identifiers and constants of this module are put into the SQL.
-    func = f"""
+# The trigger's body; close_gate_trigger() fills in the statuses, each checked to be a plain
+# identifier, and the commitment as signed. No value from outside this module reaches it.
+_CLOSE_GATE_SQL = """
     IF (OLD.status, NEW.status) NOT IN ({allowed}) THEN
         RAISE EXCEPTION 'close gate: a deal cannot go from % to %', OLD.status, NEW.status
             USING ERRCODE = 'check_violation';
     END IF;
-    IF NEW.status = '{DealStatus.WON.value}' THEN
+    IF NEW.status = '{won}' THEN
         -- The latest sign-off, as deal_win reads it, unless a revision voided it since.
         SELECT s.snapshot INTO signed_items FROM deals_signoff s WHERE s.deal_id = NEW.id
             AND NOT EXISTS (
                 SELECT 1 FROM deals_dealevent e WHERE e.deal_id = NEW.id
-                    AND e.kind = '{EventKind.SIGN_OFF_VOIDED.value}'
+                    AND e.kind = '{voided}'
                     AND e.data ->> 'sign_off' = s.id::text)
             AND s.signed_at = (SELECT max(signed_at) FROM deals_signoff WHERE deal_id = NEW.id)
             ORDER BY s.id DESC LIMIT 1;
@@ -142,7 +138,7 @@ def close_gate_trigger() -> pgtrigger.Trigger:
         END IF;
         SELECT COALESCE(jsonb_agg(item - 'condition' ORDER BY (item ->> 'id')::bigint), '[]')
             INTO signed_items FROM jsonb_array_elements(signed_items) AS item;
-        SELECT COALESCE(jsonb_agg({_COMMITMENT_AS_SIGNED} ORDER BY c.id), '[]')
+        SELECT COALESCE(jsonb_agg({commitment} ORDER BY c.id), '[]')
             INTO current_items FROM deals_commitment c WHERE c.deal_id = NEW.id;
         IF signed_items IS DISTINCT FROM current_items THEN
             RAISE EXCEPTION 'close gate: the commitments of deal % differ from its sign-off',
@@ -150,7 +146,19 @@ def close_gate_trigger() -> pgtrigger.Trigger:
         END IF;
     END IF;
     RETURN NEW;
-    """  # noqa: S608
+    """
+
+
+def close_gate_trigger() -> pgtrigger.Trigger:
+    pairs = _allowed_status_changes()
+    if not all(value.isidentifier() for pair in pairs for value in pair):
+        raise ValueError("Deal statuses must be plain identifiers to be written into SQL.")
+    func = _CLOSE_GATE_SQL.format(
+        allowed=", ".join(f"('{origin}', '{target}')" for origin, target in pairs),
+        won=DealStatus.WON.value,
+        voided=EventKind.SIGN_OFF_VOIDED.value,
+        commitment=_COMMITMENT_AS_SIGNED,
+    )
     return pgtrigger.Trigger(
         name=CLOSE_GATE_TRIGGER,
         when=pgtrigger.Before,
@@ -511,6 +519,8 @@ class EscalationDecision(models.TextChoices):
     PENDING = "", "Pending"
     UPHELD = "upheld", "Flag upheld"
     OVERRULED = "overruled", "Flag overruled"
+    # Set by the workflow, not a manager: the deal left changes requested before a decision.
+    CLOSED = "closed", "Closed: the deal moved on"
 
 
 class Escalation(models.Model):
