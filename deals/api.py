@@ -38,7 +38,7 @@ from deals.models import (
     Verdict,
     VerdictKind,
 )
-from handoff.api import ProblemSerializer
+from handoff.api import BoundedCharField, ProblemSerializer
 from handoff.models import Role, User
 
 # Serializers: output
@@ -210,13 +210,13 @@ class CommentCreatedSerializer(CommentSerializer):
 
 
 class ClientInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    industry = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    name = BoundedCharField(max_length=200)
+    industry = BoundedCharField(max_length=100, required=False, allow_blank=True, default="")
 
 
 class CommitmentInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=CommitmentKind.choices)
-    summary = serializers.CharField(max_length=200)
+    summary = BoundedCharField(max_length=200)
     detail = serializers.CharField(required=False, allow_blank=True)
     promised_date = serializers.DateField()
     effort_days = serializers.DecimalField(
@@ -242,7 +242,7 @@ class _RefusesWorkflowFields(serializers.Serializer):
 
 
 class DealInputSerializer(_RefusesWorkflowFields):
-    title = serializers.CharField(max_length=200)
+    title = BoundedCharField(max_length=200)
     client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all())
     value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
@@ -350,9 +350,7 @@ class EscalationDecideInputSerializer(serializers.Serializer):
 
 
 class CommentInputSerializer(serializers.Serializer):
-    body = serializers.CharField(
-        max_length=5000, error_messages={"blank": "Write something first."}
-    )
+    body = BoundedCharField(max_length=5000, error_messages={"blank": "Write something first."})
 
 
 def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:

@@ -32,6 +32,19 @@ class ProblemSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="what went wrong, for a program")
 
 
+class BoundedCharField(serializers.CharField):
+    """A CharField whose max_length counts the characters sent, as the schema's maxLength does.
+
+    DRF trims surrounding whitespace first and counts what is left, so 5,000 characters
+    of text and a page of newlines after them would pass a 5,000-character limit.
+    """
+
+    def to_internal_value(self, data):
+        if self.max_length is not None and isinstance(data, str) and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
 class Pagination(PageNumberPagination):
     """Page numbers; `count` is exact up to 10,000 rows, and `count_exact` says whether it is.
 

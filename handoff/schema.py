@@ -20,7 +20,8 @@ class AutoSchema(SpectacularAutoSchema):
     400 where it takes a body or query parameters; 401 wherever a token is read (a bad one
     is refused even where anyone may call); 403 where a role or the object's owner decides;
     404 where a path names an object or a list pages; 409 on every signed-in write (a rule
-    on the object's current state, or a change meanwhile); 429 where it is throttled.
+    on the object's current state, or a change meanwhile); 415 where it takes a body;
+    429 where it is throttled.
     Responses a view documents itself keep their own description.
     """
 
@@ -54,6 +55,8 @@ class AutoSchema(SpectacularAutoSchema):
         errors: dict[str, tuple[Any, str]] = {}
         if "requestBody" in operation or "query" in located:
             errors["400"] = (self._bad_input_schema(), "Bad input: the errors by field.")
+        if "requestBody" in operation:
+            errors["415"] = (ProblemSerializer, "A body in a media type this does not read.")
         if self.view.get_authenticators():
             errors["401"] = (ProblemSerializer, "Not signed in, or the token is not valid.")
         if (writes and signed_in) or self._restricted_by_role():

@@ -773,3 +773,20 @@ def test_an_empty_search_is_no_search(rep):
 @pytest.mark.parametrize("url", ["/api/v1/escalations/?open=perhaps", "/api/v1/deals/?owner=one"])
 def test_a_filter_value_of_the_wrong_type_is_bad_input(url, manager):
     assert api(manager).get(url).status_code == 400
+
+
+def test_a_length_limit_counts_the_characters_sent(rep):
+    deal = draft_deal(rep)
+    url = f"/api/v1/deals/{deal.pk}/comments/"
+
+    padded = api(rep).post(url, {"body": "x" * 4990 + "\n" * 20}, format="json")
+    assert padded.status_code == 400
+    assert padded.json() == {"body": ["Ensure this field has no more than 5000 characters."]}
+    assert api(rep).post(url, {"body": " x" * 2500}, format="json").status_code == 201
+
+
+def test_a_body_in_a_media_type_the_api_does_not_read_is_415(rep):
+    response = api(rep).post("/api/v1/clients/", "name=Acme", content_type="text/plain")
+
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"

@@ -98,9 +98,11 @@ def test_every_operation_documents_the_errors_it_can_answer(schema):
         if "requestBody" in operation or "query" in located:
             assert "400" in codes, name
             assert _schema_of(operation, "400").endswith("/BadInput"), name
+        if "requestBody" in operation:
+            assert "415" in codes, name
         if method != "GET" and path != "/api/v1/auth/token/":
             assert {"403", "409"} <= codes, name
-        for code in codes & {"401", "403", "404", "409"}:
+        for code in codes & {"401", "403", "404", "409", "415"}:
             assert _schema_of(operation, code).endswith("/Problem"), f"{name} {code}"
 
 
