@@ -139,6 +139,8 @@ def _set_status(
     deal.status = to_status
     with workflow_write():
         _touch(deal, "status", *extra_fields)
+    if from_status == DealStatus.CHANGES_REQUESTED:
+        _close_open_escalations(deal, action)
     return _record(
         deal,
         actor=actor,
@@ -687,6 +689,22 @@ def verdict_escalate(*, verdict: Verdict, actor: User, argument: str) -> Escalat
     return escalation
 
 
+ESCALATION_CLOSED_BECAUSE = {
+    "lose": "The deal was lost before a manager decided.",
+    "revise": "The deal was revised; the next review rules on its commitments again.",
+    "submit": "The deal went back into review; the next review rules again.",
+}
+
+
+def _close_open_escalations(deal: Deal, action: str) -> None:
+    """Escalations argue with one round's flags: once the deal leaves that round, they close."""
+    Escalation.objects.filter(deal=deal, decision=EscalationDecision.PENDING).update(
+        decision=EscalationDecision.CLOSED,
+        decided_at=timezone.now(),
+        decision_reason=ESCALATION_CLOSED_BECAUSE.get(action, "The deal moved on."),
+    )
+
+
 @transaction.atomic
 def escalation_decide(
     *, escalation: Escalation, actor: User, decision: str, reason: str
@@ -695,6 +713,13 @@ def escalation_decide(
     if not is_manager(actor):
         raise ActionForbidden("Only a manager decides escalations.")
     escalation = Escalation.objects.select_for_update().get(pk=escalation.pk)
+    if escalation.decision == EscalationDecision.CLOSED or (
+        escalation.is_open and deal.status != DealStatus.CHANGES_REQUESTED
+    ):
+        raise TransitionNotAllowed(
+            "The deal has moved on since this escalation was raised; there is nothing to decide.",
+            code="escalation_stale",
+        )
     if not escalation.is_open:
         raise ConcurrentChange("This escalation was already decided.", code="already_decided")
     reason = (reason or "").strip()

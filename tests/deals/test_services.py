@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from deals import services
@@ -375,6 +376,57 @@ def test_escalation_rules(rep, rep2, pm):
     with pytest.raises(TransitionNotAllowed):
         services.verdict_escalate(verdict=flag, actor=rep, argument="x")
     assert Escalation.objects.count() == 1
+
+
+@pytest.mark.parametrize("move", ["lose", "revise", "submit"])
+def test_an_escalation_closes_when_the_deal_moves_on_and_cannot_be_decided(
+    move, rep, pm, manager, client_for
+):
+    deal = deal_in(DealStatus.CHANGES_REQUESTED, owner=rep, pm=pm)
+    escalation = services.verdict_escalate(verdict=_flag(deal), actor=rep, argument="We did it")
+    if move == "lose":
+        services.deal_lose(deal=deal, actor=rep, reason="Budget cut")
+    elif move == "revise":
+        services.deal_revise(deal=deal, actor=rep)
+    else:
+        services.deal_submit(deal=deal, actor=rep)
+    escalation.refresh_from_db()
+    assert escalation.decision == EscalationDecision.CLOSED
+    assert escalation.decided_at is not None and escalation.decided_by is None
+    assert escalation.decision_reason == services.ESCALATION_CLOSED_BECAUSE[move]
+    with pytest.raises(TransitionNotAllowed) as error:
+        services.escalation_decide(
+            escalation=escalation, actor=manager, decision="overruled", reason="Late"
+        )
+    assert error.value.code == "escalation_stale"
+    assert not Escalation.objects.filter(decision=EscalationDecision.PENDING).exists()
+    # The manager's list no longer offers it; the deal page says why it closed.
+    assert "We did it" not in client_for(manager).get(reverse("deals:escalations")).content.decode()
+    page = client_for(manager).get(deal.get_absolute_url()).content.decode()
+    assert "Closed: the deal moved on" in page
+
+
+def test_deciding_a_stale_escalation_left_open_answers_409_on_the_api(rep, pm, manager):
+    from rest_framework.test import APIClient
+
+    deal = deal_in(DealStatus.CHANGES_REQUESTED, owner=rep, pm=pm)
+    escalation = services.verdict_escalate(verdict=_flag(deal), actor=rep, argument="We did it")
+    services.deal_lose(deal=deal, actor=rep, reason="Budget cut")
+    # As rows from before escalations closed with their deal still are.
+    Escalation.objects.filter(pk=escalation.pk).update(
+        decision="", decided_at=None, decision_reason=""
+    )
+    api = APIClient()
+    api.force_authenticate(manager)
+    response = api.post(
+        f"/api/v1/escalations/{escalation.pk}/decide/",
+        {"decision": "upheld", "reason": "Too late"},
+        format="json",
+    )
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "escalation_stale"
+    escalation.refresh_from_db()
+    assert escalation.is_open
 
 
 # Revise, win, lose

@@ -113,6 +113,8 @@ EXPECTATIONS: dict[str, Expect] = {
     # Site and accounts
     "home": E(page()),
     "healthz": E(everyone(200), post=everyone(NOT_ALLOWED)),
+    # 200 while the database, the cache and the broker answer (503 naming what failed).
+    "readyz": E(everyone(200), post=everyone(NOT_ALLOWED)),
     "login": E(
         roles(302, anonymous=200),  # a signed-in user is sent on to the home page
         post=roles(302, anonymous=200),
