@@ -830,6 +830,7 @@ def comment_add(*, deal: Deal, actor: User, body: str) -> Comment:
         raise ValidationError({"body": "Write something first."})
     if len(body) > 5000:
         raise ValidationError({"body": "Keep comments under 5,000 characters."})
+    validate_field_values(Comment, {"body": body})
     comment = Comment.objects.create(deal=deal, author=actor, body=body)
     names = {m.rstrip(".") for m in MENTION.findall(body)}
     named = list(User.objects.filter(username__in=names, is_active=True).exclude(pk=actor.pk))

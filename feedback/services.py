@@ -20,6 +20,7 @@ from feedback.notifications import notify, notify_note
 from handoff.errors import ActionForbidden, ConcurrentChange
 from handoff.models import DigestFrequency, Role, User
 from handoff.roles import has_role, is_manager, is_pm, is_sales
+from handoff.validators import validate_field_values
 
 MAX_BODY = 5000
 
@@ -102,6 +103,7 @@ def note_create(
         deal = deal or commitment.deal
     if errors:
         raise ValidationError(errors)
+    validate_field_values(FeedbackNote, {"body": body})
     note = FeedbackNote.objects.create(
         direction=direction,
         author=author,
@@ -160,6 +162,7 @@ def note_reply(*, note: FeedbackNote, actor: User, reply: str) -> FeedbackNote:
         raise ValidationError({"reply": "Write your reply."})
     if len(reply) > MAX_BODY:
         raise ValidationError({"reply": "Keep it under 5,000 characters."})
+    validate_field_values(FeedbackNote, {"reply": reply})
     if note.reply:
         raise ConcurrentChange(f"{note.replied_by} already replied to this note.", code="replied")
     now = timezone.now()

@@ -272,3 +272,40 @@ def test_demo_sized_values_still_pass(rep):
         ],
     )
     assert api(rep).post("/api/v1/deals/", body, format="json").status_code == 201
+
+
+# Bodies written through services that build their rows themselves
+
+
+def test_comments_notes_and_replies_refuse_control_characters(rep, pm):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm)
+    comment = api(rep).post(
+        f"/api/v1/deals/{deal.pk}/comments/", {"body": "Ping\x1b[2J the team"}, format="json"
+    )
+    assert_field_error(comment, "body", "Remove the control character U+001B")
+    assert not deal.comments.exists()
+    note = api(pm).post(
+        "/api/v1/feedback/",
+        {"direction": "to_sales", "topic": "praise", "body": "Great\x07 work", "deal": deal.pk},
+        format="json",
+    )
+    assert_field_error(note, "body", "Remove the control character U+0007")
+    fine = api(rep).post(
+        f"/api/v1/deals/{deal.pk}/comments/", {"body": "Line one\nLine two\tend"}, format="json"
+    )
+    assert fine.status_code == 201, fine.content
+
+
+def test_a_reply_with_control_characters_is_refused(rep, pm):
+    from django.core.exceptions import ValidationError
+
+    from feedback import services as feedback_services
+
+    note = feedback_services.note_create(
+        author=pm, direction="to_sales", topic="praise", body="Well sold", recipient=rep
+    )
+    with pytest.raises(ValidationError) as error:
+        feedback_services.note_reply(note=note, actor=rep, reply="Thanks\x1b")
+    assert "reply" in error.value.message_dict
+    note.refresh_from_db()
+    assert note.reply == ""
