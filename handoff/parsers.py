@@ -6,6 +6,7 @@ imports nothing that needs the views.
 
 import codecs
 import re
+from itertools import accumulate
 from typing import Any
 
 from django.conf import settings
@@ -43,22 +44,18 @@ class BoundedJSONParser(JSONParser):
 
 
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-# An innermost array or object: brackets with none inside.
-_INNERMOST = re.compile(r"\[[^\[\]{}]*\]|\{[^\[\]{}]*\}")
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
+_AS_STEPS = str.maketrans("[{]}", "(())")
+_STEP = {ord("("): 1, ord(")"): -1}
 
 
 def _nesting_exceeds(text: str, depth: int) -> bool:
-    """Whether brackets nest more than `depth` deep, outside strings, without recursing.
-
-    Each pass removes the innermost pairs, so a body `depth` deep is gone after `depth`
-    passes; a pair still left to remove lies deeper. Unbalanced brackets that no pass can
-    remove are left to the parser to report.
-    """
+    """Whether brackets outside strings ever stand more than `depth` open, as the parser
+    would descend into them (closed or not); counted in one pass, without recursing."""
     if text.count("[") + text.count("{") <= depth:
         return False
-    text = _JSON_STRING.sub("", text)
-    for _ in range(depth):
-        text, removed = _INNERMOST.subn("", text)
-        if not removed:
-            return False
-    return _INNERMOST.search(text) is not None
+    brackets = _NOT_A_BRACKET.sub("", _JSON_STRING.sub("", text)).translate(_AS_STEPS)
+    if "(" * (depth + 1) in brackets:  # the usual attack, found in one search
+        return True
+    steps = map(_STEP.__getitem__, brackets.encode("ascii"))
+    return max(accumulate(steps), default=0) > depth

@@ -668,12 +668,19 @@ def test_the_cap_is_a_setting_the_deal_services_hold(rep, settings):
     assert deal.commitments.count() == 2
 
 
-def test_deeply_nested_json_is_bad_input_not_a_server_error(rep):
-    client = api(rep)
-    depth = 100_000
-    nested = "[" * depth + "]" * depth
-
-    response = client.post("/api/v1/deals/", nested, content_type="application/json")
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        '{"a": [1, ' * 50_000 + "2" + "]}" * 50_000,
+        # Never closed, and never more than two brackets open in a row: the parser still descends.
+        "[[]" * 50_000,
+        "[" * 33 + "]" * 33,
+    ],
+    ids=["100,000 brackets", "objects and arrays", "a staircase", "33 levels"],
+)
+def test_deeply_nested_json_is_bad_input_not_a_server_error(body, rep):
+    response = api(rep).post("/api/v1/deals/", body, content_type="application/json")
 
     assert response.status_code == 400
     assert response.json() == {"detail": "JSON nested deeper than 32 levels.", "code": "too_deep"}
