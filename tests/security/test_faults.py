@@ -294,3 +294,113 @@ def test_a_write_answers_within_two_seconds_while_redis_is_frozen_and_mails_once
     assert outbox.sweep(now=later)["due"] == 0
     assert EmailOutbox.objects.get(pk=email.pk).status == OutboxStatus.SENT
     assert [m.to for m in mailoutbox] == [[pm.email]]
+
+
+# A worker killed in the middle of a batch: what it sent stays sent, the email it was sending
+# and the ones it had not reached are sent by the sweep later, none twice.
+
+
+def _start_slow_worker(tmp_path: Path, sent_log: Path, seconds: str, name: str) -> subprocess.Popen:
+    params = connection.get_connection_params()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": SLOW_MAIL_SETTINGS,
+        "DATABASE_URL": (
+            f"postgres://{params.get('user') or 'postgres'}@{params.get('host') or '127.0.0.1'}"
+            f":{params.get('port') or 5432}/{params['dbname']}"
+        ),
+        "SLOW_MAIL_LOG": str(sent_log),
+        "SLOW_MAIL_SECONDS": seconds,
+        "DEBUG": "false",
+        "SECRET_KEY": "worker-fault-test-" + "x" * 40,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "handoff",
+            "worker",
+            "--pool=solo",
+            "-n",
+            name,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel=INFO",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / f"{name}.log").open("w"),
+    )
+
+
+def _wait_for(condition, timeout: float, what: str, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    pytest.fail(f"{what} within {timeout} s; worker log:\n{log.read_text()[-3000:]}")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_batch_loses_and_repeats_no_email(tmp_path, rep):
+    from feedback import outbox
+    from feedback.models import EmailOutbox, OutboxStatus
+    from handoff.celery import app as celery_app
+    from tests.policy import missing
+
+    if not os.environ.get("REDIS_URL"):
+        missing("this test needs Redis for a real worker; set REDIS_URL=redis://…")
+    addresses = [f"person{n}@example.com" for n in range(4)]
+    rows = EmailOutbox.objects.bulk_create(
+        EmailOutbox(
+            recipient=rep, to_address=a, kind="flagged", subject="Flagged", text_body="Plain"
+        )
+        for a in addresses
+    )
+    sent_log = tmp_path / "sent.log"
+    sent = lambda: sent_log.read_text().split() if sent_log.exists() else []  # noqa: E731
+    first = _start_slow_worker(tmp_path, sent_log, "1.5", "first")
+    celery_app.conf.task_always_eager = False
+    try:
+        assert outbox.enqueue_batch([row.pk for row in rows]) is True
+        _wait_for(
+            lambda: len(sent()) >= 1, 60, "the first worker sent nothing", tmp_path / "first.log"
+        )
+        os.kill(first.pid, signal.SIGKILL)  # mid-batch: no cleanup, no except block runs
+        first.wait(timeout=10)
+        FAULTS_INJECTED["count"] += 1
+    finally:
+        celery_app.conf.task_always_eager = True
+        if first.poll() is None:
+            first.kill()
+    before = sent()
+    assert 0 < len(before) < len(addresses), "the kill came too late to test anything"
+    statuses = set(EmailOutbox.objects.values_list("status", flat=True))
+    assert OutboxStatus.SENT in statuses and statuses - {OutboxStatus.SENT}
+
+    second = _start_slow_worker(tmp_path, sent_log, "0", "second")
+    celery_app.conf.task_always_eager = False
+    try:
+        later = timezone.now() + outbox.stuck_after() + datetime.timedelta(minutes=1)
+        swept = outbox.sweep(now=later)
+        assert swept["reclaimed"] == 1  # the one it was sending when it died
+        assert swept["enqueued"] == len(addresses) - len(before)
+        _wait_for(
+            lambda: not EmailOutbox.objects.exclude(status=OutboxStatus.SENT).exists(),
+            60,
+            "the rest was not sent",
+            tmp_path / "second.log",
+        )
+    finally:
+        celery_app.conf.task_always_eager = True
+        second.terminate()
+        second.wait(timeout=20)
+    after = sent()
+    assert sorted(after) == sorted(addresses), after  # every one sent, none twice
