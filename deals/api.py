@@ -38,7 +38,7 @@ from deals.models import (
     Verdict,
     VerdictKind,
 )
-from handoff.api import BoundedCharField, ProblemSerializer
+from handoff.api import ProblemSerializer, TextField
 from handoff.models import Role, User
 
 # Serializers: output
@@ -210,14 +210,14 @@ class CommentCreatedSerializer(CommentSerializer):
 
 
 class ClientInputSerializer(serializers.Serializer):
-    name = BoundedCharField(max_length=200)
-    industry = BoundedCharField(max_length=100, required=False, allow_blank=True, default="")
+    name = TextField(max_length=200)
+    industry = TextField(max_length=100, required=False, allow_blank=True, default="")
 
 
 class CommitmentInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=CommitmentKind.choices)
-    summary = BoundedCharField(max_length=200)
-    detail = serializers.CharField(required=False, allow_blank=True)
+    summary = TextField(max_length=200)
+    detail = TextField(required=False, allow_blank=True)
     promised_date = serializers.DateField()
     effort_days = serializers.DecimalField(
         max_digits=7, decimal_places=1, min_value=0, required=False
@@ -242,13 +242,13 @@ class _RefusesWorkflowFields(serializers.Serializer):
 
 
 class DealInputSerializer(_RefusesWorkflowFields):
-    title = BoundedCharField(max_length=200)
+    title = TextField(max_length=200)
     client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all())
     value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
     expected_close_date = serializers.DateField()
     expected_start_date = serializers.DateField(required=False, allow_null=True)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = TextField(required=False, allow_blank=True)
 
 
 class DealCreateSerializer(DealInputSerializer):
@@ -290,10 +290,10 @@ class CommitmentUpdateSerializer(CommitmentInputSerializer):
 
 class VerdictInputSerializer(serializers.Serializer):
     verdict = serializers.ChoiceField(choices=VerdictKind.choices)
-    reason = serializers.CharField(
+    reason = TextField(
         required=False, allow_blank=True, default="", help_text="Required for a flag."
     )
-    condition = serializers.CharField(
+    condition = TextField(
         required=False,
         allow_blank=True,
         default="",
@@ -306,11 +306,11 @@ class VerdictInputSerializer(serializers.Serializer):
 
 
 class LoseInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(error_messages={"blank": "Say why the deal was lost."})
+    reason = TextField(error_messages={"blank": "Say why the deal was lost."})
 
 
 class ReviseInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = TextField(required=False, allow_blank=True, default="")
     version = serializers.IntegerField(
         min_value=1,
         required=False,
@@ -337,20 +337,18 @@ class WinInputSerializer(serializers.Serializer):
 
 
 class EscalateInputSerializer(serializers.Serializer):
-    argument = serializers.CharField(
-        error_messages={"blank": "Say why the flag should be overruled."}
-    )
+    argument = TextField(error_messages={"blank": "Say why the flag should be overruled."})
 
 
 class EscalationDecideInputSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(
         choices=[(EscalationDecision.UPHELD, "Uphold"), (EscalationDecision.OVERRULED, "Overrule")]
     )
-    reason = serializers.CharField(error_messages={"blank": "Give the reason for your decision."})
+    reason = TextField(error_messages={"blank": "Give the reason for your decision."})
 
 
 class CommentInputSerializer(serializers.Serializer):
-    body = BoundedCharField(max_length=5000, error_messages={"blank": "Write something first."})
+    body = TextField(max_length=5000, error_messages={"blank": "Write something first."})
 
 
 def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from rest_framework.routers import SimpleRouter
 from deals.selectors import commitments_visible_to, deals_visible_to
 from feedback import selectors, services
 from feedback.models import Direction, FeedbackNote, Notification, Topic
-from handoff.api import BoundedCharField, ProblemSerializer
+from handoff.api import ProblemSerializer, TextField
 from handoff.models import User
 from projects.selectors import projects_visible_to
 
@@ -72,7 +72,7 @@ class _VisibleTo(serializers.PrimaryKeyRelatedField):
 class FeedbackNoteInputSerializer(serializers.Serializer):
     direction = serializers.ChoiceField(choices=Direction.choices)
     topic = serializers.ChoiceField(choices=Topic.choices)
-    body = BoundedCharField(max_length=5000)
+    body = TextField(max_length=5000)
     recipient = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )

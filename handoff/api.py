@@ -32,15 +32,20 @@ class ProblemSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="what went wrong, for a program")
 
 
-class BoundedCharField(serializers.CharField):
-    """A CharField whose max_length counts the characters sent, as the schema's maxLength does.
+class TextField(serializers.CharField):
+    """Input text as the schema documents it: a string, at most max_length characters as sent.
 
-    DRF trims surrounding whitespace first and counts what is left, so 5,000 characters
-    of text and a page of newlines after them would pass a 5,000-character limit.
+    DRF's CharField also takes a number (`0.0` becomes "0.0"), and trims surrounding
+    whitespace before it counts, so 5,000 characters and a page of newlines after them
+    passed a 5,000-character limit.
     """
 
+    default_error_messages = {"invalid": "Give text, not a number or a list."}
+
     def to_internal_value(self, data):
-        if self.max_length is not None and isinstance(data, str) and len(data) > self.max_length:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if self.max_length is not None and len(data) > self.max_length:
             self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
 

@@ -46,7 +46,20 @@ class AutoSchema(SpectacularAutoSchema):
                 schema["maxItems"] = field.max_length
             if field.min_length is not None:
                 schema["minItems"] = field.min_length
+        if direction == "request" and isinstance(field, serializers.DecimalField):
+            schema = self._decimal_input(field, schema)
         return schema
+
+    @staticmethod
+    def _decimal_input(field: serializers.DecimalField, schema: dict) -> dict:
+        """A decimal is read from a string ("12.5") or a JSON number (12.5), as DRF does."""
+        text = {key: schema.pop(key) for key in ("type", "format", "pattern") if key in schema}
+        number: dict[str, Any] = {"type": "number"}
+        if field.min_value is not None:
+            number["minimum"] = float(field.min_value)
+        if field.max_value is not None:
+            number["maximum"] = float(field.max_value)
+        return {**schema, "anyOf": [number, text]}
 
     def _errors(self, operation: dict) -> dict[str, tuple[Any, str]]:
         located = {parameter["in"] for parameter in operation.get("parameters", [])}

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from handoff.api import ProblemSerializer, refuse_empty_parameters
+from handoff.api import ProblemSerializer, TextField, refuse_empty_parameters
 from handoff.models import Role
 from handoff.roles import HasRole
 from projects import selectors, services
@@ -90,7 +90,7 @@ class DeliverableStatusSerializer(serializers.Serializer):
     """Input of PATCH: the status and what it needs (a reason, or the delivery date)."""
 
     status = serializers.ChoiceField(choices=DeliverableStatus.choices)
-    status_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    status_reason = TextField(required=False, allow_blank=True, default="")
     delivered_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 

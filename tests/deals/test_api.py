@@ -797,3 +797,21 @@ def test_a_body_in_a_media_type_the_api_does_not_read_is_415(rep):
 
     assert response.status_code == 415
     assert response.json()["code"] == "unsupported_media_type"
+
+
+def test_text_is_a_string_not_a_number(rep, manager):
+    deal = draft_deal(rep)
+
+    response = api(manager).post(f"/api/v1/deals/{deal.pk}/lose/", {"reason": 0.0}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"reason": ["Give text, not a number or a list."]}
+    assert Deal.objects.get(pk=deal.pk).status == DealStatus.DRAFT
+
+
+def test_a_decimal_is_a_number_or_a_decimal_string(rep):
+    as_number = api(rep).post("/api/v1/deals/", {**_deal_body(0), "value": 1500.5}, format="json")
+    as_text = api(rep).post("/api/v1/deals/", {**_deal_body(0), "value": "1500.50"}, format="json")
+
+    assert as_number.status_code == as_text.status_code == 201
+    assert as_number.json()["value"] == as_text.json()["value"] == "1500.50"

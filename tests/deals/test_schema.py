@@ -143,3 +143,10 @@ def test_text_that_must_not_be_blank_says_so(schema, component, field):
 def test_a_deal_documents_its_commitment_cap(schema):
     commitments = schema["components"]["schemas"]["DealCreateRequest"]["properties"]["commitments"]
     assert commitments["maxItems"] == 100
+
+
+def test_an_input_decimal_is_documented_as_a_number_or_a_decimal_string(schema):
+    value = schema["components"]["schemas"]["DealCreateRequest"]["properties"]["value"]
+    number, text = value["anyOf"]
+    assert number == {"type": "number", "minimum": 0}
+    assert text["type"] == "string" and text["pattern"].startswith("^-?\\d{0,12}")
