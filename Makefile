@@ -11,7 +11,7 @@ RUN_ENV := DEBUG=true
 # `make test` runs like production (DEBUG off) with a throwaway secret.
 TEST_ENV := SECRET_KEY=test-only-secret-$(shell date +%s)-not-for-production DEBUG=false
 
-.PHONY: run test lint format bench install lock clean e2e-deps
+.PHONY: run test lint format bench install lock clean e2e-deps mutation
 
 # Every package pinned with its hashes (scripts/lock.py); `make lock` after a change of
 # pyproject.toml's dependencies, and the install refuses a lock that is out of date.
@@ -65,6 +65,16 @@ test: $(STAMP) e2e-deps
 
 bench: $(STAMP)
 	$(PY) -m bench $(BENCH_ARGS)
+
+# Mutation testing of the workflow (deals/services.py and the gate in deals/models.py), from
+# scratch each time; not part of `make test`. Settings as for `make test`, on SQLite.
+MUTATION_JOBS ?= 2
+MUTATION_ENV := env -u DATABASE_URL -u REDIS_URL $(TEST_ENV)
+mutation: $(STAMP)
+	rm -rf mutants
+	$(MUTATION_ENV) $(PY) scripts/mutation.py run --max-children $(MUTATION_JOBS)
+	@$(MUTATION_ENV) $(PY) scripts/mutation.py results
+	@$(MUTATION_ENV) $(PY) scripts/mutation.py summary
 
 clean:
 	rm -rf var .pytest_cache .coverage htmlcov
