@@ -64,6 +64,19 @@ def test_create_refuses_bad_input_with_field_errors(rep, rep2):
     assert "direction" in response.json()
 
 
+def test_a_note_is_text_as_sent(rep):
+    body = {"direction": "to_delivery", "topic": "praise"}
+
+    as_number = api(rep).post("/api/v1/feedback/", {**body, "body": 42}, format="json")
+    padded = api(rep).post(
+        "/api/v1/feedback/", {**body, "body": "x" * 4999 + "\n\n"}, format="json"
+    )
+
+    assert as_number.status_code == padded.status_code == 400
+    assert as_number.json() == {"body": ["Give text, not a number or a list."]}
+    assert not FeedbackNote.objects.exists()
+
+
 def test_list_and_read_are_scoped(rep, rep2, pm, manager):
     written = note(rep, recipient=pm)
     assert [n["id"] for n in api(pm).get("/api/v1/feedback/").json()["results"]] == [written.pk]

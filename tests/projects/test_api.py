@@ -129,7 +129,7 @@ class TestCapacity:
         everyone = api(pm).get("/api/v1/capacity/").json()
         assert len(everyone) == 2 * 12
 
-    @pytest.mark.parametrize("weeks", ["0", "53", "x"])
+    @pytest.mark.parametrize("weeks", ["0", "53", "x", ""])
     def test_weeks_bounds(self, pm, api, weeks):
         assert api(pm).get("/api/v1/capacity/", {"weeks": weeks}).status_code == 400
 
