@@ -550,6 +550,71 @@ def test_bulk_create_refuses_deals_past_draft_outside_the_workflow(rep):
     assert Deal.objects.filter(title="Restored").exists()
 
 
+# Request changes
+
+
+def test_requesting_changes_records_the_round_and_the_flags(rep, pm):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, flagged=True)
+    flag = flag_of(deal)
+    services.deal_request_changes(deal=deal, actor=pm)
+    assert trail(last_event(deal)) == (
+        EventKind.CHANGES_REQUESTED,
+        pm,
+        DealStatus.IN_REVIEW,
+        DealStatus.CHANGES_REQUESTED,
+        "",
+        {"round": 1, "flagged": [flag.commitment_id]},
+    )
+
+
+def test_requesting_changes_with_nothing_flagged_says_to_sign_off(rep, pm):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm)
+    error = refusal(DomainError, lambda: services.deal_request_changes(deal=deal, actor=pm))
+    assert (error.message, error.code) == (
+        "Nothing is flagged: sign the deal off instead.",
+        "nothing_flagged",
+    )
+
+
+# Sign-off
+
+
+def test_a_sign_off_records_its_round_and_fingerprint(rep, pm):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm)
+    sign_off = services.deal_sign_off(deal=deal, actor=pm)
+    assert trail(last_event(deal)) == (
+        EventKind.SIGNED_OFF,
+        pm,
+        DealStatus.IN_REVIEW,
+        DealStatus.SIGNED_OFF,
+        "",
+        {"round": 1, "fingerprint": sign_off.fingerprint},
+    )
+    assert sign_off.fingerprint == services.fingerprint(deal.commitments.all())[0]
+
+
+def test_a_flagged_deal_cannot_be_signed_off_and_says_what_to_do(rep, pm):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, flagged=True)
+    error = refusal(DomainError, lambda: services.deal_sign_off(deal=deal, actor=pm))
+    assert (error.message, error.code) == (
+        "A flagged commitment cannot be signed off: request changes instead.",
+        "flagged_commitments",
+    )
+
+
+def test_a_commitment_changed_after_its_verdict_is_not_signed_off(rep, pm):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm)
+    commitment = deal.commitments.first()
+    # Changed behind the workflow's back after the PM ruled on it.
+    Commitment.objects.filter(pk=commitment.pk).update(version=commitment.version + 1)
+    error = refusal(ConcurrentChange, lambda: services.deal_sign_off(deal=deal, actor=pm))
+    assert (error.message, error.code) == (
+        "A commitment changed after it was ruled on.",
+        "stale_verdict",
+    )
+    assert Deal.objects.get(pk=deal.pk).status == DealStatus.IN_REVIEW
+
+
 # Escalations
 
 
@@ -792,9 +857,10 @@ def test_a_loss_needs_a_reason_and_records_it(rep, pm):
     assert ReviewRound.objects.get(deal=deal).outcome == "closed"
 
 
-def test_the_migrations_install_the_close_gate_that_the_transition_table_describes():
+def test_the_migrations_install_the_close_gate_that_the_transition_table_describes(settings):
     # PostgreSQL enforces the trigger the migrations installed; it must be the one the
     # workflow's transition table and sign-off rule build now, or the database holds another gate.
+    settings.MIGRATION_MODULES = {}  # the real migrations, also under pytest --nomigrations
     state = MigrationLoader(None, ignore_no_migrations=True).project_state()
     installed = {
         trigger.name: trigger for trigger in state.models["deals", "deal"].options["triggers"]
