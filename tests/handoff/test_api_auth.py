@@ -127,3 +127,9 @@ def test_other_saves_keep_the_token_and_cost_no_extra_query(api, rep, django_ass
     with django_assert_num_queries(1):
         rep.save(update_fields=["last_login"])
     assert _token_works(api, key)
+
+
+def test_deeply_nested_json_to_the_token_endpoint_is_a_400(api, db):
+    response = api.post(TOKEN_URL, "[" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "too_deep"
