@@ -550,6 +550,250 @@ def test_bulk_create_refuses_deals_past_draft_outside_the_workflow(rep):
     assert Deal.objects.filter(title="Restored").exists()
 
 
+# Submit, claim and rule
+
+
+def test_a_submission_opens_round_one_and_records_its_due_time(rep):
+    deal = draft_deal(rep, commitments=1)
+    review_round = services.deal_submit(deal=deal, actor=rep)
+    stored = Deal.objects.get(pk=deal.pk)
+    assert (review_round.number, review_round.submitted_by, review_round.reviewer) == (1, rep, None)
+    assert review_round.claimed_at is None
+    assert stored.first_submitted_at == review_round.submitted_at
+    assert trail(last_event(deal)) == (
+        EventKind.SUBMITTED,
+        rep,
+        DealStatus.DRAFT,
+        DealStatus.IN_REVIEW,
+        "",
+        {"round": 1, "due_at": review_round.due_at.isoformat()},
+    )
+
+
+def test_a_resubmission_goes_back_to_the_pm_who_asked_for_changes(rep, pm):
+    deal = deal_in(DealStatus.CHANGES_REQUESTED, owner=rep, pm=pm)
+    first_submitted = Deal.objects.get(pk=deal.pk).first_submitted_at
+    review_round = services.deal_submit(deal=deal, actor=rep)
+    assert (review_round.number, review_round.reviewer) == (2, pm)
+    assert review_round.claimed_at == review_round.submitted_at
+    assert Deal.objects.get(pk=deal.pk).first_submitted_at == first_submitted
+    assert last_event(deal).data["round"] == 2
+
+
+def test_submitting_without_commitments_says_what_is_missing(rep):
+    deal = draft_deal(rep, commitments=0)
+    error = refusal(DomainError, lambda: services.deal_submit(deal=deal, actor=rep))
+    assert error.message == "Add at least one commitment before submitting for review."
+
+
+def test_a_transition_from_the_wrong_status_names_the_action_and_the_status(rep, pm):
+    deal = deal_in(DealStatus.WON, owner=rep, pm=pm)
+    for action, call, label in [
+        ("submit", lambda: services.deal_submit(deal=deal, actor=rep), "submit"),
+        ("revise", lambda: services.deal_revise(deal=deal, actor=rep), "revise"),
+        ("lose", lambda: services.deal_lose(deal=deal, actor=rep, reason="x"), "mark as lost"),
+        ("win", lambda: services.deal_win(deal=deal, actor=rep), "mark as won"),
+        ("sign_off", lambda: services.deal_sign_off(deal=deal, actor=pm), "sign off"),
+        (
+            "request_changes",
+            lambda: services.deal_request_changes(deal=deal, actor=pm),
+            "request changes on",
+        ),
+    ]:
+        error = refusal(TransitionNotAllowed, call)
+        assert (error.message, error.code) == (
+            f"You cannot {label} a deal that is won.",
+            f"{action}_not_allowed",
+        )
+
+
+def test_claiming_records_who_claimed_which_round(rep, pm):
+    deal = draft_deal(rep, commitments=1)
+    services.deal_submit(deal=deal, actor=rep)
+    before = timezone.now()
+    review_round = services.review_claim(deal=deal, actor=pm)
+    stored = ReviewRound.objects.get(pk=review_round.pk)
+    assert stored.reviewer == pm
+    assert stored.claimed_at >= before
+    assert trail(last_event(deal)) == (EventKind.CLAIMED, pm, "", "", "", {"round": 1})
+    # Claiming again is a no-op, not a second claim.
+    services.review_claim(deal=deal, actor=pm)
+    assert DealEvent.objects.filter(deal=deal, kind=EventKind.CLAIMED).count() == 1
+
+
+def test_claiming_says_why_it_cannot(rep, pm, pm2):
+    deal = draft_deal(rep, commitments=1)
+    error = refusal(TransitionNotAllowed, lambda: services.review_claim(deal=deal, actor=pm))
+    assert (error.message, error.code) == (
+        "Only a deal in review can be claimed.",
+        "claim_not_allowed",
+    )
+    services.deal_submit(deal=deal, actor=rep)
+    error = refusal(ActionForbidden, lambda: services.review_claim(deal=deal, actor=rep))
+    assert error.message == "Only a project manager can claim a review."
+    services.review_claim(deal=deal, actor=pm)
+    error = refusal(ConcurrentChange, lambda: services.review_claim(deal=deal, actor=pm2))
+    assert (error.message, error.code) == (f"{pm} already claimed this review.", "already_claimed")
+
+
+def test_ruling_on_an_unclaimed_review_claims_it_first(rep, pm):
+    deal = draft_deal(rep, commitments=1)
+    services.deal_submit(deal=deal, actor=rep)
+    commitment = deal.commitments.get()
+    before = timezone.now()
+    services.commitment_rule(commitment=commitment, actor=pm, verdict="approved")
+    stored = ReviewRound.objects.get(deal=deal)
+    assert stored.reviewer == pm
+    assert stored.claimed_at >= before
+    claimed, ruled = DealEvent.objects.filter(deal=deal).order_by("-id")[:2][::-1]
+    assert trail(claimed) == (EventKind.CLAIMED, pm, "", "", "", {"round": 1})
+    assert ruled.kind == EventKind.VERDICT
+
+
+def test_a_flag_records_its_reason_and_counter_proposal(rep, pm):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
+    commitment = deal.commitments.first()
+    later = commitment.promised_date + datetime.timedelta(days=14)
+    ruling = services.commitment_rule(
+        commitment=commitment,
+        actor=pm,
+        verdict="flagged",
+        reason="  Two weeks short ",
+        condition="ignored for a flag",
+        counter_date=later,
+        counter_effort_days=Decimal("8.0"),
+    )
+    stored = Verdict.objects.get(pk=ruling.pk)
+    assert (stored.verdict, stored.reason, stored.condition) == (
+        "flagged",
+        "Two weeks short",
+        "",
+    )
+    assert (stored.counter_date, stored.counter_effort_days) == (later, Decimal("8.0"))
+    assert (stored.decided_by, stored.commitment_version) == (pm, commitment.version)
+    assert trail(last_event(deal)) == (
+        EventKind.VERDICT,
+        pm,
+        "",
+        "",
+        "Two weeks short",
+        {
+            "round": 1,
+            "commitment": commitment.pk,
+            "summary": commitment.summary,
+            "verdict": "flagged",
+            "counter_date": later.isoformat(),
+            "counter_effort_days": "8.0",
+        },
+    )
+
+
+def test_a_conditional_approval_keeps_only_its_condition(rep, pm):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
+    commitment = deal.commitments.first()
+    ruling = services.commitment_rule(
+        commitment=commitment,
+        actor=pm,
+        verdict="approved_with_condition",
+        reason="not a flag",
+        condition=" If the client signs by Friday ",
+        counter_date=commitment.promised_date,
+        counter_effort_days=Decimal("1.0"),
+    )
+    stored = Verdict.objects.get(pk=ruling.pk)
+    assert (stored.reason, stored.condition, stored.counter_date, stored.counter_effort_days) == (
+        "",
+        "If the client signs by Friday",
+        None,
+        None,
+    )
+    event = last_event(deal)
+    assert event.reason == "If the client signs by Friday"
+    assert (event.data["counter_date"], event.data["counter_effort_days"]) == (None, None)
+    ruling = services.commitment_rule(
+        commitment=commitment, actor=pm, verdict="approved", condition="dropped"
+    )
+    assert Verdict.objects.get(pk=ruling.pk).condition == ""
+    assert last_event(deal).reason == ""
+
+
+def test_a_verdict_says_what_it_lacks(rep, pm):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
+    commitment = deal.commitments.first()
+
+    def rule(**kwargs):
+        return lambda: services.commitment_rule(commitment=commitment, actor=pm, **kwargs)
+
+    assert field_errors(rule(verdict="maybe")) == {
+        "verdict": ["Choose approved, approved with condition or flagged."]
+    }
+    assert field_errors(rule(verdict="flagged", reason="  ")) == {
+        "reason": ["Say why you flag this commitment."]
+    }
+    assert field_errors(rule(verdict="approved_with_condition", condition=None)) == {
+        "condition": ["Write the condition of this approval."]
+    }
+    assert field_errors(
+        rule(verdict="flagged", reason="Too much", counter_effort_days=Decimal("-1"))
+    ) == {"counter_effort_days": ["Effort cannot be negative."]}
+    zero = services.commitment_rule(
+        commitment=commitment,
+        actor=pm,
+        verdict="flagged",
+        reason="None of it",
+        counter_effort_days=Decimal("0"),
+    )
+    assert Verdict.objects.get(pk=zero.pk).counter_effort_days == Decimal("0")
+    assert not Verdict.objects.filter(verdict="maybe").exists()
+
+
+def test_ruling_says_who_may_and_when(rep, pm, pm2):
+    deal = draft_deal(rep, commitments=1)
+    commitment = deal.commitments.get()
+    error = refusal(
+        TransitionNotAllowed,
+        lambda: services.commitment_rule(commitment=commitment, actor=pm, verdict="approved"),
+    )
+    assert (error.message, error.code) == (
+        "Commitments can be ruled on only while the deal is in review.",
+        "rule_not_allowed",
+    )
+    services.deal_submit(deal=deal, actor=rep)
+    error = refusal(
+        ActionForbidden,
+        lambda: services.commitment_rule(commitment=commitment, actor=rep, verdict="approved"),
+    )
+    assert error.message == "Only a project manager can rule on commitments."
+    services.review_claim(deal=deal, actor=pm)
+    error = refusal(
+        ActionForbidden,
+        lambda: services.commitment_rule(commitment=commitment, actor=pm2, verdict="approved"),
+    )
+    assert error.message == f"This review is claimed by {pm}."
+
+
+def test_deciding_a_review_says_who_may(rep, pm, pm2, manager):
+    deal = draft_deal(rep, commitments=1)
+    services.deal_submit(deal=deal, actor=rep)
+    error = refusal(
+        TransitionNotAllowed, lambda: services.deal_request_changes(deal=deal, actor=pm)
+    )
+    assert (error.message, error.code) == (
+        "Claim this review before deciding it.",
+        "review_not_claimed",
+    )
+    error = refusal(ActionForbidden, lambda: services.deal_sign_off(deal=deal, actor=manager))
+    assert error.message == "Only a project manager can review commitments."
+    services.review_claim(deal=deal, actor=pm)
+    error = refusal(ActionForbidden, lambda: services.deal_sign_off(deal=deal, actor=pm2))
+    assert error.message == f"This review is claimed by {pm}."
+    error = refusal(DomainError, lambda: services.deal_sign_off(deal=deal, actor=pm))
+    assert (error.message, error.code) == (
+        "Rule on every commitment first: 1 still without a verdict.",
+        "commitments_not_ruled",
+    )
+
+
 # Request changes
 
 
