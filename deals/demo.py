@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from deals import services
 from deals.models import Client, Comment, Deal, DealStatus, ReviewRound, Verdict, VerdictKind
-from deals.sla import add_working_days
+from handoff.calendar import add_working_days
 from handoff.models import User
 
 DAY = datetime.timedelta(days=1)

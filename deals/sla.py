@@ -1,19 +1,10 @@
-"""Review SLA: due times counted in working days (Monday to Friday)."""
+"""Review SLA: due times counted in working days (handoff.calendar)."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 
-
-def add_working_days(start: datetime, days: int) -> datetime:
-    """The same time of day, `days` working days (Monday to Friday) later."""
-    current = start
-    added = 0
-    while added < days:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            added += 1
-    return current
+from handoff.calendar import add_working_days
 
 
 def review_due_at(submitted_at: datetime) -> datetime:

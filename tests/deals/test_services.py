@@ -24,7 +24,7 @@ from deals.models import (
     SignOff,
     VerdictKind,
 )
-from deals.sla import add_working_days, review_due_at
+from deals.sla import review_due_at
 from handoff.errors import ActionForbidden, ConcurrentChange, DomainError, TransitionNotAllowed
 from tests.deals.builders import deal_in, draft_deal, rule_all
 from tests.factories import ClientFactory, CommitmentFactory
@@ -613,23 +613,6 @@ def test_comment_mentions(rep, pm, manager):
 
 def _at(day: str, hour: int = 10) -> datetime.datetime:
     return datetime.datetime.fromisoformat(f"{day}T{hour:02d}:00:00+00:00")
-
-
-@pytest.mark.parametrize(
-    ("submitted", "days", "due"),
-    [
-        ("2026-11-23", 2, "2026-11-25"),  # Monday -> Wednesday
-        ("2026-11-26", 2, "2026-11-30"),  # Thursday -> Monday
-        ("2026-11-27", 2, "2026-12-01"),  # Friday -> Tuesday
-        ("2026-11-28", 2, "2026-12-01"),  # Saturday -> Tuesday
-        ("2026-11-29", 2, "2026-12-01"),  # Sunday -> Tuesday
-        ("2026-11-27", 1, "2026-11-30"),  # Friday -> Monday
-        ("2026-11-23", 5, "2026-11-30"),  # a whole working week
-        ("2026-11-25", 0, "2026-11-25"),
-    ],
-)
-def test_working_days(submitted, days, due):
-    assert add_working_days(_at(submitted), days) == _at(due)
 
 
 @override_settings(REVIEW_SLA_WORKING_DAYS=3)
