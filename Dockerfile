@@ -32,4 +32,4 @@ USER handoff
 
 EXPOSE 8000
 
-CMD ["gunicorn", "handoff.wsgi", "--bind=0.0.0.0:8000", "--worker-tmp-dir=/dev/shm"]
+CMD ["gunicorn", "config.wsgi", "--bind=0.0.0.0:8000", "--worker-tmp-dir=/dev/shm"]

@@ -40,7 +40,7 @@ run: $(STAMP)
 	@echo "  Demo logins (password: demo): rep, rep2, pm, pm2, manager"
 	@echo "  Stop with Ctrl-C."
 	@echo
-	$(RUN_ENV) $(PY) -m handoff.devserver --host $(HOST) --port $(PORT)
+	$(RUN_ENV) $(PY) -m config.devserver --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -56,7 +56,7 @@ e2e-deps:
 test: $(STAMP) e2e-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -q -c pyproject.toml -r handoff deals projects feedback --severity-level medium
+	$(VENV)/bin/bandit -q -c pyproject.toml -r config handoff deals projects feedback --severity-level medium
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) DEBUG=false HTTPS=true ALLOWED_HOSTS=handoff.example.com \
 		SECRET_KEY='check-deploy-$(shell date +%s)-a-long-random-production-like-secret-value' \

@@ -197,7 +197,7 @@ def run(*, seconds: int, users: int, rate: float, workers: int | None = None) ->
     server = subprocess.Popen(  # noqa: S603 - fixed arguments, our own virtualenv
         [
             str(BIN / "gunicorn"),
-            "handoff.wsgi:application",
+            "config.wsgi:application",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

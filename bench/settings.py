@@ -8,7 +8,7 @@ os.environ.setdefault("SECRET_KEY", "bench-only-secret-" + "x" * 48)
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("STATIC_MANIFEST", "false")
 
-from handoff.settings import *  # noqa: F403
+from config.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]

@@ -6,9 +6,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
+from config.urls import handler403, handler404, handler500
+from config.urls import urlpatterns as site_urlpatterns
 from deals.models import Deal
-from handoff.urls import handler403, handler404, handler500
-from handoff.urls import urlpatterns as site_urlpatterns
 
 __all__ = ["handler403", "handler404", "handler500", "urlpatterns"]
 

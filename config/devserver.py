@@ -155,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "-m",
             "celery",
             "-A",
-            "handoff",
+            "config",
             "worker",
             "--beat",
             "--pool=solo",

@@ -72,9 +72,9 @@ MIDDLEWARE = [
     "handoff.security.OutOfRangeInputMiddleware",
 ]
 
-ROOT_URLCONF = "handoff.urls"
-WSGI_APPLICATION = "handoff.wsgi.application"
-ASGI_APPLICATION = "handoff.asgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client as HttpClient
 
-from handoff.celery import app as celery_app
+from config.celery import app as celery_app
 from handoff.models import Role
 from tests.factories import PASSWORD, UserFactory
 

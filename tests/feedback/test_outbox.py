@@ -164,7 +164,7 @@ def test_two_threads_claiming_at_once_send_once(email):
 
 
 def test_beat_runs_registered_tasks_and_redis_waits_longer_than_any_retry(settings):
-    from handoff.celery import app
+    from config.celery import app
 
     app.loader.import_default_modules()
     for entry in settings.CELERY_BEAT_SCHEDULE.values():

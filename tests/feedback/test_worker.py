@@ -15,9 +15,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from feedback import outbox
 from feedback.models import EmailOutbox, OutboxStatus
-from handoff.celery import app as celery_app
 from tests.policy import missing
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -60,7 +60,7 @@ def worker(live_stack, tmp_path):
                 "-m",
                 "celery",
                 "-A",
-                "handoff",
+                "config",
                 "worker",
                 "--pool=solo",
                 "--without-gossip",

@@ -94,9 +94,9 @@ def test_migrations_run_once_before_the_app(compose):
 def test_commands(compose):
     services = compose["services"]
 
-    assert services["web"]["command"][:3] == ["gunicorn", "handoff.wsgi", "--bind=0.0.0.0:8000"]
-    assert services["worker"]["command"][:4] == ["celery", "-A", "handoff", "worker"]
-    assert services["beat"]["command"][:4] == ["celery", "-A", "handoff", "beat"]
+    assert services["web"]["command"][:3] == ["gunicorn", "config.wsgi", "--bind=0.0.0.0:8000"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
 
 
 def test_beat_is_checked_through_the_broker_while_its_loop_ticks(compose):
@@ -105,7 +105,7 @@ def test_beat_is_checked_through_the_broker_while_its_loop_ticks(compose):
     assert "--enable-remote-control" in beat["command"]
     assert "--max-interval=30" in beat["command"]
     check = " ".join(beat["healthcheck"]["test"])
-    assert "celery -A handoff inspect ping --destination celerybeat@$$HOSTNAME" in check
+    assert "celery -A config inspect ping --destination celerybeat@$$HOSTNAME" in check
     assert "--timeout 5" in check
 
 

@@ -36,7 +36,7 @@ def run_pytest(tmp_path):
             **{k: v for k, v in os.environ.items() if k not in {"CI", "DATABASE_URL"}},
             "PYTHONPATH": str(BASE_DIR),
             "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-            "DJANGO_SETTINGS_MODULE": "handoff.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
             "CHROMIUM_PATH": str(tmp_path / "no-chromium"),
             **env,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from handoff.settings import DEVELOPMENT_SECRET_KEY
+from config.settings import DEVELOPMENT_SECRET_KEY
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 PRODUCTION_SECRET = "a-production-like-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH"
@@ -20,7 +20,7 @@ def run_python(*args: str, **env: str) -> subprocess.CompletedProcess:
     # Only what the test passes: not the test run's secret, nor the browser tests' async switch.
     inherited_out = {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     environment = {k: v for k, v in os.environ.items() if k not in inherited_out}
-    environment.update(DJANGO_SETTINGS_MODULE="handoff.settings", **env)
+    environment.update(DJANGO_SETTINGS_MODULE="config.settings", **env)
     return subprocess.run(
         [sys.executable, *args],
         cwd=BASE_DIR,

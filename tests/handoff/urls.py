@@ -5,9 +5,9 @@ from django.urls import path
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
+from config.urls import handler403, handler404, handler500, urlpatterns
 from handoff.models import Role
 from handoff.roles import role_required
-from handoff.urls import handler403, handler404, handler500, urlpatterns
 
 __all__ = ["handler403", "handler404", "handler500", "urlpatterns"]
 

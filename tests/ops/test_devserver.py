@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from handoff.devserver import Supervisor
+from config.devserver import Supervisor
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
@@ -122,7 +122,7 @@ def test_make_run_restarts_a_killed_worker_and_the_web_keeps_answering(tmp_path)
     }
     env.pop("SECRET_KEY", None)
     devserver = subprocess.Popen(
-        [sys.executable, "-m", "handoff.devserver", "--port", str(port)],
+        [sys.executable, "-m", "config.devserver", "--port", str(port)],
         cwd=BASE_DIR,
         env=env,
         stdout=subprocess.PIPE,

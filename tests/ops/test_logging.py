@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from handoff.celery import app as celery_app
+from config.celery import app as celery_app
 from handoff.observability import JsonFormatter, request_id_from
 
 pytestmark = pytest.mark.django_db

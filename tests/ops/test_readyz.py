@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from handoff.celery import app as celery_app
+from config.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
 

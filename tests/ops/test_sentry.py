@@ -82,7 +82,7 @@ def run_site(env_extra: dict) -> str:
     }
     env.update(
         {
-            "DJANGO_SETTINGS_MODULE": "handoff.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "SECRET_KEY": "sentry-test-secret-000000000000000000000000000000000000000",
             "DEBUG": "false",
             **env_extra,

@@ -8,7 +8,7 @@ import time
 import uuid
 from pathlib import Path
 
-from handoff.celery import app as celery_app
+from config.celery import app as celery_app
 from tests.policy import missing
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -38,7 +38,7 @@ def test_a_worker_writes_json_lines_with_the_task_id(tmp_path):
                 "-m",
                 "celery",
                 "-A",
-                "handoff",
+                "config",
                 "worker",
                 "--pool=solo",
                 "--loglevel=INFO",

@@ -241,7 +241,7 @@ def frozen_redis(tmp_path, settings):
 
 def _publish_to(url: str) -> None:
     """Point this process's publisher at a broker (the pools keep the old one)."""
-    from handoff.celery import app as celery_app
+    from config.celery import app as celery_app
 
     celery_app.conf.broker_url = url
     celery_app._pool = None
@@ -254,9 +254,9 @@ def test_a_write_answers_within_two_seconds_while_redis_is_frozen_and_mails_once
 ):
     from django.core.cache import cache
 
+    from config.celery import app as celery_app
     from feedback import outbox
     from feedback.models import EmailOutbox, OutboxStatus
-    from handoff.celery import app as celery_app
 
     real_broker = celery_app.conf.broker_url
     _publish_to(frozen_redis.url)
@@ -321,7 +321,7 @@ def _start_slow_worker(tmp_path: Path, sent_log: Path, seconds: str, name: str) 
             "-m",
             "celery",
             "-A",
-            "handoff",
+            "config",
             "worker",
             "--pool=solo",
             "-n",
@@ -350,9 +350,9 @@ def _wait_for(condition, timeout: float, what: str, log: Path) -> None:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_batch_loses_and_repeats_no_email(tmp_path, rep):
+    from config.celery import app as celery_app
     from feedback import outbox
     from feedback.models import EmailOutbox, OutboxStatus
-    from handoff.celery import app as celery_app
     from tests.policy import missing
 
     if not os.environ.get("REDIS_URL"):

@@ -35,7 +35,7 @@ def production_settings(*names: str) -> dict:
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("DEBUG", "HTTPS")},
         **PRODUCTION_ENV,
-        "DJANGO_SETTINGS_MODULE": "handoff.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
     }
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True
@@ -69,7 +69,7 @@ def test_production_cookies_are_secure_httponly_and_same_site():
 def test_production_refuses_the_development_secret():
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
     env.update({k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"})
-    env["DJANGO_SETTINGS_MODULE"] = "handoff.settings"
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
     done = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         cwd=BASE_DIR,
