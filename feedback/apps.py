@@ -8,10 +8,11 @@ class FeedbackConfig(AppConfig):
     def ready(self) -> None:
         from deals.signals import comment_posted, deal_event_recorded
         from deals.views import DEAL_PAGE_CONTEXT_HOOKS
-        from feedback import notifications, selectors, views
+        from feedback import notifications, outbox, selectors, tasks, views
         from projects.signals import project_event_recorded
         from projects.views import register_settings_section
 
+        outbox.send_with(tasks.send_emails)
         deal_event_recorded.connect(notifications.on_deal_event, dispatch_uid="feedback.deal")
         comment_posted.connect(notifications.on_comment_posted, dispatch_uid="feedback.comment")
         project_event_recorded.connect(

@@ -19,8 +19,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from feedback.emails import absolute, deal_url
 from feedback.models import DigestDelivery, DigestPeriod, Direction, FeedbackNote, Notification
-from feedback.notifications import absolute, deal_url
 from feedback.selectors import notes_visible_to
 from handoff.models import Role, User
 

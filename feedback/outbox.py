@@ -10,6 +10,7 @@ exponential backoff, and fails for good after OUTBOX_MAX_ATTEMPTS.
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
+from feedback.emails import render_email
 from feedback.models import EmailOutbox, OutboxStatus
 from handoff import tagged_json
 from handoff.text import single_line
@@ -51,14 +53,22 @@ def stuck_after() -> timedelta:
     return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
 
 
+# The task that sends a batch, set by feedback.apps: tasks sit above this module and import it.
+_sender: dict[str, Any] = {}
+
+
+def send_with(task: Any) -> None:
+    """Name the Celery task enqueue_batch publishes (feedback.tasks.send_emails)."""
+    _sender["task"] = task
+
+
 def enqueue_batch(outbox_ids: list[int]) -> bool:
     """Hand the rows to one worker task; with the broker down the sweep sends them later.
 
     One try, every socket call bounded by CELERY_PUBLISH_TIMEOUT: a broker that stops
     answering (not refusing) costs a request that long, never a hang.
     """
-    from feedback.tasks import send_emails
-
+    send_emails = _sender["task"]
     timeout = settings.CELERY_PUBLISH_TIMEOUT
     bounded = {"socket_timeout": timeout, "socket_connect_timeout": timeout, "max_retries": 0}
     try:
@@ -164,8 +174,6 @@ def deliver_batch(outbox_ids: list[int]) -> int:
 
 
 def _render(email: EmailOutbox) -> None:
-    from feedback.notifications import render_email
-
     rendered = render_email(email.notification, tagged_json.decode(email.context))
     email.subject = rendered.subject
     email.text_body = rendered.text_body

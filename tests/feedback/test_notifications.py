@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from deals import services as deals
 from deals.models import Escalation, ReviewRound, Verdict
-from feedback import notifications, outbox, services, tasks
+from feedback import emails, notifications, outbox, services, tasks
 from feedback.models import EmailOutbox, Notification, NotificationKind, OutboxStatus
 from handoff.models import Role, User
 from projects import services as projects
@@ -277,9 +277,9 @@ def test_a_rolled_back_change_sends_nothing(everyone, rep, django_capture_on_com
 
 def test_every_kind_has_subject_and_both_bodies(everyone, rep):
     for kind in NotificationKind.values:
-        assert kind in notifications.SUBJECTS
+        assert kind in emails.SUBJECTS
         notification = Notification(recipient=rep, kind=kind, text="Something happened", url="/")
-        email = notifications.render_email(notification, {})
+        email = emails.render_email(notification, {})
         assert email.subject and email.text_body.strip() and "<html" in email.html_body
 
 

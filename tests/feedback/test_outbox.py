@@ -290,7 +290,7 @@ def test_a_template_error_is_a_failed_attempt_retried_later(submitted_deal, pm, 
     def broken(notification, context):
         raise TemplateSyntaxError("Invalid block tag")
 
-    monkeypatch.setattr(notifications, "render_email", broken)
+    monkeypatch.setattr(outbox, "render_email", broken)
     assert outbox.deliver(email.pk) is False
     email.refresh_from_db()
     assert (email.status, email.attempts, email.text_body) == (OutboxStatus.PENDING, 1, "")
