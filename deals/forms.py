@@ -14,7 +14,7 @@ from deals.selectors import (
     deals_matching,
 )
 from handoff.models import Role, User
-from handoff.widgets import FlatSelect
+from handoff.web.widgets import FlatSelect
 
 COMMITMENTS_PREFIX = "commitments"
 

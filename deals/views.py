@@ -44,8 +44,8 @@ from deals.selectors import (
 )
 from handoff.errors import ActionForbidden, DomainError
 from handoff.models import Role
-from handoff.pagination import CappedPaginator
 from handoff.roles import is_pm, is_sales, role_required
+from handoff.web.pagination import CappedPaginator
 
 PAGE_SIZE = 25
 

@@ -10,7 +10,7 @@ from feedback.models import (
 )
 from feedback.services import directions_for
 from handoff.models import DigestFrequency, Role, User
-from handoff.widgets import FlatSelect
+from handoff.web.widgets import FlatSelect
 from projects.selectors import projects_visible_to
 
 

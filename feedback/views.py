@@ -11,7 +11,7 @@ from feedback import lessons, selectors, services
 from feedback.forms import NoteForm, PreferencesForm, ReplyForm
 from feedback.models import Topic
 from handoff.errors import ActionForbidden, DomainError
-from handoff.pagination import CappedPaginator
+from handoff.web.pagination import CappedPaginator
 
 PAGE_SIZE = 20
 

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from handoff.errors import DomainError
-from handoff.pagination import COUNT_CAP, MAX_PAGE, CappedPaginator
+from handoff.web.pagination import COUNT_CAP, MAX_PAGE, CappedPaginator
 
 
 class ProblemSerializer(serializers.Serializer):

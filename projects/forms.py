@@ -2,7 +2,7 @@ import datetime
 
 from django import forms
 
-from handoff.widgets import FlatSelect
+from handoff.web.widgets import FlatSelect
 from projects.capacity import week_of
 from projects.models import DeliverableStatus, Project, ProjectStatus
 

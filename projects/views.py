@@ -15,8 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from feedback.selectors import project_feedback_context
 from handoff.errors import ActionForbidden, DomainError
 from handoff.models import Role
-from handoff.pagination import CappedPaginator
 from handoff.roles import can_review, is_pm, role_required
+from handoff.web.pagination import CappedPaginator
 from projects import selectors, services
 from projects.forms import (
     BriefForm,

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from deals.models import Client
-from handoff.pagination import MAX_PAGE, CappedPaginator
+from handoff.web.pagination import MAX_PAGE, CappedPaginator
 from tests.factories import ClientFactory, DealFactory
 
 CAP = 5

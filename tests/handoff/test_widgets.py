@@ -5,7 +5,7 @@ from django import forms
 from pytest_django.asserts import assertHTMLEqual
 
 from handoff.models import Role, User
-from handoff.widgets import FlatSelect
+from handoff.web.widgets import FlatSelect
 from tests.factories import UserFactory
 
 CHOICES = [("", "Any"), ("a", "Alpha"), ("b", "<Beta & co>"), (3, "Three")]

@@ -1,0 +1,1 @@
+"""Shared web pieces of every app's pages: errors, forms, htmx, pagination, widgets, settings."""
