@@ -244,9 +244,7 @@ def test_a_far_future_promise_still_loads_all_its_effort():
 
 
 @pytest.mark.parametrize("field", ["promised_date", "start"])
-def test_the_deal_page_of_a_far_future_promise_opens_for_its_reviewer(
-    client_for, rep, pm, field
-):
+def test_the_deal_page_of_a_far_future_promise_opens_for_its_reviewer(client_for, rep, pm, field):
     from deals.models import Commitment, Deal, DealStatus
     from tests.deals.builders import deal_in
 
