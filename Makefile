@@ -73,7 +73,6 @@ MUTATION_ENV := env -u DATABASE_URL -u REDIS_URL $(TEST_ENV)
 mutation: $(STAMP)
 	rm -rf mutants
 	$(MUTATION_ENV) $(PY) scripts/mutation.py run --max-children $(MUTATION_JOBS)
-	@$(MUTATION_ENV) $(PY) scripts/mutation.py results
 	@$(MUTATION_ENV) $(PY) scripts/mutation.py summary
 
 clean:

@@ -8,12 +8,12 @@ exactly as the original does. Without this every public service of the workflow 
 off, win, ...) would go untested by mutation, leaving only the helpers they call.
 
 Usage: python scripts/mutation.py run|results|show NAME|browse (mutmut's own commands), or
-`summary`: the counts of the last run and the share of mutants killed.
+`summary`: the mutants that lived, the counts of the last run and the share killed.
 """
 
 import json
-import subprocess
 import sys
+from collections import Counter
 from importlib.metadata import version
 from pathlib import Path
 
@@ -55,16 +55,23 @@ file_mutation.MutationVisitor._skip_node_and_children = _skip_unless_atomic
 
 
 def summary() -> str:
-    """One line of the last run's figures, from mutmut's own CI export."""
-    subprocess.run([sys.executable, __file__, "export-cicd-stats"], check=True)  # noqa: S603
-    stats = json.loads(Path("mutants/mutmut-cicd-stats.json").read_text())
-    total, killed = stats["total"], stats["killed"]
+    """The last run's figures and the mutants that lived, read from mutmut's files in mutants/."""
+    from mutmut.stats import status_by_exit_code
+
+    status_by_mutant = {}
+    for meta in sorted(Path("mutants").rglob("*.py.meta")):
+        for name, exit_code in json.loads(meta.read_text())["exit_code_by_key"].items():
+            status_by_mutant[name] = status_by_exit_code[exit_code]
+    counts = Counter(status_by_mutant.values())
+    total, killed = len(status_by_mutant), counts["killed"]
     share = 100 * killed / total if total else 0.0
-    return (
-        f"{total} mutants: {killed} killed ({share:.1f} %), {stats['survived']} survived, "
-        f"{stats['timeout']} timeouts, {stats['no_tests']} without tests, "
-        f"{stats['suspicious']} suspicious, {stats['skipped']} skipped"
+    lines = [f"{name}: {status}" for name, status in status_by_mutant.items() if status != "killed"]
+    lines.append(
+        f"{total} mutants: {killed} killed ({share:.1f} %), {counts['survived']} survived, "
+        f"{counts['timeout']} timeouts, {counts['no tests']} without tests, "
+        f"{counts['suspicious']} suspicious, {counts['not checked']} not checked"
     )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

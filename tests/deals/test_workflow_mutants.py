@@ -531,6 +531,20 @@ def test_bulk_writes_of_other_fields_go_through(rep):
     assert Deal.objects.filter(title__startswith="Imported", status=DealStatus.DRAFT).count() == 2
 
 
+def test_bulk_create_keeps_its_options(rep):
+    # A re-run import that skips the deals it already wrote must not fail on them.
+    existing = draft_deal(rep, commitments=0)
+    again = Deal(
+        pk=existing.pk,
+        title="Imported twice",
+        client=existing.client,
+        owner=rep,
+        expected_close_date="2030-01-01",
+    )
+    Deal.objects.bulk_create([again], ignore_conflicts=True)
+    assert Deal.objects.get(pk=existing.pk).title == existing.title
+
+
 def test_bulk_create_refuses_deals_past_draft_outside_the_workflow(rep):
     client = ClientFactory()
     deal = Deal(
