@@ -105,7 +105,7 @@ def test_a_client_name_is_unique_whatever_its_case(rep):
 def test_a_client_added_meanwhile_by_someone_else_is_a_field_error(rep, monkeypatch):
     # The check passed, then the same name landed first: the unique index answers.
     ClientFactory(name="Acme")
-    monkeypatch.setattr(services.Client.objects, "filter", lambda **kw: Client.objects.none())
+    monkeypatch.setattr(Client.objects, "filter", lambda **kw: Client.objects.none())
     errors = field_errors(lambda: services.client_create(actor=rep, name="acme"))
     assert errors == {"name": ["A client with this name already exists."]}
 
@@ -470,6 +470,13 @@ def test_a_mention_at_the_end_of_a_sentence_notifies_that_person(rep, manager):
     deal = draft_deal(rep)
     comment = services.comment_add(deal=deal, actor=rep, body="Thanks @manager.")
     assert list(comment.mentions.all()) == [manager]
+
+
+def test_a_username_ending_in_x_is_mentioned_whole(rep):
+    max_ = UserFactory(username="MAX", role=Role.MANAGER)
+    deal = draft_deal(rep)
+    comment = services.comment_add(deal=deal, actor=rep, body="Over to @MAX.")
+    assert list(comment.mentions.all()) == [max_]
 
 
 def test_mentions_skip_the_author_and_people_who_left(rep, manager):
@@ -1007,6 +1014,34 @@ def test_deciding_an_escalation_says_why_it_cannot(escalation, pm, manager):
         "already_decided",
     )
     assert Escalation.objects.get(pk=escalation.pk).decision == "upheld"
+
+
+def test_moving_on_closes_only_this_deals_open_escalations(rep, pm, manager):
+    decided = deal_in(DealStatus.CHANGES_REQUESTED, owner=rep, pm=pm)
+    upheld = services.verdict_escalate(verdict=flag_of(decided), actor=rep, argument="One")
+    services.escalation_decide(escalation=upheld, actor=manager, decision="upheld", reason="No")
+    other = deal_in(DealStatus.CHANGES_REQUESTED, owner=rep, pm=pm)
+    elsewhere = services.verdict_escalate(verdict=flag_of(other), actor=rep, argument="Two")
+    services.deal_revise(deal=decided, actor=rep)
+    # A decision stands, and another deal's escalation is still for its manager to decide.
+    assert Escalation.objects.get(pk=upheld.pk).decision == EscalationDecision.UPHELD
+    assert Escalation.objects.get(pk=elsewhere.pk).is_open
+
+
+def test_deciding_an_escalation_after_the_deal_moved_on_says_so(rep, pm, manager):
+    deal = deal_in(DealStatus.CHANGES_REQUESTED, owner=rep, pm=pm)
+    escalation = services.verdict_escalate(verdict=flag_of(deal), actor=rep, argument="Doable")
+    services.deal_revise(deal=deal, actor=rep)
+    error = refusal(
+        TransitionNotAllowed,
+        lambda: services.escalation_decide(
+            escalation=escalation, actor=manager, decision="overruled", reason="Late"
+        ),
+    )
+    assert (error.message, error.code) == (
+        "The deal has moved on since this escalation was raised; there is nothing to decide.",
+        "escalation_stale",
+    )
 
 
 # Revise, win, lose
