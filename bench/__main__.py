@@ -146,7 +146,7 @@ def main(argv: list[str]) -> int:
         "median_ms_1k": computations["small"]["median_ms"],
         "median_ms_100k": computations["large"]["median_ms"],
         "queries": computations["large"]["queries"],
-        "how": "metrics.alignment over the default 90-day range, both teams: the work of the "
+        "how": "the alignment figures over the default 90-day range, both teams: the work of the "
         "scheduled job, a stale read or Recalculate now; the page reads the stored result",
     }
     results["generated_at"] = timezone.now().isoformat(timespec="seconds")

@@ -190,17 +190,18 @@ def measure_computations(databases: dict[str, str], runs: int = 3, log=print) ->
     The page reads a stored result; this is the time a stale read, a Recalculate or the
     job spends on the default range for both teams, median of a few runs.
     """
-    from handoff import metrics
+    from insights.figures.alignment import alignment
+    from insights.figures.window import default_range, window_for
 
     results = {}
     for label, name in databases.items():
         use_database(name)
-        w = metrics.window_for(*metrics.default_range())
+        w = window_for(*default_range())
         timings = []
         for _ in range(runs):
             started = time.perf_counter()
             with CaptureQueriesContext(connection) as queries:
-                metrics.alignment(w)
+                alignment(w)
             timings.append((time.perf_counter() - started) * 1000)
         results[label] = {
             "median_ms": round(statistics.median(timings), 1),

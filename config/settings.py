@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "deals",
     "projects",
     "feedback",
+    "insights",
 ]
 
 MIDDLEWARE = [
@@ -337,7 +338,7 @@ CELERY_BEAT_SCHEDULE.update(
 METRICS_SNAPSHOT_MAX_AGE_SECONDS = env.int("METRICS_SNAPSHOT_MAX_AGE_SECONDS", default=600)
 METRICS_REFRESH_SECONDS = env.int("METRICS_REFRESH_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE["handoff-refresh-metrics"] = {
-    "task": "handoff.tasks.refresh_metrics",
+    "task": "insights.tasks.refresh_metrics",
     "schedule": float(METRICS_REFRESH_SECONDS),
     # A run the worker could not start before the next one is due is dropped.
     "options": {"expires": float(METRICS_REFRESH_SECONDS)},

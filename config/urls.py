@@ -4,8 +4,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from feedback.accounts import OutboxPasswordResetForm
-from handoff import dashboard, health, views
-from handoff.dashboard_api import AlignmentView
+from handoff import health, views
+from insights import views as insights_views
+from insights.api import AlignmentView
 from projects import views as project_views
 
 handler403 = "handoff.views.permission_denied"
@@ -52,7 +53,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", insights_views.home, name="home"),
     path("accounts/", include(auth_patterns)),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
@@ -60,8 +61,8 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("settings/", project_views.settings_page, name="settings"),
     path("feedback/", include("feedback.urls")),
-    path("dashboard/", include("handoff.dashboard_urls")),
-    path("people/<str:username>/", dashboard.scorecard, name="scorecard"),
+    path("dashboard/", include("insights.urls")),
+    path("people/<str:username>/", insights_views.scorecard, name="scorecard"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -76,6 +76,11 @@ def digest_section(*roles: str) -> Callable:
         return func
 
     return register
+
+
+# role -> functions (today) -> Sections a weekly digest adds after the role's own (the
+# managers' sync agenda). Other apps add theirs from their apps.py.
+WEEKLY_SECTIONS: dict[str, list[Callable[[date], list[Section]]]] = {role: [] for role in SECTIONS}
 
 
 def period_key(period: str, day: date) -> str:
@@ -234,77 +239,6 @@ def pm_deliverables_due(user: User, since: datetime) -> Section:
     )
 
 
-# Managers
-
-
-@digest_section(Role.MANAGER, Role.ADMIN)
-def manager_alignment(user: User, since: datetime) -> Section:
-    from deals.models import Deal, DealStatus, Escalation, ReviewRound
-
-    now = timezone.now()
-    in_review = Deal.objects.filter(status=DealStatus.IN_REVIEW).count()
-    overdue = ReviewRound.objects.filter(
-        decided_at__isnull=True, due_at__lt=now, deal__status=DealStatus.IN_REVIEW
-    ).count()
-    escalations = Escalation.objects.filter(decision="").count()
-    notes = FeedbackNote.objects.filter(created_at__gte=since).aggregate(
-        to_sales=Count("pk", filter=Q(direction=Direction.TO_SALES)),
-        to_delivery=Count("pk", filter=Q(direction=Direction.TO_DELIVERY)),
-    )
-    return Section(
-        "Alignment",
-        [
-            Item(f"{in_review} deal(s) in review", absolute(_url("deals:queue"))),
-            Item(f"{overdue} review(s) past their SLA", absolute(_url("deals:queue"))),
-            Item(f"{escalations} open escalation(s)"),
-            Item(
-                f"Notes since your last digest: {notes['to_delivery']} to delivery, "
-                f"{notes['to_sales']} to sales",
-                absolute(reverse("feedback:inbox")),
-            ),
-        ],
-    )
-
-
-def agenda_item(item: dict[str, Any]) -> Item:
-    """One row of the sync agenda as a digest line."""
-    subject = (
-        item.get("deal") or item.get("project") or item.get("deliverable") or item.get("topic")
-    )
-    detail = " · ".join(
-        str(item[key])
-        for key in ("decision", "commitment", "client", "pm", "author", "status")
-        if item.get(key)
-    )
-    return Item(
-        text=str(subject), url=absolute(item["url"]) if item.get("url") else "", detail=detail
-    )
-
-
-def weekly_sync_agenda(today: date) -> list[Section]:
-    """The managers' weekly digest carries the cross-team sync agenda."""
-    from handoff.metrics import sync_agenda
-
-    agenda = sync_agenda(today)
-    return [
-        Section(
-            f"Sync agenda: {section['title']}",
-            [agenda_item(item) for item in section["items"]],
-            empty=section["empty"],
-        )
-        for section in agenda["sections"].values()
-    ]
-
-
-def _url(name: str) -> str:
-    from django.urls import NoReverseMatch
-
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return "/"
-
-
 # Everyone
 
 
@@ -322,8 +256,9 @@ def build_digest(user: User, period: str, *, now: datetime | None = None) -> Dig
     now = now or timezone.now()
     since = user.last_digest_at or (now - PERIOD_LENGTH[period])
     sections = [section(user, since) for section in SECTIONS.get(user.role, [])]
-    if period == DigestPeriod.WEEKLY and user.role in (Role.MANAGER, Role.ADMIN):
-        sections += weekly_sync_agenda(timezone.localdate(now))
+    if period == DigestPeriod.WEEKLY:
+        for weekly in WEEKLY_SECTIONS.get(user.role, []):
+            sections += weekly(timezone.localdate(now))
     sections.append(unread_section(user, since))
     return Digest(user=user, period=period, since=since, sections=sections)
 

@@ -1214,47 +1214,6 @@ def test_someone_who_cannot_see_the_deal_cannot_comment(rep, rep2, client_for):
     assert response.status_code == 404
 
 
-# Home: what needs me now
-
-
-def test_rep_home_shows_flags_drafts_and_deals_to_close(rep, pm, client_for):
-    deal_in(DealStatus.CHANGES_REQUESTED, owner=rep, pm=pm)
-    draft_deal(rep)
-    deal_in(DealStatus.SIGNED_OFF, owner=rep, pm=pm)
-
-    response = client_for(rep).get(reverse("home"))
-
-    cards = {c["label"]: c["count"] for c in response.context["cards"]}
-    assert cards == {"Changes requested": 1, "Drafts": 1, "Signed off, to close": 1}
-    assert 'class="cards"' in response.content.decode()
-
-
-def test_pm_home_shows_my_reviews_unclaimed_and_overdue(rep, pm, client_for):
-    deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
-    unclaimed = submitted(rep)
-    unclaimed.rounds.update(due_at=timezone.now() - datetime.timedelta(hours=1))
-
-    response = client_for(pm).get(reverse("home"))
-
-    cards = {c["label"]: c["count"] for c in response.context["cards"]}
-    assert cards == {"My reviews": 1, "Unclaimed reviews": 1, "Overdue reviews": 1}
-
-
-def test_manager_home_shows_reviews_overdue_and_escalations_with_a_link(
-    rep, pm, manager, client_for
-):
-    deal = deal_in(DealStatus.CHANGES_REQUESTED, owner=rep, pm=pm)
-    flag = deal.rounds.get().verdicts.get(verdict=VerdictKind.FLAGGED)
-    services.verdict_escalate(verdict=flag, actor=rep, argument="Please")
-    submitted(rep)
-
-    response = client_for(manager).get(reverse("home"))
-
-    cards = {c["label"]: c["count"] for c in response.context["cards"]}
-    assert cards == {"Deals in review": 1, "Overdue reviews": 0, "Open escalations": 1}
-    assert reverse("deals:escalations") in response.content.decode()
-
-
 # One place decides which actions a page offers
 
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from deals.models import CommitmentKind, VerdictKind
 from handoff.models import Role
 from tests.factories import PASSWORD, UserFactory
-from tests.handoff.crafted import make_deal, review
+from tests.insights.crafted import make_deal, review
 
 
 def test_manager_reads_the_dashboard_and_opens_the_agenda(page, login, axe_violations):

@@ -101,30 +101,6 @@ def test_pm_digest_has_the_queue_and_notes_from_sales(busy_week, pm):
     assert "Deliverables coming due" in titles
 
 
-def test_manager_digest_has_the_alignment_summary(busy_week, manager):
-    digest = digests.build_digest(manager, "weekly")
-    [alignment] = [s for s in digest.sections if s.title == "Alignment"]
-    texts = [i.text for i in alignment.items]
-    assert texts[0] == "1 deal(s) in review"
-    assert texts[2] == "0 open escalation(s)"
-    assert texts[3] == "Notes since your last digest: 1 to delivery, 1 to sales"
-
-
-def test_manager_weekly_digest_carries_the_sync_agenda(busy_week, manager):
-    weekly = {s.title: s for s in digests.build_digest(manager, "weekly").sections}
-    waiting = weekly["Sync agenda: Deals waiting for review, oldest first"]
-    assert len(waiting.items) == 1
-    assert waiting.items[0].url.startswith(settings.SITE_URL + "/deals/")
-    assert "Sync agenda: Decisions of the past week" in weekly
-    text, html = digests.render_digest(digests.build_digest(manager, "weekly"))
-    assert "SYNC AGENDA: OPEN ESCALATIONS" in text
-    assert "Sync agenda: Open escalations" in html
-    assert "No escalation is waiting for a decision." in text
-
-    daily = digests.build_digest(manager, "daily")
-    assert not [s for s in daily.sections if s.title.startswith("Sync agenda")]
-
-
 @pytest.mark.parametrize("role", [Role.SALES, Role.PM, Role.MANAGER])
 def test_a_digest_costs_the_same_queries_for_1_and_many_rows(role, rep, pm):
     user = {Role.SALES: rep, Role.PM: pm, Role.MANAGER: UserFactory(role=Role.MANAGER)}[role]

@@ -130,32 +130,3 @@ def test_every_page_sends_a_strict_content_security_policy(client):
 
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
-
-
-# The home page costs the same however much waits
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("role", ["rep", "pm", "manager"])
-def test_home_costs_the_same_with_one_item_per_card_or_many(
-    role, rep, request, client_for, django_assert_num_queries
-):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from deals import services
-    from deals.models import CommitmentKind
-    from tests.handoff.crafted import make_deal
-
-    def add(deals: int) -> None:
-        for _ in range(deals):
-            make_deal(rep)
-            services.deal_submit(deal=make_deal(rep, [(CommitmentKind.SCOPE, "3")]), actor=rep)
-
-    http = client_for(request.getfixturevalue(role))
-    add(1)
-    with CaptureQueriesContext(connection) as few:
-        assert http.get("/").status_code == 200
-    add(8)
-    with django_assert_num_queries(len(few)):
-        assert http.get("/").status_code == 200

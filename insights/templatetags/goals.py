@@ -2,11 +2,11 @@
 
 from django import template
 
-from handoff import metrics
+from insights.figures.goals import current_goals as goals_of_the_quarter
 
 register = template.Library()
 
 
 @register.simple_tag
 def current_goals() -> dict:
-    return metrics.current_goals()
+    return goals_of_the_quarter()

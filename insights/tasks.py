@@ -1,11 +1,11 @@
-"""Celery tasks of the site: refreshing the stored dashboard figures."""
+"""Celery tasks of the insights: refreshing the stored dashboard figures."""
 
 from celery import shared_task
 
-from handoff import metrics
+from insights.figures.refresh import refresh_snapshots
 
 
 # Safe to run twice or at once: each run replaces the stored results by key.
 @shared_task(soft_time_limit=240, time_limit=300)
 def refresh_metrics() -> dict:
-    return metrics.refresh_snapshots()
+    return refresh_snapshots()

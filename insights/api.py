@@ -12,10 +12,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from handoff import metrics
 from handoff.api import refuse_empty_parameters
-from handoff.dashboard import MANAGERS, FilterForm
 from handoff.roles import HasRole
+from insights.figures.alignment import stored_alignment
+from insights.figures.goals import current_goals
+from insights.figures.window import Window
+from insights.forms import FilterForm
+from insights.rules import MANAGERS
 
 
 class PeriodSerializer(serializers.Serializer):
@@ -74,9 +77,9 @@ def _plain(value: Any) -> Any:
     return float(value) if isinstance(value, Decimal) else value
 
 
-def alignment_data(w: metrics.Window) -> dict[str, Any]:
-    result = metrics.stored_alignment(w)
-    goals = metrics.current_goals()["goals"]
+def alignment_data(w: Window) -> dict[str, Any]:
+    result = stored_alignment(w)
+    goals = current_goals()["goals"]
     return {
         "period": {"start": w.start, "end": w.end},
         "computed_at": result.computed_at,

@@ -8,11 +8,26 @@ from itertools import count
 from django.utils import timezone
 
 from deals import services
-from deals.models import CommitmentKind, Deal, ReviewRound, VerdictKind
-from handoff.models import User
+from deals.models import CommitmentKind, Deal, ReviewRound, Verdict, VerdictKind
+from feedback import services as feedback_services
+from feedback.models import Direction, Topic
+from handoff.models import GoalMetric, SharedGoal, User, quarter_of
+from insights.figures.window import Window
+from projects.models import Deliverable, Project
 from tests.factories import ClientFactory
 
 _titles = count(1)
+
+APPROVED = VerdictKind.APPROVED
+FLAGGED = VerdictKind.FLAGGED
+CONDITION = VerdictKind.APPROVED_WITH_CONDITION
+JUNE = Window(datetime.date(2026, 6, 1), datetime.date(2026, 6, 30))
+MONDAY = datetime.date(2026, 6, 1)
+
+
+def day(n: int) -> datetime.date:
+    """June 2026: day(0) is Monday 1 June."""
+    return MONDAY + datetime.timedelta(days=n)
 
 
 def at(day: datetime.date, hour: int = 9, minute: int = 0) -> datetime.datetime:
@@ -82,3 +97,42 @@ def set_clock(
     if decided is not None:
         fields["decided_at"] = decided
     ReviewRound.objects.filter(pk=review_round.pk).update(**fields)
+
+
+def won_deliverables(rep, pm, promised: datetime.date, efforts: list[str]) -> list[Deliverable]:
+    deal = make_deal(rep, [(CommitmentKind.SCOPE, e) for e in efforts], promised=promised)
+    review(deal, pm, [APPROVED] * len(efforts))
+    services.deal_win(deal=deal, actor=rep)
+    # Work began before its promises fell due: deliveries can date back to the start.
+    Project.objects.filter(deal=deal).update(start_date=promised - datetime.timedelta(days=30))
+    return list(Deliverable.objects.filter(project__deal=deal).order_by("id"))
+
+
+def history(reps, pm, manager, deals: int) -> None:
+    """`deals` deals across the reps: flagged, escalated, signed off, won, with feedback."""
+    today = timezone.localdate()
+    for i in range(deals):
+        rep = reps[i % len(reps)]
+        deal = make_deal(
+            rep,
+            [(CommitmentKind.SCOPE, "3"), (CommitmentKind.TIMELINE, "2")],
+            promised=today - datetime.timedelta(days=1),
+        )
+        review(deal, pm, [VerdictKind.FLAGGED, VerdictKind.APPROVED])
+        if i % 3 == 1:
+            services.verdict_escalate(
+                verdict=Verdict.objects.filter(round__deal=deal, verdict="flagged").get(),
+                actor=rep,
+                argument="We can",
+            )
+            continue
+        services.deal_revise(deal=deal, actor=rep)
+        review(deal, pm, [VerdictKind.APPROVED, VerdictKind.APPROVED])
+        if i % 3 == 0:
+            services.deal_win(deal=deal, actor=rep)
+        feedback_services.note_create(
+            author=rep, direction=Direction.TO_DELIVERY, topic=Topic.CUSTOMER_INSIGHT, body="x"
+        )
+    SharedGoal.objects.get_or_create(
+        quarter=quarter_of(today), metric=GoalMetric.KEPT_RATE, defaults={"target": Decimal("90")}
+    )

@@ -12,14 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from deals import services
-from deals.models import CommitmentKind, Verdict, VerdictKind
-from feedback import services as feedback_services
-from feedback.models import Direction, Topic
-from handoff import metrics
-from handoff.models import GoalMetric, MetricsSnapshot, Role, SharedGoal, TeamKind, quarter_of
+from deals.models import VerdictKind
+from handoff.models import MetricsSnapshot, Role, SharedGoal, TeamKind, quarter_of
+from insights.figures.alignment import TABLE_KEYS
+from insights.figures.window import DEFAULT_RANGE_DAYS, default_range
 from tests.factories import TeamFactory, UserFactory
-from tests.handoff.crafted import at, make_deal, review, set_clock
+from tests.insights.crafted import at, history, make_deal, review, set_clock
 
 MANAGER_PAGES = [
     "/dashboard/",
@@ -32,36 +30,6 @@ MANAGER_PAGES = [
     "/dashboard/goals/new/",
     "/api/v1/metrics/alignment/",
 ]
-
-
-def history(reps, pm, manager, deals: int) -> None:
-    """`deals` deals across the reps: flagged, escalated, signed off, won, with feedback."""
-    today = timezone.localdate()
-    for i in range(deals):
-        rep = reps[i % len(reps)]
-        deal = make_deal(
-            rep,
-            [(CommitmentKind.SCOPE, "3"), (CommitmentKind.TIMELINE, "2")],
-            promised=today - datetime.timedelta(days=1),
-        )
-        review(deal, pm, [VerdictKind.FLAGGED, VerdictKind.APPROVED])
-        if i % 3 == 1:
-            services.verdict_escalate(
-                verdict=Verdict.objects.filter(round__deal=deal, verdict="flagged").get(),
-                actor=rep,
-                argument="We can",
-            )
-            continue
-        services.deal_revise(deal=deal, actor=rep)
-        review(deal, pm, [VerdictKind.APPROVED, VerdictKind.APPROVED])
-        if i % 3 == 0:
-            services.deal_win(deal=deal, actor=rep)
-        feedback_services.note_create(
-            author=rep, direction=Direction.TO_DELIVERY, topic=Topic.CUSTOMER_INSIGHT, body="x"
-        )
-    SharedGoal.objects.get_or_create(
-        quarter=quarter_of(today), metric=GoalMetric.KEPT_RATE, defaults={"target": Decimal("90")}
-    )
 
 
 # Who may open what
@@ -136,7 +104,7 @@ def test_dashboard_bad_range_shows_errors_and_the_default_range(manager, client_
     response = client_for(manager).get("/dashboard/?from=2026-03-01&to=2026-02-01")
     assert response.status_code == 200
     assert "must not be before its start" in response.content.decode()
-    assert response.context["window"].days == metrics.DEFAULT_RANGE_DAYS
+    assert response.context["window"].days == DEFAULT_RANGE_DAYS
     response = client_for(manager).get("/dashboard/?from=yesterday")
     assert response.status_code == 200
     assert response.context["form"].errors["from"]
@@ -178,7 +146,7 @@ def test_csv_export_of_the_figures_and_empty_values(manager, client_for):
 @pytest.mark.django_db
 def test_every_table_has_an_export(manager, client_for):
     http = client_for(manager)
-    for key in metrics.TABLE_KEYS:
+    for key in TABLE_KEYS:
         assert http.get(f"/dashboard/export/{key}.csv").status_code == 200
     assert http.get("/dashboard/export/nothing.csv").status_code == 404
     assert http.get("/dashboard/export/figures.csv?from=bad").status_code == 400
@@ -386,7 +354,7 @@ def test_htmx_filter_answers_with_the_results_only(manager, client_for):
 @pytest.mark.django_db
 def test_range_fields_show_the_range_in_iso_dates(manager, client_for):
     page = client_for(manager).get("/dashboard/").content.decode()
-    start, end = metrics.default_range()
+    start, end = default_range()
     assert f'type="date" name="from" value="{start.isoformat()}"' in page
     assert f'type="date" name="to" value="{end.isoformat()}"' in page
     page = client_for(manager).get("/dashboard/?from=2026-02-01&to=2026-02-28").content.decode()

@@ -1,24 +1,22 @@
 """Stored dashboard figures: what they keep, when they are recomputed, who may ask for it."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from hypothesis import given
-from hypothesis import strategies as st
 
 from deals import services
 from deals.models import CommitmentKind, VerdictKind
-from handoff import metrics, tagged_json
 from handoff.models import MetricsSnapshot, Role, TeamKind, quarter_of
-from handoff.tasks import refresh_metrics
+from insights.figures.alignment import alignment, stored_alignment
+from insights.figures.results import PAGE_ROWS
+from insights.figures.window import default_range, window_for
+from insights.tasks import refresh_metrics
 from tests.factories import TeamFactory, UserFactory
-from tests.handoff.crafted import make_deal, review
-from tests.handoff.test_dashboard import history
+from tests.insights.crafted import history, make_deal, review
 
 IN_REVIEW = "deals_in_review"
 
@@ -31,50 +29,13 @@ def in_review_shown(response) -> float | None:
     return next(f for f in response.context["figures"] if f.key == IN_REVIEW).value
 
 
-# The encoding keeps every value as it was
-
-plain = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
-typed = (
-    st.decimals(allow_nan=False, allow_infinity=False, places=2)
-    | st.dates()
-    | st.datetimes(timezones=st.just(datetime.UTC))
-    | st.floats(allow_nan=False, allow_infinity=False)
-)
-values = st.recursive(
-    plain | typed,
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
-    ),
-    max_leaves=12,
-)
-
-
-@given(values)
-def test_a_value_reads_back_equal_and_of_its_type(value):
-    back = tagged_json.decode(tagged_json.encode(value))
-    assert back == value
-    assert type(back) is type(value)
-
-
-@pytest.mark.parametrize("key", ["$date", "$datetime", "$decimal", "$dict"])
-def test_a_dict_whose_only_key_looks_like_a_tag_reads_back_as_that_dict(key):
-    for value in ({key: ""}, {key: {"$date": "x"}}, [{key: 1}]):
-        assert tagged_json.decode(tagged_json.encode(value)) == value
-
-
-def test_tuples_come_back_as_lists_and_keys_as_text():
-    assert tagged_json.decode(tagged_json.encode({1: ("a", Decimal("1.50"))})) == {
-        "1": ["a", Decimal("1.50")]
-    }
-
-
 @pytest.mark.django_db
 def test_the_stored_alignment_equals_the_computed_one(rep, rep2, pm, manager):
     history([rep, rep2], pm, manager, 6)
-    w = metrics.window_for(*metrics.default_range())
-    computed = metrics.alignment(w)
-    first = metrics.stored_alignment(w)  # computes and stores
-    again = metrics.stored_alignment(w)  # reads what was stored
+    w = window_for(*default_range())
+    computed = alignment(w)
+    first = stored_alignment(w)  # computes and stores
+    again = stored_alignment(w)  # reads what was stored
     for result in (first, again):
         assert result.figures == computed.figures
         assert result.tables == computed.tables
@@ -95,7 +56,7 @@ def test_a_stored_read_costs_the_same_few_queries_whatever_the_history(
     with CaptureQueriesContext(connection) as small:
         assert http.get("/dashboard/").status_code == 200
     history([rep, rep2], pm, manager, 30)
-    metrics.stored_alignment(metrics.window_for(*metrics.default_range()), recompute=True)
+    stored_alignment(window_for(*default_range()), recompute=True)
     with CaptureQueriesContext(connection) as large:
         assert http.get("/dashboard/").status_code == 200
     assert len(small) == len(large)
@@ -197,7 +158,7 @@ def test_the_job_recomputes_the_default_ranges_and_forgets_old_ones(rep, pm, man
     )
     result = refresh_metrics.delay().get()
     assert result == {"alignments": 3, "goals": 1, "forgotten": 1}
-    start, end = metrics.default_range()
+    start, end = default_range()
     keys = set(MetricsSnapshot.objects.values_list("key", flat=True))
     assert keys == {
         f"alignment:v1:{start}:{end}:all",
@@ -210,7 +171,7 @@ def test_the_job_recomputes_the_default_ranges_and_forgets_old_ones(rep, pm, man
 
 def test_the_job_is_scheduled_more_often_than_results_expire():
     entry = settings.CELERY_BEAT_SCHEDULE["handoff-refresh-metrics"]
-    assert entry["task"] == "handoff.tasks.refresh_metrics"
+    assert entry["task"] == "insights.tasks.refresh_metrics"
     assert entry["schedule"] < settings.METRICS_SNAPSHOT_MAX_AGE_SECONDS
 
 
@@ -219,9 +180,7 @@ def test_the_job_is_scheduled_more_often_than_results_expire():
 
 @pytest.mark.django_db
 def test_the_page_shows_the_busiest_reps_and_the_csv_every_rep(pm, manager, client_for):
-    reps = [
-        UserFactory(username=f"rep{i:02}", role=Role.SALES) for i in range(metrics.PAGE_ROWS + 3)
-    ]
+    reps = [UserFactory(username=f"rep{i:02}", role=Role.SALES) for i in range(PAGE_ROWS + 3)]
     for i, rep in enumerate(reps):
         for _ in range(1 + (i == 0)):  # rep00 has two deals: the most verdicts
             deal = make_deal(rep, [(CommitmentKind.SCOPE, "3")])
@@ -229,12 +188,12 @@ def test_the_page_shows_the_busiest_reps_and_the_csv_every_rep(pm, manager, clie
     http = client_for(manager)
     response = http.get("/dashboard/")
     table = next(t for t in response.context["tables"] if t.key == "flag-rate-by-rep")
-    assert len(table.page_rows) == metrics.PAGE_ROWS
+    assert len(table.page_rows) == PAGE_ROWS
     assert table.page_rows[0]["rep_url"].endswith("/people/rep00/")
     page = response.content.decode()
-    assert f"The {metrics.PAGE_ROWS} rows with the most verdicts, of {len(reps)}" in page
+    assert f"The {PAGE_ROWS} rows with the most verdicts, of {len(reps)}" in page
     chart = table.chart_data()
-    assert len(chart["labels"]) == metrics.PAGE_ROWS
+    assert len(chart["labels"]) == PAGE_ROWS
     exported = http.get("/dashboard/export/flag-rate-by-rep.csv").content.decode()
     assert len(exported.strip().splitlines()) == 1 + len(reps)
     body = http.get("/api/v1/metrics/alignment/").json()

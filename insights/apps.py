@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class InsightsConfig(AppConfig):
+    """No models of its own: SharedGoal and MetricsSnapshot stay in handoff.models,
+    where their migrations are."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "insights"
+    verbose_name = "Insights"
+
+    def ready(self) -> None:
+        from insights import digests
+
+        digests.register()

@@ -1,0 +1,110 @@
+"""Promise figures: kept rate and slip of the deliverables due in the range, by rep and by PM.
+
+The promise rules themselves are projects.promises'.
+"""
+
+from django.db.models import QuerySet
+
+from deals.models import DealStatus
+from handoff.models import User
+from insights.figures.links import deals_url, url_for
+from insights.figures.results import PAGE_ROWS, Figure, Table
+from insights.figures.stats import rounded
+from insights.figures.window import Window, owner_param
+from projects import promises as promise_rules
+from projects.models import Deliverable, DeliverableStatus
+
+# Descoped promises count neither way; leaving them out lets (status, promised_date) serve.
+PROMISE_STATUSES = tuple(s for s in DeliverableStatus.values if s != DeliverableStatus.DESCOPED)
+
+
+def deliverables_in(w: Window) -> QuerySet[Deliverable]:
+    """Promises whose promised date falls in the range."""
+    deliverables = Deliverable.objects.filter(
+        status__in=PROMISE_STATUSES, promised_date__gte=w.start, promised_date__lte=w.end
+    )
+    if w.reps is not None:
+        deliverables = deliverables.filter(project__deal__owner_id__in=w.reps)
+    if w.pms is not None:
+        deliverables = deliverables.filter(project__pm_id__in=w.pms)
+    return deliverables
+
+
+PROMISE_HOW = (
+    "Promises (deliverables) due in the range: kept = delivered on or before the promised "
+    "date, out of those delivered or missed; slip = days past the promised date, early = 0."
+)
+
+
+def promise_figures(w: Window) -> list[Figure]:
+    summary = promise_rules.promise_summary(deliverables_in(w))
+    owner = owner_param(w)
+    return [
+        Figure(
+            key="kept_rate",
+            label="Promises kept",
+            value=rounded(summary["kept_rate"]),
+            unit="percent",
+            how=PROMISE_HOW,
+            url=deals_url(status=DealStatus.WON, owner=owner),
+            detail=f"{summary['kept']} of {summary['resolved']} resolved promises",
+        ),
+        Figure(
+            key="avg_slip_days",
+            label="Average slip",
+            value=rounded(summary["avg_slip_days"], 2),
+            unit="days",
+            how=PROMISE_HOW,
+            url=deals_url(status=DealStatus.WON, owner=owner),
+            detail=f"{summary['late']} open past their date",
+        ),
+    ]
+
+
+def _promise_table(key: str, title: str, who: str, summaries: dict, names: dict) -> Table:
+    rows = []
+    for user_id, summary in sorted(summaries.items(), key=lambda kv: names[kv[0]].username):
+        person = names[user_id]
+        rows.append(
+            {
+                who: person.display_name,
+                f"{who}_url": url_for("scorecard", person.username),
+                "resolved": summary["resolved"],
+                "kept": summary["kept"],
+                "kept_rate": rounded(summary["kept_rate"]),
+                "avg_slip_days": rounded(summary["avg_slip_days"], 2),
+                "late": summary["late"],
+                "resolved_url": deals_url(status=DealStatus.WON, owner=user_id)
+                if who == "rep"
+                else "",
+            }
+        )
+    return Table(
+        key=key,
+        title=title,
+        columns=[
+            (who, "Rep" if who == "rep" else "Project manager"),
+            ("resolved", "Resolved promises"),
+            ("kept", "Kept"),
+            ("kept_rate", "Kept rate"),
+            ("avg_slip_days", "Average slip (days)"),
+            ("late", "Open past date"),
+        ],
+        rows=rows,
+        how=PROMISE_HOW,
+        units={"kept_rate": "percent", "avg_slip_days": "decimal"},
+        chart={"type": "bar", "label": who, "series": ["kept_rate"]},
+        shown=PAGE_ROWS,
+        rank="resolved",
+    )
+
+
+def promise_tables(w: Window) -> list[Table]:
+    deliverables = deliverables_in(w)
+    per_rep = promise_rules.by_rep(deliverables)
+    per_pm = promise_rules.by_pm(deliverables)
+    names = User.objects.in_bulk([*per_rep, *per_pm]) if per_rep or per_pm else {}
+    return [
+        _promise_table("kept-by-rep", "Promises kept by rep", "rep", per_rep, names),
+        _promise_table("kept-by-pm", "Promises kept by project manager", "pm", per_pm, names),
+    ]
