@@ -5,9 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from feedback.accounts import OutboxPasswordResetForm
 from handoff import health, views
+from handoff.web.settings_page import settings_page
 from insights import views as insights_views
 from insights.api import AlignmentView
-from projects import views as project_views
 
 handler403 = "handoff.views.permission_denied"
 handler404 = "handoff.views.page_not_found"
@@ -59,7 +59,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("deals/", include("deals.urls")),
     path("projects/", include("projects.urls")),
-    path("settings/", project_views.settings_page, name="settings"),
+    path("settings/", settings_page, name="settings"),
     path("feedback/", include("feedback.urls")),
     path("dashboard/", include("insights.urls")),
     path("people/<str:username>/", insights_views.scorecard, name="scorecard"),

@@ -2,7 +2,6 @@
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.forms import inlineformset_factory
 from django.urls import reverse
 
@@ -14,6 +13,7 @@ from deals.selectors import (
     deals_matching,
 )
 from handoff.models import Role, User
+from handoff.web.forms import DateInput, ServiceErrorsMixin
 from handoff.web.widgets import FlatSelect
 
 COMMITMENTS_PREFIX = "commitments"
@@ -24,24 +24,6 @@ SORTS = {
     "value": ("Value, highest first", ("-value", "-id")),
     "title": ("Title, A to Z", ("title", "id")),
 }
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class ServiceErrorsMixin:
-    """Show a service's ValidationError next to the field it names (Django marks it invalid)."""
-
-    def add_service_error(self, error: ValidationError) -> None:
-        if hasattr(error, "error_dict"):
-            for field, messages in error.message_dict.items():
-                self.add_error(field if field in self.fields else None, messages)
-        else:
-            self.add_error(None, error.messages)
 
 
 class DealFilterForm(forms.Form):

@@ -1,7 +1,6 @@
 """Deals pages: thin views over deals.selectors and deals.services."""
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -13,7 +12,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from deals import services
 from deals.forms import (
@@ -45,6 +43,8 @@ from deals.selectors import (
 from handoff.errors import ActionForbidden, DomainError
 from handoff.models import Role
 from handoff.roles import is_pm, is_sales, role_required
+from handoff.web.errors import domain_errors
+from handoff.web.htmx import htmx_partial
 from handoff.web.pagination import CappedPaginator
 
 PAGE_SIZE = 25
@@ -54,37 +54,13 @@ PAGE_SIZE = 25
 DEAL_PAGE_CONTEXT_HOOKS: list[Callable[[HttpRequest, Deal], dict[str, Any]]] = []
 
 
-def domain_errors(view: Callable) -> Callable:
-    """The one place a rule's "no" becomes a page answer: 403, or a message on the deal page."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except ActionForbidden as error:
-            if not request.htmx:
-                raise PermissionDenied(error.message) from error
-            # htmx does not swap a 403, so the browser reloads the page to show why.
-            messages.error(request, error.message)
-        except DomainError as error:
-            messages.error(request, error.message)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        if "pk" in kwargs:
-            url = reverse("deals:detail", args=[kwargs["pk"]])
-        elif "escalation_pk" in kwargs:
-            url = reverse("deals:escalations")
-        else:
-            url = reverse("deals:list")
-        if request.htmx:
-            return HttpResponseClientRedirect(url)
-        return redirect(url)
-
-    return wrapped
-
-
-def _wants_partial(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
+def _back(request: HttpRequest, **kwargs) -> str:
+    """Where a refused action lands: its deal, the escalations, or the deal list."""
+    if "pk" in kwargs:
+        return reverse("deals:detail", args=[kwargs["pk"]])
+    if "escalation_pk" in kwargs:
+        return reverse("deals:escalations")
+    return reverse("deals:list")
 
 
 # The deal list
@@ -103,8 +79,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         and any(form.cleaned_data.get(k) for k in ("q", "status", "client", "owner")),
         "can_create": can_create_deals(request.user),
     }
-    template = "deals/deal_list.html#results" if _wants_partial(request) else "deals/deal_list.html"
-    return render(request, template, context)
+    return htmx_partial(request, "deals/deal_list.html", "results", context)
 
 
 # Create and edit
@@ -206,7 +181,7 @@ def _check_can_create_deals(request: HttpRequest) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@domain_errors
+@domain_errors(back=_back)
 def deal_create(request: HttpRequest) -> HttpResponse:
     _check_can_create_deals(request)
     return _deal_form_page(request, None)
@@ -214,7 +189,7 @@ def deal_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@domain_errors
+@domain_errors(back=_back)
 def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     deal = deal_get_for_user(request.user, pk)
     services.deal_check_editable(deal=deal, actor=request.user)
@@ -349,7 +324,7 @@ TRANSITION_ACTIONS = {
 
 @login_required
 @require_POST
-@domain_errors
+@domain_errors(back=_back)
 def deal_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     deal = deal_get_for_user(request.user, pk)
     spec = TRANSITION_ACTIONS[action]
@@ -382,7 +357,7 @@ def _commitment_block(
 
 @login_required
 @require_POST
-@domain_errors
+@domain_errors(back=_back)
 def commitment_rule(request: HttpRequest, pk: int, commitment_pk: int) -> HttpResponse:
     deal = deal_get_for_user(request.user, pk)
     commitment = get_object_or_404(deal.commitments, pk=commitment_pk)
@@ -403,7 +378,7 @@ def commitment_rule(request: HttpRequest, pk: int, commitment_pk: int) -> HttpRe
 
 @login_required
 @require_POST
-@domain_errors
+@domain_errors(back=_back)
 def verdict_escalate(request: HttpRequest, pk: int, verdict_pk: int) -> HttpResponse:
     deal = deal_get_for_user(request.user, pk)
     verdict = get_object_or_404(
@@ -423,7 +398,7 @@ def verdict_escalate(request: HttpRequest, pk: int, verdict_pk: int) -> HttpResp
 
 @login_required
 @require_POST
-@domain_errors
+@domain_errors(back=_back)
 def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
     deal = deal_get_for_user(request.user, pk)
     form = CommentForm(request.POST, prefix="comment")
@@ -472,7 +447,7 @@ def escalations(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @role_required(Role.MANAGER, Role.ADMIN)
-@domain_errors
+@domain_errors(back=_back)
 def escalation_decide(request: HttpRequest, escalation_pk: int) -> HttpResponse:
     escalation = get_object_or_404(escalations_visible_to(request.user), pk=escalation_pk)
     form = EscalationDecideForm(request.POST, prefix=f"decide-{escalation.pk}")

@@ -9,8 +9,8 @@ class FeedbackConfig(AppConfig):
         from deals.signals import comment_posted, deal_event_recorded
         from deals.views import DEAL_PAGE_CONTEXT_HOOKS
         from feedback import notifications, outbox, selectors, tasks, views
+        from handoff.web.settings_page import register_section
         from projects.signals import project_event_recorded
-        from projects.views import register_settings_section
 
         outbox.send_with(tasks.send_emails)
         deal_event_recorded.connect(notifications.on_deal_event, dispatch_uid="feedback.deal")
@@ -20,6 +20,4 @@ class FeedbackConfig(AppConfig):
         )
         if selectors.deal_feedback_hook not in DEAL_PAGE_CONTEXT_HOOKS:
             DEAL_PAGE_CONTEXT_HOOKS.append(selectors.deal_feedback_hook)
-        register_settings_section(
-            "feedback/partials/settings_notifications.html", views.preferences_section
-        )
+        register_section("feedback/partials/settings_notifications.html", views.preferences_section)

@@ -10,6 +10,7 @@ from feedback.models import (
 )
 from feedback.services import directions_for
 from handoff.models import DigestFrequency, Role, User
+from handoff.web.forms import ServiceErrorsMixin
 from handoff.web.widgets import FlatSelect
 from projects.selectors import projects_visible_to
 
@@ -21,7 +22,7 @@ class RecipientField(forms.ModelChoiceField):
         return f"{obj.display_name} ({obj.get_role_display()})"
 
 
-class NoteForm(forms.Form):
+class NoteForm(ServiceErrorsMixin, forms.Form):
     direction = forms.ChoiceField(label="To", choices=Direction.choices)
     recipient = RecipientField(
         label="Recipient",
@@ -58,13 +59,13 @@ class NoteForm(forms.Form):
         self.fields["commitment"].label_from_instance = lambda c: f"{c.deal} — {c.summary}"
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(ServiceErrorsMixin, forms.Form):
     reply = forms.CharField(
         label="Reply", widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
     )
 
 
-class PreferencesForm(forms.Form):
+class PreferencesForm(ServiceErrorsMixin, forms.Form):
     digest_frequency = forms.ChoiceField(
         label="Digest", choices=DigestFrequency.choices, widget=forms.RadioSelect
     )

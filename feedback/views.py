@@ -10,19 +10,18 @@ from django.views.decorators.http import require_GET, require_POST
 from feedback import lessons, selectors, services
 from feedback.forms import NoteForm, PreferencesForm, ReplyForm
 from feedback.models import Topic
-from handoff.errors import ActionForbidden, DomainError
+from handoff.web.errors import domain_errors
 from handoff.web.pagination import CappedPaginator
 
 PAGE_SIZE = 20
 
 
+def _note_page(request: HttpRequest, pk: int) -> str:
+    return reverse("feedback:note", args=[pk])
+
+
 def _page(request: HttpRequest, queryset):
     return CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 @login_required
@@ -71,7 +70,7 @@ def note_new(request: HttpRequest) -> HttpResponse:
                     project=data["project"],
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                form.add_service_error(error)
             else:
                 messages.success(request, "Your note was sent.")
                 return redirect(note)
@@ -99,31 +98,25 @@ def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@domain_errors(back=_note_page)
 def note_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     note = selectors.note_get_for_user(request.user, pk)
-    try:
-        services.note_acknowledge(note=note, actor=request.user)
-    except ActionForbidden as error:
-        raise PermissionDenied(error.message) from error
+    services.note_acknowledge(note=note, actor=request.user)
     messages.success(request, "Acknowledged.")
     return redirect(note)
 
 
 @login_required
 @require_POST
+@domain_errors(back=_note_page)
 def note_reply(request: HttpRequest, pk: int) -> HttpResponse:
     note = selectors.note_get_for_user(request.user, pk)
     form = ReplyForm(request.POST)
     if form.is_valid():
         try:
             services.note_reply(note=note, actor=request.user, reply=form.cleaned_data["reply"])
-        except ActionForbidden as error:
-            raise PermissionDenied(error.message) from error
-        except DomainError as error:
-            messages.error(request, error.message)
-            return redirect(note)
         except ValidationError as error:
-            _add_errors(form, error)
+            form.add_service_error(error)
         else:
             messages.success(request, "Your reply was sent.")
             return redirect(note)
@@ -226,7 +219,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 email_preferences=form.email_preferences(),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            form.add_service_error(error)
         else:
             messages.success(request, "Your notification preferences were saved.")
             return redirect(_next(request, reverse("feedback:preferences")))

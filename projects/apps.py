@@ -9,13 +9,22 @@ class ProjectsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from deals.views import DEAL_PAGE_CONTEXT_HOOKS
+        from handoff.web.settings_page import register_section
         from projects.models import Deliverable, Project
         from projects.selectors import deal_page_context, forget_open_load
+        from projects.views import capacity_section
 
         # Any saved or deleted deliverable or project may change the load of open work.
         for model in (Deliverable, Project):
             for signal in (post_save, post_delete):
                 signal.connect(forget_open_load, sender=model, dispatch_uid=f"open-load-{model}")
+
+        # PMs set their weekly capacity and time off on the settings page.
+        register_section(
+            "projects/partials/settings_capacity.html",
+            capacity_section,
+            stylesheet="css/projects.css",
+        )
 
         # The deal page shows the capacity check during review and the promises once won.
         DEAL_PAGE_CONTEXT_HOOKS.append(lambda request, deal: deal_page_context(deal, request.user))

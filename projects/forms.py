@@ -2,6 +2,7 @@ import datetime
 
 from django import forms
 
+from handoff.web.forms import DateInput, ServiceErrorsMixin
 from handoff.web.widgets import FlatSelect
 from projects.capacity import week_of
 from projects.models import DeliverableStatus, Project, ProjectStatus
@@ -25,11 +26,11 @@ class BriefForm(forms.ModelForm):
         widgets = {field: forms.Textarea(attrs={"rows": 4}) for field in fields}
 
 
-class KickoffItemForm(forms.Form):
+class KickoffItemForm(ServiceErrorsMixin, forms.Form):
     text = forms.CharField(label="New checklist item", max_length=200)
 
 
-class QuestionsForm(forms.Form):
+class QuestionsForm(ServiceErrorsMixin, forms.Form):
     questions = forms.CharField(
         label="Questions for the sales rep",
         max_length=5000,
@@ -37,7 +38,7 @@ class QuestionsForm(forms.Form):
     )
 
 
-class DeliverableStatusForm(forms.Form):
+class DeliverableStatusForm(ServiceErrorsMixin, forms.Form):
     status = forms.ChoiceField(label="Status", choices=DeliverableStatus.choices)
     status_reason = forms.CharField(
         label="Reason",
@@ -48,7 +49,7 @@ class DeliverableStatusForm(forms.Form):
     delivered_on = forms.DateField(
         label="Delivered on",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text="Needed when delivered.",
     )
 
@@ -92,7 +93,7 @@ class WeekField(forms.Field):
         return value
 
 
-class CapacityForm(forms.Form):
+class CapacityForm(ServiceErrorsMixin, forms.Form):
     weekly_days = forms.DecimalField(
         label="Person-days per week",
         min_value=0,
@@ -103,7 +104,7 @@ class CapacityForm(forms.Form):
     )
 
 
-class CapacityExceptionForm(forms.Form):
+class CapacityExceptionForm(ServiceErrorsMixin, forms.Form):
     week_start = WeekField(label="Week")
     days = forms.DecimalField(
         label="Person-days that week",

@@ -1,22 +1,18 @@
-"""Project pages, the capacity page and the settings page: thin, over services and selectors."""
-
-from collections.abc import Callable
-from functools import wraps
+"""Project pages, the capacity page and its settings section: thin, over services and selectors."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from feedback.selectors import project_feedback_context
-from handoff.errors import ActionForbidden, DomainError
 from handoff.models import Role
 from handoff.roles import can_review, is_pm, role_required
+from handoff.web.errors import came_from, domain_errors
 from handoff.web.pagination import CappedPaginator
+from handoff.web.settings_page import settings_page
 from projects import selectors, services
 from projects.forms import (
     BriefForm,
@@ -43,41 +39,8 @@ STATUS_BUTTONS = {
     ProjectStatus.ON_HOLD: "Put on hold",
     ProjectStatus.COMPLETED: "Complete project",
 }
-# Other apps add sections to the settings page: (template name, context function or None).
-SETTINGS_SECTIONS: list[tuple[str, Callable[[HttpRequest], dict | None] | None]] = []
-
-
-def register_settings_section(
-    template_name: str, context: Callable[[HttpRequest], dict | None] | None = None
-) -> None:
-    """Add a section to /settings/; `context(request)` returning None hides it for that user."""
-    if all(name != template_name for name, _ in SETTINGS_SECTIONS):
-        SETTINGS_SECTIONS.append((template_name, context))
-
-
-def domain_errors(view: Callable) -> Callable:
-    """A rule that says no becomes a message on the project page; a forbidden action a 403."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except ActionForbidden as error:
-            raise PermissionDenied(error.message) from error
-        except DomainError as error:
-            messages.error(request, error.message)
-            back = request.META.get("HTTP_REFERER", "")
-            safe = url_has_allowed_host_and_scheme(
-                back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-            )
-            return redirect(back if safe else reverse("projects:list"))
-
-    return wrapped
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    for field, errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
+# A refused action goes back to the page it came from, else to the project list.
+_back = came_from("projects:list")
 
 
 def _done(request: HttpRequest, url: str) -> HttpResponse:
@@ -163,7 +126,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@domain_errors
+@domain_errors(back=_back)
 def brief_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get_for_user(request.user, pk)
     if not services.can_edit_brief(project, request.user):
@@ -178,7 +141,7 @@ def brief_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors
+@domain_errors(back=_back)
 def handoff_accept(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get_for_user(request.user, pk)
     services.project_accept_handoff(project=project, actor=request.user)
@@ -188,7 +151,7 @@ def handoff_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors
+@domain_errors(back=_back)
 def project_status(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get_for_user(request.user, pk)
     try:
@@ -207,7 +170,7 @@ def project_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors
+@domain_errors(back=_back)
 def questions_send(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get_for_user(request.user, pk)
     form = QuestionsForm(request.POST)
@@ -217,7 +180,7 @@ def questions_send(request: HttpRequest, pk: int) -> HttpResponse:
                 project=project, actor=request.user, questions=form.cleaned_data["questions"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            form.add_service_error(error)
         else:
             messages.success(request, f"Questions sent to {project.deal.owner}.")
             return _done(request, project.get_absolute_url())
@@ -227,7 +190,7 @@ def questions_send(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors
+@domain_errors(back=_back)
 def kickoff_add(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get_for_user(request.user, pk)
     form = KickoffItemForm(request.POST)
@@ -237,7 +200,7 @@ def kickoff_add(request: HttpRequest, pk: int) -> HttpResponse:
                 project=project, actor=request.user, text=form.cleaned_data["text"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            form.add_service_error(error)
         else:
             return _done(request, project.get_absolute_url() + "#kickoff")
     context = _project_context(request, project, kickoff_form=form)
@@ -252,7 +215,7 @@ def _kickoff_item(request: HttpRequest, pk: int) -> KickoffItem:
 
 @login_required
 @require_POST
-@domain_errors
+@domain_errors(back=_back)
 def kickoff_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     item = _kickoff_item(request, pk)
     services.kickoff_item_toggle(
@@ -263,7 +226,7 @@ def kickoff_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors
+@domain_errors(back=_back)
 def kickoff_remove(request: HttpRequest, pk: int) -> HttpResponse:
     item = _kickoff_item(request, pk)
     services.kickoff_item_remove(item=item, actor=request.user)
@@ -272,7 +235,7 @@ def kickoff_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@domain_errors
+@domain_errors(back=_back)
 def deliverable_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The status form of one deliverable: a table row in place with htmx, a page without."""
     deliverable = selectors.deliverable_get_for_user(request.user, pk)
@@ -300,7 +263,7 @@ def deliverable_status(request: HttpRequest, pk: int) -> HttpResponse:
                     delivered_on=form.cleaned_data["delivered_on"],
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                form.add_service_error(error)
             else:
                 if request.htmx:
                     return render(
@@ -338,7 +301,8 @@ def capacity(request: HttpRequest) -> HttpResponse:
     return render(request, "projects/capacity.html", {"team": team})
 
 
-def _capacity_section(request: HttpRequest) -> dict | None:
+def capacity_section(request: HttpRequest) -> dict | None:
+    """The capacity section of the settings page, for PMs."""
     if not is_pm(request.user):
         return None
     capacity = PMCapacity.objects.filter(user=request.user).first()
@@ -358,30 +322,9 @@ def _capacity_section(request: HttpRequest) -> dict | None:
     }
 
 
-register_settings_section("projects/partials/settings_capacity.html", _capacity_section)
-
-
-@login_required
-def settings_page(request: HttpRequest, **overrides) -> HttpResponse:
-    sections, context = [], {}
-    for template_name, context_for in SETTINGS_SECTIONS:
-        extra = context_for(request) if context_for else {}
-        if extra is None:
-            continue
-        sections.append(template_name)
-        context.update(extra)
-    context.update(overrides)
-    return render(
-        request,
-        "projects/settings.html",
-        {**context, "settings_sections": sections},
-        status=400 if overrides else 200,
-    )
-
-
 @login_required
 @require_POST
-@domain_errors
+@domain_errors(back=_back)
 def capacity_set(request: HttpRequest) -> HttpResponse:
     form = CapacityForm(request.POST)
     if form.is_valid():
@@ -390,7 +333,7 @@ def capacity_set(request: HttpRequest) -> HttpResponse:
                 pm=request.user, actor=request.user, weekly_days=form.cleaned_data["weekly_days"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            form.add_service_error(error)
         else:
             messages.success(request, "Capacity saved.")
             return redirect("settings")
@@ -399,7 +342,7 @@ def capacity_set(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors
+@domain_errors(back=_back)
 def time_off_add(request: HttpRequest) -> HttpResponse:
     form = CapacityExceptionForm(request.POST)
     if form.is_valid():
@@ -408,7 +351,7 @@ def time_off_add(request: HttpRequest) -> HttpResponse:
                 pm=request.user, actor=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            form.add_service_error(error)
         else:
             messages.success(request, "Week saved.")
             return redirect("settings")
@@ -417,7 +360,7 @@ def time_off_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors
+@domain_errors(back=_back)
 def time_off_remove(request: HttpRequest, pk: int) -> HttpResponse:
     exception = get_object_or_404(CapacityException, pk=pk, pm=request.user)
     services.capacity_exception_remove(exception=exception, actor=request.user)
