@@ -22,7 +22,8 @@ from deals.models import (
     SignOff,
     Verdict,
 )
-from deals.services import COMMITMENT_FIELDS, DEAL_FIELDS
+from deals.services.commitments import COMMITMENT_FIELDS
+from deals.services.deals import DEAL_FIELDS
 
 # The owner can be corrected here; the rest are the fields the workflow lets a draft change.
 DEAL_EDITABLE_FIELDS = ("owner", *DEAL_FIELDS)

@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from deals import services
+from deals import rules, services
 from deals.forms import (
     COMMITMENTS_PREFIX,
     AssignForm,
@@ -29,7 +29,6 @@ from deals.forms import (
     new_commitment_form,
 )
 from deals.models import Client, Deal, DealStatus, Verdict
-from deals.permissions import available_actions, can_create_deals
 from deals.selectors import (
     deal_comments,
     deal_events,
@@ -77,7 +76,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "filtered": form.is_bound
         and any(form.cleaned_data.get(k) for k in ("q", "status", "client", "owner")),
-        "can_create": can_create_deals(request.user),
+        "can_create": bool(rules.can_create_deals(request.user)),
     }
     return htmx_partial(request, "deals/deal_list.html", "results", context)
 
@@ -175,8 +174,8 @@ def _deal_form_page(request: HttpRequest, deal: Deal | None) -> HttpResponse:
 
 
 def _check_can_create_deals(request: HttpRequest) -> None:
-    if not can_create_deals(request.user):
-        raise PermissionDenied("Only sales reps and managers create deals.")
+    if not (answer := rules.can_create_deals(request.user)):
+        raise PermissionDenied(answer.refusal.message)
 
 
 @login_required
@@ -239,11 +238,11 @@ def _deal_page_context(request: HttpRequest, deal: Deal, forms: dict | None = No
     verdicts_by_round = [(r, {v.commitment_id: v for v in r.verdicts.all()}) for r in rounds]
     current = verdicts_by_round[0][1] if verdicts_by_round else {}
     commitments = list(deal.commitments.all())
-    actions = available_actions(
-        deal,
+    actions = rules.available_actions(
         user,
+        deal,
         open_round,
-        commitment_count=len(commitments),
+        commitment_ids=[c.pk for c in commitments],
         verdicts=current if open_round else None,
     )
     items = []
@@ -255,10 +254,12 @@ def _deal_page_context(request: HttpRequest, deal: Deal, forms: dict | None = No
                 "commitment": commitment,
                 "verdict": verdict,
                 "escalation": escalation,
-                "can_escalate": "escalate" in actions
-                and verdict is not None
-                and verdict.verdict == "flagged"
-                and escalation is None,
+                "can_escalate": verdict is not None
+                and bool(
+                    rules.can_escalate(
+                        user, deal, verdict, latest_round=rounds[0], escalated=bool(escalation)
+                    )
+                ),
                 "history": [
                     (r, verdicts[commitment.pk])
                     for r, verdicts in verdicts_by_round[1:]

@@ -3,7 +3,7 @@
 from django import template
 
 from deals.models import DealStatus
-from deals.services import MENTION
+from deals.services.comments import MENTION
 
 register = template.Library()
 

@@ -19,6 +19,7 @@ from deals.models import (
     _allowed_status_changes,
     workflow_write,
 )
+from handoff.errors import DomainError
 from handoff.models import Role
 from tests.deals.builders import deal_in, draft_deal
 from tests.factories import ClientFactory, UserFactory
@@ -250,7 +251,7 @@ def test_win_refused_when_a_commitment_was_added_after_sign_off(rep, pm):
     extra.pk = None
     extra._state.adding = True
     extra.save()
-    with pytest.raises(services.DomainError):
+    with pytest.raises(DomainError):
         services.deal_win(deal=deal, actor=rep)
 
 

@@ -12,6 +12,8 @@ from django.db import connection
 
 from deals import services
 from deals.models import DealEvent, DealStatus, EventKind, ReviewRound, SignOff
+from deals.services import _workflow, commitments, escalations, review
+from deals.services import deals as deal_writes
 from handoff.errors import ActionForbidden, ConcurrentChange, DomainError, TransitionNotAllowed
 from tests.concurrency import race
 from tests.deals.builders import deal_in, draft_deal
@@ -28,13 +30,15 @@ def _postgres_only(db):
 @pytest.fixture(autouse=True)
 def _slow_critical_section(monkeypatch):
     """Hold each winner inside its locked section a moment, so the other side must wait."""
-    touch = services._touch
+    touch = _workflow._touch
 
     def slow_touch(*args, **kwargs):
         time.sleep(0.3)
         return touch(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_touch", slow_touch)
+    # Every topic module that bumps a deal's version holds its own reference to _touch.
+    for module in (_workflow, deal_writes, commitments, review, escalations):
+        monkeypatch.setattr(module, "_touch", slow_touch)
 
 
 def one_winner(results, *conflicts: type[Exception]) -> object:

@@ -24,6 +24,7 @@ from deals.models import (
     SignOff,
     VerdictKind,
 )
+from deals.services._workflow import ESCALATION_CLOSED_BECAUSE
 from deals.sla import review_due_at
 from handoff.errors import ActionForbidden, ConcurrentChange, DomainError, TransitionNotAllowed
 from tests.deals.builders import deal_in, draft_deal, rule_all
@@ -393,7 +394,7 @@ def test_an_escalation_closes_when_the_deal_moves_on_and_cannot_be_decided(
     escalation.refresh_from_db()
     assert escalation.decision == EscalationDecision.CLOSED
     assert escalation.decided_at is not None and escalation.decided_by is None
-    assert escalation.decision_reason == services.ESCALATION_CLOSED_BECAUSE[move]
+    assert escalation.decision_reason == ESCALATION_CLOSED_BECAUSE[move]
     with pytest.raises(TransitionNotAllowed) as error:
         services.escalation_decide(
             escalation=escalation, actor=manager, decision="overruled", reason="Late"
@@ -639,7 +640,7 @@ def test_a_second_commitment_factory_is_still_a_draft(rep):
 def test_client_create_race_on_the_name_is_a_validation_error(rep, monkeypatch):
     services.client_create(actor=rep, name="Acme")
     # As if the other request's row landed between the check and the insert.
-    monkeypatch.setattr(services.Client.objects, "filter", lambda **kw: Client.objects.none())
+    monkeypatch.setattr(Client.objects, "filter", lambda **kw: Client.objects.none())
     with pytest.raises(ValidationError) as error:
         services.client_create(actor=rep, name="acme")
     assert "name" in error.value.message_dict

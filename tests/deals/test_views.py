@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from deals import services
 from deals.models import Client, Deal, DealStatus, Escalation, EscalationDecision, VerdictKind
-from deals.permissions import available_actions
+from deals.rules import available_actions
+from handoff.errors import DomainError
 from tests.deals.builders import deal_in, draft_deal
 from tests.factories import ClientFactory, DealFactory
 
@@ -804,7 +805,7 @@ def test_a_failure_half_way_saves_nothing(rep, client_for, monkeypatch):
     data["commitments-1-DELETE"] = "on"
 
     def refuse(**kwargs):
-        raise services.DomainError("Refused.", code="refused")
+        raise DomainError("Refused.", code="refused")
 
     monkeypatch.setattr(services, "commitment_remove", refuse)
     response = client_for(rep).post(reverse("deals:edit", args=[deal.pk]), data)
@@ -1238,7 +1239,7 @@ def test_available_actions(request, rep, pm, pm2, manager, status, who, expected
     deal = deal_in(status, owner=rep, pm=pm)
     open_round = deal.rounds.filter(decided_at__isnull=True).first()
 
-    assert available_actions(deal, request.getfixturevalue(who), open_round) == expected
+    assert available_actions(request.getfixturevalue(who), deal, open_round) == expected
 
 
 def test_deal_page_query_count_does_not_grow_with_commitments_and_rounds(
