@@ -9,18 +9,11 @@ from django import forms
 from django.utils import timezone
 
 from handoff.models import SharedGoal, Team
+from handoff.web.forms import DateInput
 from insights.figures.window import DEFAULT_RANGE_DAYS, Window, default_range, window_for
 
 # Wider ranges stop being a glance and start being a history scan.
 MAX_RANGE_DAYS = 731
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None) -> None:
-        # A date input takes ISO dates whatever the locale shows.
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class RangeForm(forms.Form):

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from handoff.models import Role, SharedGoal, User, quarter_of
 from handoff.roles import role_required
+from handoff.web.htmx import htmx_partial
 from insights.cards import needs_me_cards
 from insights.exports import write_csv
 from insights.figures.agenda import sync_agenda
@@ -41,10 +42,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     w = form.window()
     result = stored_alignment(w)
     query = filter_query(w)
-    template = "insights/dashboard.html#results" if request.htmx else "insights/dashboard.html"
-    return render(
+    return htmx_partial(
         request,
-        template,
+        "insights/dashboard.html",
+        "results",
         {
             "form": form,
             "window": w,
