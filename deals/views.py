@@ -1,7 +1,6 @@
 """Deals pages: thin views over deals.selectors and deals.services."""
 
 from collections.abc import Callable
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from deals import rules, services
+from deals import rules, selectors, services
 from deals.forms import (
     COMMITMENTS_PREFIX,
     AssignForm,
@@ -29,12 +28,12 @@ from deals.forms import (
     new_commitment_form,
 )
 from deals.models import Client, Deal, DealStatus, Verdict
+from deals.panels import deal_panels_context
 from deals.selectors import (
     deal_comments,
     deal_events,
     deal_get_for_user,
     deal_rounds,
-    deals_visible_to,
     escalations_visible_to,
     open_escalations,
     review_queue,
@@ -47,10 +46,6 @@ from handoff.web.htmx import htmx_partial
 from handoff.web.pagination import CappedPaginator
 
 PAGE_SIZE = 25
-
-# Other apps add to the deal page through these: each takes (request, deal) and returns
-# context, e.g. {"capacity_check_template": "projects/partials/capacity_check.html", ...}.
-DEAL_PAGE_CONTEXT_HOOKS: list[Callable[[HttpRequest, Deal], dict[str, Any]]] = []
 
 
 def _back(request: HttpRequest, **kwargs) -> str:
@@ -69,13 +64,12 @@ def _back(request: HttpRequest, **kwargs) -> str:
 @require_GET
 def deal_list(request: HttpRequest) -> HttpResponse:
     form = DealFilterForm(request.GET or None, show_owner=not is_sales(request.user))
-    deals = form.filter(deals_visible_to(request.user))
+    deals = selectors.deal_list(user=request.user, filters=request.GET)
     page = CappedPaginator(deals, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,
-        "filtered": form.is_bound
-        and any(form.cleaned_data.get(k) for k in ("q", "status", "client", "owner")),
+        "filtered": form.narrows(),
         "can_create": bool(rules.can_create_deals(request.user)),
     }
     return htmx_partial(request, "deals/deal_list.html", "results", context)
@@ -292,8 +286,7 @@ def _deal_page_context(request: HttpRequest, deal: Deal, forms: dict | None = No
         "assign_form": forms.get("assign") or AssignForm(prefix="assign"),
         "comment_form": forms.get("comment") or CommentForm(prefix="comment"),
     }
-    for hook in DEAL_PAGE_CONTEXT_HOOKS:
-        context.update(hook(request, deal))
+    context.update(deal_panels_context(request, deal))
     return context
 
 

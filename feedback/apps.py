@@ -6,10 +6,11 @@ class FeedbackConfig(AppConfig):
     name = "feedback"
 
     def ready(self) -> None:
+        from deals.panels import register_deal_panel
         from deals.signals import comment_posted, deal_event_recorded
-        from deals.views import DEAL_PAGE_CONTEXT_HOOKS
         from feedback import notifications, outbox, selectors, tasks, views
         from handoff.web.settings_page import register_section
+        from projects.panels import register_project_panel
         from projects.signals import project_event_recorded
 
         outbox.send_with(tasks.send_emails)
@@ -18,6 +19,6 @@ class FeedbackConfig(AppConfig):
         project_event_recorded.connect(
             notifications.on_project_event, dispatch_uid="feedback.project"
         )
-        if selectors.deal_feedback_hook not in DEAL_PAGE_CONTEXT_HOOKS:
-            DEAL_PAGE_CONTEXT_HOOKS.append(selectors.deal_feedback_hook)
+        register_deal_panel(selectors.deal_feedback_hook)
+        register_project_panel(selectors.project_feedback_context)
         register_section("feedback/partials/settings_notifications.html", views.preferences_section)

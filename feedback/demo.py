@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from deals.models import Commitment, Deal
-from feedback import notifications, services
+from feedback import notifications, rules, services
 from feedback.models import FeedbackNote
 from handoff.models import User
 
@@ -101,7 +101,7 @@ def seed(users: dict[str, User]) -> dict[str, User]:
             recipient=users[to] if to else None,
             commitment=commitment,
         )
-        if answer and services.can_answer(note, users[answer[0]]):
+        if answer and rules.can_answer(note, users[answer[0]]):
             who, reply = answer
             if reply:
                 services.note_reply(note=note, actor=users[who], reply=reply)

@@ -8,7 +8,7 @@ from feedback.models import (
     EmailChoice,
     Topic,
 )
-from feedback.services import directions_for
+from feedback.rules import directions_for
 from handoff.models import DigestFrequency, Role, User
 from handoff.web.forms import ServiceErrorsMixin
 from handoff.web.widgets import FlatSelect

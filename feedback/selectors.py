@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from feedback.models import Direction, FeedbackNote, Notification
+from feedback.rules import directions_for
 from handoff.models import User
 from handoff.roles import is_manager, is_pm, is_sales
 
@@ -83,8 +84,6 @@ def _new_note_url(**params) -> str:
 
 def deal_feedback_context(deal, user: User) -> dict:
     """What the deal page needs to show its feedback notes: one query."""
-    from feedback.services import directions_for
-
     allowed = directions_for(user)
     return {
         "deal_feedback_template": NOTES_TEMPLATE,
@@ -98,8 +97,6 @@ def deal_feedback_hook(request, deal) -> dict:
 
 
 def project_feedback_context(project, user: User) -> dict:
-    from feedback.services import directions_for
-
     allowed = directions_for(user)
     notes = notes_visible_to(user).filter(Q(project=project) | Q(deal_id=project.deal_id))
     return {

@@ -17,42 +17,19 @@ from feedback.models import (
     Topic,
 )
 from feedback.notifications import notify, notify_note
+from feedback.rules import can_answer, directions_for
 from handoff.errors import ActionForbidden, ConcurrentChange
 from handoff.models import DigestFrequency, Role, User
-from handoff.roles import has_role, is_manager, is_pm, is_sales
+from handoff.roles import has_role
 from handoff.validators import validate_field_values
 
 MAX_BODY = 5000
-
-
-def directions_for(user: User) -> list[str]:
-    """Sales writes to delivery, delivery to sales; managers both ways."""
-    if is_manager(user):
-        return [Direction.TO_DELIVERY, Direction.TO_SALES]
-    if is_pm(user):
-        return [Direction.TO_SALES]
-    if is_sales(user):
-        return [Direction.TO_DELIVERY]
-    return []
 
 
 RECIPIENT_ROLES = {
     Direction.TO_DELIVERY: (Role.PM, Role.MANAGER),
     Direction.TO_SALES: (Role.SALES, Role.MANAGER),
 }
-
-
-def can_answer(note: FeedbackNote, user: User) -> bool:
-    """The recipient, or anyone of the receiving team when the note went to the team."""
-    if note.author_id == user.pk:
-        return False
-    if note.recipient_id:
-        return note.recipient_id == user.pk or is_manager(user)
-    if is_manager(user):
-        return True
-    if note.direction == Direction.TO_DELIVERY:
-        return is_pm(user)
-    return is_sales(user) and (note.deal_id is None or note.deal.owner_id == user.pk)
 
 
 @transaction.atomic

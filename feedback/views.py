@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from feedback import lessons, selectors, services
+from feedback import lessons, rules, selectors, services
 from feedback.forms import NoteForm, PreferencesForm, ReplyForm
 from feedback.models import Topic
 from handoff.web.errors import domain_errors
@@ -38,7 +38,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "tab": tab,
             "tabs": selectors.INBOX_TABS,
             "page": page,
-            "can_write": bool(services.directions_for(request.user)),
+            "can_write": bool(rules.directions_for(request.user)),
         },
     )
 
@@ -52,7 +52,7 @@ def _initial_from_query(request: HttpRequest, form_fields) -> dict:
 
 @login_required
 def note_new(request: HttpRequest) -> HttpResponse:
-    if not services.directions_for(request.user):
+    if not rules.directions_for(request.user):
         raise PermissionDenied("Your role cannot write feedback notes.")
     if request.method == "POST":
         form = NoteForm(request.POST, user=request.user)
@@ -90,7 +90,7 @@ def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "feedback/note_detail.html",
         {
             "note": note,
-            "can_answer": services.can_answer(note, request.user),
+            "can_answer": rules.can_answer(note, request.user),
             "reply_form": ReplyForm(),
         },
     )
@@ -120,7 +120,7 @@ def note_reply(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Your reply was sent.")
             return redirect(note)
-    if not services.can_answer(note, request.user):
+    if not rules.can_answer(note, request.user):
         raise PermissionDenied("Only the people this note was written to can reply.")
     return render(
         request,

@@ -8,10 +8,10 @@ class ProjectsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from deals.views import DEAL_PAGE_CONTEXT_HOOKS
+        from deals.panels import register_deal_panel
         from handoff.web.settings_page import register_section
         from projects.models import Deliverable, Project
-        from projects.selectors import deal_page_context, forget_open_load
+        from projects.selectors import forget_open_load
         from projects.views import capacity_section
 
         # Any saved or deleted deliverable or project may change the load of open work.
@@ -27,4 +27,10 @@ class ProjectsConfig(AppConfig):
         )
 
         # The deal page shows the capacity check during review and the promises once won.
-        DEAL_PAGE_CONTEXT_HOOKS.append(lambda request, deal: deal_page_context(deal, request.user))
+        register_deal_panel(_deal_page_panel)
+
+
+def _deal_page_panel(request, deal) -> dict:
+    from projects.selectors import deal_page_context
+
+    return deal_page_context(deal, request.user)

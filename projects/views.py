@@ -7,7 +7,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from feedback.selectors import project_feedback_context
 from handoff.models import Role
 from handoff.roles import can_review, is_pm, role_required
 from handoff.web.errors import came_from, domain_errors
@@ -31,6 +30,7 @@ from projects.models import (
     PMCapacity,
     ProjectStatus,
 )
+from projects.panels import project_panels_context
 from projects.promises import promise_summary
 
 PAGE_SIZE = 25
@@ -114,7 +114,7 @@ def _project_context(request: HttpRequest, project, **forms) -> dict:
         }
         if can_update
         else {},
-        **project_feedback_context(project, user),
+        **project_panels_context(project, user),
     }
 
 

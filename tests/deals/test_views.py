@@ -358,12 +358,12 @@ def test_manager_sees_assign_and_lose_but_no_rulings(rep, manager, client_for):
 
 
 def test_capacity_and_feedback_slots_render_what_a_hook_provides(rep, client_for, monkeypatch):
-    from deals import views
+    from deals import panels
 
     deal = draft_deal(rep)
     monkeypatch.setattr(
-        views,
-        "DEAL_PAGE_CONTEXT_HOOKS",
+        panels,
+        "DEAL_PAGE_PANELS",
         [lambda request, d: {"capacity_check_template": "deals/partials/status.html"}],
     )
 
@@ -1245,10 +1245,10 @@ def test_available_actions(request, rep, pm, pm2, manager, status, who, expected
 def test_deal_page_query_count_does_not_grow_with_commitments_and_rounds(
     rep, pm, client_for, monkeypatch
 ):
-    from deals import views
+    from deals import panels
 
     # Other apps' sections are measured by their own tests.
-    monkeypatch.setattr(views, "DEAL_PAGE_CONTEXT_HOOKS", [])
+    monkeypatch.setattr(panels, "DEAL_PAGE_PANELS", [])
 
     def resubmitted(commitments: int) -> Deal:
         deal = deal_in(DealStatus.CHANGES_REQUESTED, owner=rep, pm=pm, commitments=commitments)

@@ -1,0 +1,30 @@
+"""Who may write and answer feedback notes: one predicate each, for the services to refuse
+and the pages to show a form."""
+
+from feedback.models import Direction, FeedbackNote
+from handoff.models import User
+from handoff.roles import is_manager, is_pm, is_sales
+
+
+def directions_for(user: User) -> list[str]:
+    """Sales writes to delivery, delivery to sales; managers both ways."""
+    if is_manager(user):
+        return [Direction.TO_DELIVERY, Direction.TO_SALES]
+    if is_pm(user):
+        return [Direction.TO_SALES]
+    if is_sales(user):
+        return [Direction.TO_DELIVERY]
+    return []
+
+
+def can_answer(note: FeedbackNote, user: User) -> bool:
+    """The recipient, or anyone of the receiving team when the note went to the team."""
+    if note.author_id == user.pk:
+        return False
+    if note.recipient_id:
+        return note.recipient_id == user.pk or is_manager(user)
+    if is_manager(user):
+        return True
+    if note.direction == Direction.TO_DELIVERY:
+        return is_pm(user)
+    return is_sales(user) and (note.deal_id is None or note.deal.owner_id == user.pk)
