@@ -98,7 +98,11 @@ quarter_validator = RegexValidator(
 
 
 class SharedGoal(models.Model):
-    """A target sales and delivery own together for one quarter."""
+    """A target sales and delivery own together for one quarter.
+
+    Read and edited by insights (goals pages, figures); the model stays here, where its
+    migrations are.
+    """
 
     quarter = models.CharField(max_length=7, validators=[quarter_validator, QuarterWithinYears()])
     metric = models.CharField(max_length=40, choices=GoalMetric.choices)
@@ -156,7 +160,10 @@ def quarter_range(quarter: str) -> tuple[date, date]:
 
 class MetricsSnapshot(models.Model):
     """A stored result of an aggregate that scans history: the alignment over one window,
-    a quarter's goal values. Pages read it; a scheduled job and stale reads recompute it."""
+    a quarter's goal values. Pages read it; a scheduled job and stale reads recompute it.
+
+    Written and read by insights.snapshots; the model stays here, where its migrations are.
+    """
 
     key = models.CharField(max_length=120, unique=True)
     computed_at = models.DateTimeField()

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_http_methods
 from handoff.models import Role, SharedGoal, User, quarter_of
 from handoff.roles import role_required
 from handoff.web.htmx import htmx_partial
-from insights.cards import needs_me_cards
 from insights.exports import write_csv
 from insights.figures.agenda import sync_agenda
 from insights.figures.alignment import TABLE_KEYS, stored_alignment, table_for_export
@@ -23,6 +22,7 @@ from insights.figures.scorecards import scorecard as person_scorecard
 from insights.figures.window import Window
 from insights.forms import FilterForm, GoalForm, RangeForm
 from insights.rules import MANAGERS, can_see_scorecard
+from insights.selectors import needs_me_cards
 
 
 @login_required

@@ -1,4 +1,7 @@
-"""The home page's "what needs you now": one card per thing waiting for this user, by role."""
+"""The home page's "what needs you now": one card per thing waiting for this user, by role.
+
+Reads scoped to the user; each card is two queries whatever it holds.
+"""
 
 from django.urls import reverse
 from django.utils import timezone
