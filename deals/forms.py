@@ -1,81 +1,74 @@
 """Forms of the deals pages. They parse input; the services decide."""
 
+import copy
+
 from django import forms
 from django.conf import settings
 from django.forms import inlineformset_factory
 from django.urls import reverse
+from django.utils.choices import CallableChoiceIterator
 
+from deals.filters import DealFilter
 from deals.models import Client, Commitment, Deal, DealStatus, EscalationDecision, VerdictKind
-from deals.selectors import (
-    clients_matching,
-    clients_recent_for,
-    clients_visible_to,
-    deals_matching,
-)
+from deals.selectors import clients_matching, clients_recent_for, clients_visible_to
 from handoff.models import Role, User
 from handoff.web.forms import DateInput, ServiceErrorsMixin
 from handoff.web.widgets import FlatSelect
 
 COMMITMENTS_PREFIX = "commitments"
 
-SORTS = {
-    "updated": ("Recently updated", ("-updated_at", "-id")),
-    "close": ("Expected close date", ("expected_close_date", "id")),
-    "value": ("Value, highest first", ("-value", "-id")),
-    "title": ("Title, A to Z", ("title", "id")),
-}
+
+class _OneChoice(forms.Select):
+    """A single select read as a list, for a filter that takes several values in the API."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+
+
+def _sales_reps():
+    reps = User.objects.filter(role=Role.SALES, is_active=True).only(*User.NAME_FIELDS)
+    return [("", "Any owner"), *((rep.pk, str(rep)) for rep in reps)]
 
 
 class DealFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False)
-    status = forms.ChoiceField(
-        label="Status", required=False, choices=[("", "Any status"), *DealStatus.choices]
-    )
-    client = forms.ModelChoiceField(
-        label="Client", required=False, queryset=Client.objects.all(), empty_label="Any client"
-    )
-    owner = forms.ModelChoiceField(
-        label="Owner",
-        required=False,
-        queryset=User.objects.filter(role=Role.SALES, is_active=True).only(*User.NAME_FIELDS),
-        empty_label="Any owner",
-        widget=FlatSelect,
-    )
-    sort = forms.ChoiceField(
-        label="Sort by",
-        required=False,
-        choices=[(key, label) for key, (label, _) in SORTS.items()],
-    )
+    """The deal list's filters as the page draws them: DealFilter's own fields, with labels.
 
-    def __init__(self, *args, show_owner: bool = True, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    It only draws and checks what was typed; DealFilter filters (deals.selectors.deal_list).
+    """
+
+    LABELS = {
+        "q": "Search",
+        "status": "Status",
+        "client": "Client",
+        "owner": "Owner",
+        "sort": "Sort by",
+    }
+
+    def __init__(self, data=None, *, show_owner: bool = True) -> None:
+        super().__init__(data)
+        names = [name for name in self.LABELS if show_owner or name != "owner"]
+        self.fields = {name: copy.deepcopy(DealFilter.base_filters[name].field) for name in names}
+        for name in names:
+            self.fields[name].label = self.LABELS[name]
         self.fields["q"].widget.attrs.update(type="search", placeholder="Title or client")
+        self.fields["status"].widget = _OneChoice(choices=[("", "Any status"), *DealStatus.choices])
         # A select of every client grows with the data and is unusable at thousands; search
         # finds a client by name, and a client picked by a link shows as the one choice.
-        client = self.fields["client"]
         chosen = self.data.get("client") if self.is_bound else None
         if chosen and str(chosen).isdigit():
-            client.widget.choices = [
-                ("", client.empty_label),
-                *Client.objects.filter(pk=chosen).values_list("pk", "name"),
-            ]
+            clients = Client.objects.filter(pk=chosen).values_list("pk", "name")
+            self.fields["client"].widget = forms.Select(choices=[("", "Any client"), *clients])
         else:
-            client.widget = forms.HiddenInput()
-        if not show_owner:
-            del self.fields["owner"]
+            self.fields["client"].widget = forms.HiddenInput()
+        if show_owner:
+            self.fields["owner"].widget = FlatSelect(choices=CallableChoiceIterator(_sales_reps))
 
-    def filter(self, deals):
-        if not self.is_valid():
-            return deals.order_by(*SORTS["updated"][1])
-        data = self.cleaned_data
-        deals = deals_matching(deals, data["q"])
-        if data["status"]:
-            deals = deals.filter(status=data["status"])
-        if data["client"]:
-            deals = deals.filter(client=data["client"])
-        if data.get("owner"):
-            deals = deals.filter(owner=data["owner"])
-        return deals.order_by(*SORTS[data["sort"] or "updated"][1])
+    def narrows(self) -> bool:
+        """Whether a filter is set, so that an empty list means that nothing matches."""
+        if not self.is_bound:
+            return False
+        self.is_valid()  # cleaned_data then holds every field that was valid
+        return any(self.cleaned_data.get(name) for name in ("q", "status", "client", "owner"))
 
 
 CLIENT_MATCHES = 20

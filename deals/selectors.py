@@ -3,13 +3,14 @@
 A rep sees own deals; a PM every deal submitted at least once; a manager all.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.db.models import (
     Case,
     Count,
     Exists,
-    F,
     IntegerField,
-    Lookup,
     Max,
     OuterRef,
     Q,
@@ -22,6 +23,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from deals.filters import DealFilter
 from deals.models import (
     Client,
     Comment,
@@ -62,47 +64,14 @@ def people_who_see(deal: Deal) -> QuerySet[User]:
     return User.objects.filter(sees, is_active=True)
 
 
+def deal_list(*, user: User, filters: Mapping[str, Any] | None) -> QuerySet[Deal]:
+    """The deal list, page and API alike: the user's visible deals through DealFilter."""
+    return DealFilter(filters, deals_visible_to(user)).qs
+
+
 def deal_get_for_user(user: User, pk: int | str) -> Deal:
     """The deal, or 404 when the user may not see it."""
     return get_object_or_404(deals_visible_to(user), pk=pk)
-
-
-class InSubquery(Lookup):
-    """`column IN (subquery)`, written on PostgreSQL as `column = ANY(ARRAY(subquery))`.
-
-    PostgreSQL runs an ARRAY(...) subquery once, before the scan, and can then read the
-    column's index even inside an OR; `IN (subquery)` under an OR is tested row by row.
-    """
-
-    lookup_name = "in_subquery"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection, template="{lhs} IN {rhs}"):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return template.format(lhs=lhs, rhs=rhs), (*lhs_params, *rhs_params)
-
-    def as_postgresql(self, compiler, connection):
-        return self.as_sql(compiler, connection, template="{lhs} = ANY(ARRAY{rhs})")
-
-
-def deals_matching(
-    deals: QuerySet[Deal], text: str, *, in_description: bool = False
-) -> QuerySet[Deal]:
-    """Deals whose title or client's name (or, if asked, description) contains `text`.
-
-    Every condition is on the deal's own columns, the client's as a list of its ids, so that
-    PostgreSQL combines one index per condition (the trigram indexes of migration 0004 and
-    the client index) instead of joining every deal to its client to test the name.
-    """
-    text = text.strip()
-    if not text:
-        return deals
-    clients = Client.objects.filter(name__icontains=text).order_by().values("pk")
-    matches = Q(title__icontains=text) | Q(InSubquery(F("client_id"), clients))
-    if in_description:
-        matches |= Q(description__icontains=text)
-    return deals.filter(matches)
 
 
 def deals_with_open_round(deals: QuerySet[Deal]) -> QuerySet[Deal]:

@@ -15,9 +15,9 @@ from rest_framework.test import APIRequestFactory
 from bench.generate import bench_user, generate
 from deals.api import DealViewSet
 from deals.filters import DealFilter
-from deals.forms import DealFilterForm
 from deals.models import Client, Comment, Deal, DealEvent, ReviewRound, SignOff, Verdict
 from deals.selectors import deal_events, deals_visible_to, review_queue
+from deals.selectors import deal_list as deals_listed
 from handoff.models import User
 
 pytestmark = [pytest.mark.postgres]
@@ -108,7 +108,7 @@ def test_events_of_a_deal_read_the_deal_index(scale, db):
 
 def deal_list(user: User, **params: str):
     """The deal list's query for these filters, as /deals/ runs it."""
-    return DealFilterForm(params).filter(deals_visible_to(user))
+    return deals_listed(user=user, filters=params)
 
 
 def api_deal_list(user: User, **params: str):

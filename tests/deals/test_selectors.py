@@ -109,24 +109,3 @@ def test_anonymous_sees_nothing(world, django_user_model):
     assert not selectors.deals_visible_to(anonymous).exists()
     assert not selectors.clients_visible_to(anonymous).exists()
     assert selectors.clients_recent_for(anonymous) == []
-
-
-def test_deals_matching_finds_by_title_or_client_name_within_the_deals_given(rep, rep2):
-    from tests.factories import ClientFactory, DealFactory
-
-    acme = ClientFactory(name="ACME Logistics")
-    by_title = DealFactory(owner=rep, title="Warehouse rollout")
-    by_client = DealFactory(owner=rep, title="Portal", client=acme)
-    by_description = DealFactory(owner=rep, title="Billing", description="warehouse scanners")
-    DealFactory(owner=rep2, title="Another warehouse", client=acme)
-    mine = selectors.deals_visible_to(rep)
-
-    def found(text, **options):
-        return set(selectors.deals_matching(mine, text, **options))
-
-    assert found("WAREHOUSE") == {by_title}
-    assert found("acme log") == {by_client}
-    assert found("warehouse", in_description=True) == {by_title, by_description}
-    assert found("  ") == {by_title, by_client, by_description}
-    assert found("100%") == set()
-    assert found("nothing like it") == set()
