@@ -370,8 +370,15 @@ def test_a_worker_killed_mid_batch_loses_and_repeats_no_email(tmp_path, rep):
     celery_app.conf.task_always_eager = False
     try:
         assert outbox.enqueue_batch([row.pk for row in rows]) is True
+        # Killed while it sleeps on the second email: one sent and marked, one claimed.
         _wait_for(
-            lambda: len(sent()) >= 1, 60, "the first worker sent nothing", tmp_path / "first.log"
+            lambda: (
+                EmailOutbox.objects.filter(status=OutboxStatus.SENT).exists()
+                and EmailOutbox.objects.filter(status=OutboxStatus.SENDING).exists()
+            ),
+            60,
+            "the first worker sent nothing",
+            tmp_path / "first.log",
         )
         os.kill(first.pid, signal.SIGKILL)  # mid-batch: no cleanup, no except block runs
         first.wait(timeout=10)
