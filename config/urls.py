@@ -46,7 +46,7 @@ auth_patterns = [
 
 api_patterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
-    path("", include("deals.api")),
+    path("", include("deals.api.urls")),
     path("", include("projects.api")),
     path("", include("feedback.api")),
     path("metrics/alignment/", AlignmentView.as_view(), name="metrics-alignment"),

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from bench.generate import bench_user, generate
-from deals.api import DealViewSet
+from deals.api.views import DealViewSet
 from deals.filters import DealFilter
 from deals.models import Client, Comment, Deal, DealEvent, ReviewRound, SignOff, Verdict
 from deals.selectors import deal_events, deals_visible_to, review_queue

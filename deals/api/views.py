@@ -1,14 +1,13 @@
-"""REST API of deals: serializers and viewsets.
+"""Viewsets of the deals API.
 
 Viewsets are thin: reads come from deals.selectors (so an invisible row is a 404),
 writes go through deals.services (so every rule and audit event is the same as on
-the pages). Serializers only shape data; `status` is read-only everywhere.
+the pages).
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -21,334 +20,35 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.routers import SimpleRouter
 
 from deals import selectors, services
-from deals.filters import CommitmentFilter, DealFilter, EscalationFilter, VerdictFilter
-from deals.models import (
-    Client,
-    Comment,
-    Commitment,
-    CommitmentKind,
-    Currency,
-    Deal,
-    DealEvent,
-    Escalation,
-    EscalationDecision,
-    Verdict,
-    VerdictKind,
+from deals.api.serializers import (
+    AssignInputSerializer,
+    ClientInputSerializer,
+    ClientSerializer,
+    CommentCreatedSerializer,
+    CommentInputSerializer,
+    CommentSerializer,
+    CommitmentCreateSerializer,
+    CommitmentSerializer,
+    CommitmentUpdateSerializer,
+    DealCreateSerializer,
+    DealDetailSerializer,
+    DealEventSerializer,
+    DealSerializer,
+    DealUpdateSerializer,
+    EscalateInputSerializer,
+    EscalationDecideInputSerializer,
+    EscalationSerializer,
+    LoseInputSerializer,
+    ReviseInputSerializer,
+    VerdictInputSerializer,
+    VerdictSerializer,
+    WinInputSerializer,
 )
-from handoff.api import ProblemSerializer, TextField
-from handoff.models import Role, User
-
-# Serializers: output
-
-
-class ClientSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Client
-        fields = ["id", "name", "industry", "created_at"]
-        read_only_fields = fields
-
-
-class CommitmentSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Commitment
-        fields = [
-            "id",
-            "deal",
-            "kind",
-            "summary",
-            "detail",
-            "promised_date",
-            "effort_days",
-            "version",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
-
-
-class DealSerializer(serializers.ModelSerializer):
-    client_name = serializers.CharField(source="client.name", read_only=True)
-    owner_name = serializers.CharField(source="owner.display_name", read_only=True)
-    commitment_count = serializers.IntegerField(read_only=True)
-
-    class Meta:
-        model = Deal
-        fields = [
-            "id",
-            "title",
-            "client",
-            "client_name",
-            "owner",
-            "owner_name",
-            "value",
-            "currency",
-            "expected_close_date",
-            "expected_start_date",
-            "description",
-            "status",
-            "lost_reason",
-            "first_submitted_at",
-            "version",
-            "commitment_count",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
-
-
-class DealDetailSerializer(DealSerializer):
-    commitments = CommitmentSerializer(many=True, read_only=True)
-
-    class Meta(DealSerializer.Meta):
-        fields = [*DealSerializer.Meta.fields, "commitments"]
-        read_only_fields = fields
-
-
-class VerdictSerializer(serializers.ModelSerializer):
-    deal = serializers.IntegerField(source="round.deal_id", read_only=True)
-    round_number = serializers.IntegerField(source="round.number", read_only=True)
-    decided_by_name = serializers.CharField(source="decided_by.display_name", read_only=True)
-
-    class Meta:
-        model = Verdict
-        fields = [
-            "id",
-            "deal",
-            "round",
-            "round_number",
-            "commitment",
-            "commitment_version",
-            "verdict",
-            "reason",
-            "condition",
-            "counter_date",
-            "counter_effort_days",
-            "decided_by",
-            "decided_by_name",
-            "decided_at",
-        ]
-        read_only_fields = fields
-
-
-class EscalationSerializer(serializers.ModelSerializer):
-    commitment = serializers.IntegerField(source="verdict.commitment_id", read_only=True)
-    commitment_summary = serializers.CharField(source="verdict.commitment.summary", read_only=True)
-    flag_reason = serializers.CharField(source="verdict.reason", read_only=True)
-    raised_by_name = serializers.CharField(source="raised_by.display_name", read_only=True)
-    decided_by_name = serializers.CharField(
-        source="decided_by.display_name", read_only=True, allow_null=True
-    )
-
-    class Meta:
-        model = Escalation
-        fields = [
-            "id",
-            "deal",
-            "verdict",
-            "commitment",
-            "commitment_summary",
-            "flag_reason",
-            "raised_by",
-            "raised_by_name",
-            "raised_at",
-            "argument",
-            "decision",
-            "decided_by",
-            "decided_by_name",
-            "decided_at",
-            "decision_reason",
-        ]
-        read_only_fields = fields
-
-
-class DealEventSerializer(serializers.ModelSerializer):
-    actor_name = serializers.CharField(source="actor.display_name", read_only=True, allow_null=True)
-
-    class Meta:
-        model = DealEvent
-        fields = [
-            "id",
-            "deal",
-            "at",
-            "kind",
-            "actor",
-            "actor_name",
-            "from_status",
-            "to_status",
-            "reason",
-            "data",
-        ]
-        read_only_fields = fields
-
-
-class CommentSerializer(serializers.ModelSerializer):
-    author_name = serializers.CharField(source="author.display_name", read_only=True)
-
-    class Meta:
-        model = Comment
-        fields = ["id", "deal", "author", "author_name", "body", "mentions", "created_at"]
-        read_only_fields = fields
-
-
-class CommentCreatedSerializer(CommentSerializer):
-    not_notified = serializers.ListField(
-        child=serializers.CharField(),
-        read_only=True,
-        help_text="Usernames mentioned who cannot see the deal, so were not notified.",
-    )
-    warning = serializers.CharField(read_only=True, help_text="Says who was not notified.")
-
-    class Meta(CommentSerializer.Meta):
-        fields = [*CommentSerializer.Meta.fields, "not_notified", "warning"]
-        read_only_fields = fields
-
-
-# Serializers: input
-
-
-class ClientInputSerializer(serializers.Serializer):
-    name = TextField(max_length=200)
-    industry = TextField(max_length=100, required=False, allow_blank=True, default="")
-
-
-class CommitmentInputSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=CommitmentKind.choices)
-    summary = TextField(max_length=200)
-    detail = TextField(required=False, allow_blank=True)
-    promised_date = serializers.DateField()
-    effort_days = serializers.DecimalField(
-        max_digits=7, decimal_places=1, min_value=0, required=False
-    )
-
-
-class _RefusesWorkflowFields(serializers.Serializer):
-    """Status moves only through the actions; saying otherwise is a 400, not a silent no-op."""
-
-    refused = ("status", "lost_reason", "first_submitted_at")
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if isinstance(self.initial_data, Mapping):
-            errors = {
-                name: "Status changes only through the workflow actions (submit, sign-off, win…)."
-                for name in self.refused
-                if name in self.initial_data
-            }
-            if errors:
-                raise serializers.ValidationError(errors)
-        return attrs
-
-
-class DealInputSerializer(_RefusesWorkflowFields):
-    title = TextField(max_length=200)
-    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all())
-    value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
-    currency = serializers.ChoiceField(choices=Currency.choices, required=False)
-    expected_close_date = serializers.DateField()
-    expected_start_date = serializers.DateField(required=False, allow_null=True)
-    description = TextField(required=False, allow_blank=True)
-
-
-class DealCreateSerializer(DealInputSerializer):
-    # Counted before any item is validated: an over-long list costs nothing to refuse.
-    commitments = CommitmentInputSerializer(
-        many=True,
-        required=False,
-        max_length=settings.MAX_COMMITMENTS_PER_DEAL,
-        help_text=f"At most {settings.MAX_COMMITMENTS_PER_DEAL} a deal.",
-    )
-
-
-class DealUpdateSerializer(DealInputSerializer):
-    version = serializers.IntegerField(
-        min_value=1,
-        required=False,
-        help_text="The version you read; a different current version answers 409.",
-    )
-
-
-class CommitmentCreateSerializer(CommitmentInputSerializer):
-    deal = serializers.PrimaryKeyRelatedField(queryset=Deal.objects.none())
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            # Another rep's deal does not exist as far as this user can tell.
-            self.fields["deal"].queryset = selectors.deals_visible_to(request.user)
-
-
-class CommitmentUpdateSerializer(CommitmentInputSerializer):
-    version = serializers.IntegerField(
-        min_value=1,
-        required=False,
-        help_text="The version you read; a different current version answers 409.",
-    )
-
-
-class VerdictInputSerializer(serializers.Serializer):
-    verdict = serializers.ChoiceField(choices=VerdictKind.choices)
-    reason = TextField(
-        required=False, allow_blank=True, default="", help_text="Required for a flag."
-    )
-    condition = TextField(
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="Required for an approval with a condition.",
-    )
-    counter_date = serializers.DateField(required=False, allow_null=True, default=None)
-    counter_effort_days = serializers.DecimalField(
-        max_digits=7, decimal_places=1, min_value=0, required=False, allow_null=True, default=None
-    )
-
-
-class LoseInputSerializer(serializers.Serializer):
-    reason = TextField(error_messages={"blank": "Say why the deal was lost."})
-
-
-class ReviseInputSerializer(serializers.Serializer):
-    reason = TextField(required=False, allow_blank=True, default="")
-    version = serializers.IntegerField(
-        min_value=1,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="The version you read; a different current version answers 409.",
-    )
-
-
-class AssignInputSerializer(serializers.Serializer):
-    reviewer = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True, role=Role.PM)
-    )
-
-
-class WinInputSerializer(serializers.Serializer):
-    project_manager = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True, role=Role.PM),
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="Managers only: the PM who runs the project.",
-    )
-
-
-class EscalateInputSerializer(serializers.Serializer):
-    argument = TextField(error_messages={"blank": "Say why the flag should be overruled."})
-
-
-class EscalationDecideInputSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(
-        choices=[(EscalationDecision.UPHELD, "Uphold"), (EscalationDecision.OVERRULED, "Overrule")]
-    )
-    reason = TextField(error_messages={"blank": "Give the reason for your decision."})
-
-
-class CommentInputSerializer(serializers.Serializer):
-    body = TextField(max_length=5000, error_messages={"blank": "Write something first."})
+from deals.filters import CommitmentFilter, DealFilter, EscalationFilter, VerdictFilter
+from deals.models import Client, Comment, Commitment, Deal, DealEvent, Escalation, Verdict
+from handoff.api import ProblemSerializer
 
 
 def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
@@ -683,15 +383,3 @@ class CommentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, _OfOneDeal)
         comment.not_notified = added.not_notified
         comment.warning = services.mentions_left_out(added)
         return Response(CommentCreatedSerializer(comment).data, status=status.HTTP_201_CREATED)
-
-
-router = SimpleRouter()
-router.register("clients", ClientViewSet, basename="client")
-router.register("deals", DealViewSet, basename="deal")
-router.register(r"deals/(?P<deal_pk>\d+)/events", DealEventViewSet, basename="deal-event")
-router.register(r"deals/(?P<deal_pk>\d+)/comments", CommentViewSet, basename="deal-comment")
-router.register("commitments", CommitmentViewSet, basename="commitment")
-router.register("verdicts", VerdictViewSet, basename="verdict")
-router.register("escalations", EscalationViewSet, basename="escalation")
-
-urlpatterns = router.urls

@@ -1,0 +1,1 @@
+"""The deals REST API: serializers, viewsets and their URLs (NetBox's per-app api/)."""
