@@ -751,6 +751,9 @@ def test_a_verdict_says_what_it_lacks(rep, pm):
     assert field_errors(rule(verdict="flagged", reason="  ")) == {
         "reason": ["Say why you flag this commitment."]
     }
+    assert field_errors(rule(verdict="flagged")) == {
+        "reason": ["Say why you flag this commitment."]
+    }
     assert field_errors(rule(verdict="approved_with_condition", condition=None)) == {
         "condition": ["Write the condition of this approval."]
     }
