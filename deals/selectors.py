@@ -98,8 +98,11 @@ def commitment_count(deal_ref: str = "pk") -> Coalesce:
     return Coalesce(Subquery(counted[:1]), 0)
 
 
-def review_queue(user: User) -> QuerySet[Deal]:
-    """Deals waiting for review, the soonest due (so the overdue) first."""
+def review_rounds_waiting(user: User) -> QuerySet[ReviewRound]:
+    """The open review rounds, each waiting for its PM's decision, the soonest due first.
+
+    For PMs and managers (anyone else gets none), with each round's deal and commitment count.
+    """
     # A round is open exactly while its deal is in review (the workflow opens and decides it);
     # filtering on the deal's status too would make the planner join the whole queue to sort it.
     rounds = (
@@ -157,7 +160,12 @@ def escalations_visible_to(user: User) -> QuerySet[Escalation]:
     )
 
 
-def open_escalations() -> QuerySet[Escalation]:
+def escalations_open() -> QuerySet[Escalation]:
+    """Every undecided escalation, the oldest first: for managers' pages, so not scoped.
+
+    Only managers decide escalations and they see every deal; a page for anyone else reads
+    escalations_visible_to(user).
+    """
     return (
         Escalation.objects.filter(decision="")
         .select_related(
@@ -202,7 +210,7 @@ def clients_matching(user: User, query: str, *, limit: int = 20) -> list[Client]
     )
 
 
-def has_unanswered_flags(user: User) -> QuerySet[Deal]:
+def deals_with_unanswered_flags(user: User) -> QuerySet[Deal]:
     """A rep's deals where changes are requested: flags to answer."""
     return deals_visible_to(user).filter(owner=user, status=DealStatus.CHANGES_REQUESTED)
 

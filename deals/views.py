@@ -34,9 +34,9 @@ from deals.selectors import (
     deal_events,
     deal_get_for_user,
     deal_rounds,
+    escalations_open,
     escalations_visible_to,
-    open_escalations,
-    review_queue,
+    review_rounds_waiting,
 )
 from handoff.errors import ActionForbidden, DomainError
 from handoff.models import Role
@@ -418,7 +418,9 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @role_required(Role.PM, Role.MANAGER, Role.ADMIN)
 def queue(request: HttpRequest) -> HttpResponse:
-    page = CappedPaginator(review_queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(review_rounds_waiting(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request, "deals/review_queue.html", {"page": page, "can_claim": is_pm(request.user)}
     )
@@ -426,7 +428,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 def _escalations_page(request: HttpRequest, forms: dict | None = None) -> HttpResponse:
     forms = forms or {}
-    page = CappedPaginator(open_escalations(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(escalations_open(), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(e, forms.get(e.pk) or EscalationDecideForm(prefix=f"decide-{e.pk}")) for e in page]
     return render(request, "deals/escalations.html", {"page": page, "rows": rows})
 

@@ -182,10 +182,11 @@ def rep_notes_from_delivery(user: User, since: datetime) -> Section:
 
 @digest_section(Role.PM)
 def pm_review_queue(user: User, since: datetime) -> Section:
-    from deals.selectors import review_queue
+    from deals.selectors import review_rounds_waiting
 
     now = timezone.now()
-    rounds = review_queue(user).filter(Q(reviewer__isnull=True) | Q(reviewer=user))[:LIST_LIMIT]
+    waiting = review_rounds_waiting(user).filter(Q(reviewer__isnull=True) | Q(reviewer=user))
+    rounds = waiting[:LIST_LIMIT]
     return Section(
         "Your review queue",
         [

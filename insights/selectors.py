@@ -9,7 +9,12 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 
 from deals.models import DealStatus
-from deals.selectors import deals_visible_to, has_unanswered_flags, open_escalations, review_queue
+from deals.selectors import (
+    deals_visible_to,
+    deals_with_unanswered_flags,
+    escalations_open,
+    review_rounds_waiting,
+)
 from handoff.roles import is_manager, is_pm, is_sales
 
 HOME_LIST_SIZE = 5
@@ -61,7 +66,7 @@ def needs_me_cards(user) -> list[dict]:
         cards += [
             _card(
                 "Changes requested",
-                has_unanswered_flags(user),
+                deals_with_unanswered_flags(user),
                 f"{deals_url}?status={DealStatus.CHANGES_REQUESTED}",
                 _deal_row,
             ),
@@ -79,7 +84,7 @@ def needs_me_cards(user) -> list[dict]:
             ),
         ]
     if is_pm(user):
-        queue = review_queue(user)
+        queue = review_rounds_waiting(user)
         cards += [
             _card("My reviews", queue.filter(reviewer=user), queue_url, _round_row),
             _card("Unclaimed reviews", queue.filter(reviewer__isnull=True), queue_url, _round_row),
@@ -97,13 +102,13 @@ def needs_me_cards(user) -> list[dict]:
             ),
             _card(
                 "Overdue reviews",
-                review_queue(user).filter(due_at__lt=timezone.now()),
+                review_rounds_waiting(user).filter(due_at__lt=timezone.now()),
                 queue_url,
                 _round_row,
             ),
             _card(
                 "Open escalations",
-                open_escalations(),
+                escalations_open(),
                 reverse("deals:escalations"),
                 _escalation_row,
             ),

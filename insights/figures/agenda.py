@@ -7,7 +7,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from deals.models import Deal, DealEvent, DealStatus, EventKind, ReviewRound, Verdict, VerdictKind
-from deals.selectors import open_escalations
+from deals.selectors import escalations_open
 from feedback.models import Direction, FeedbackNote
 from insights.figures.links import url_for
 from insights.figures.window import DEFAULT_RANGE_DAYS
@@ -88,7 +88,7 @@ def sync_agenda(today: date | None = None) -> dict[str, Any]:
         .annotate(flags=Subquery(flagged_count))
         .order_by("updated_at", "id")[:take]
     )
-    escalations_open = open_escalations()[:take]
+    undecided = escalations_open()[:take]
     at_risk = Q(status=DeliverableStatus.AT_RISK)
     late = promise_rules.late_q(today)
     projects = (
@@ -165,7 +165,7 @@ def sync_agenda(today: date | None = None) -> dict[str, Any]:
                         raised_at=e.raised_at,
                         flagged_by=e.verdict.decided_by.display_name,
                     )
-                    for e in escalations_open
+                    for e in undecided
                 ],
                 "No escalation is waiting for a decision.",
             ),

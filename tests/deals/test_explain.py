@@ -16,7 +16,7 @@ from bench.generate import bench_user, generate
 from deals.api.views import DealViewSet
 from deals.filters import DealFilter
 from deals.models import Client, Comment, Deal, DealEvent, ReviewRound, SignOff, Verdict
-from deals.selectors import deal_events, deals_visible_to, review_queue
+from deals.selectors import deal_events, deals_visible_to, review_rounds_waiting
 from deals.selectors import deal_list as deals_listed
 from handoff.models import User
 
@@ -95,7 +95,7 @@ def test_manager_deal_list_reads_an_index_in_page_order(user):
 
 
 def test_review_queue_reads_open_rounds_and_deals_by_index(user):
-    queue = review_queue(user("pm"))[:PAGE]
+    queue = review_rounds_waiting(user("pm"))[:PAGE]
     assert_indexed(queue, "deals_reviewround")
     assert_indexed(queue, "deals_deal")
 

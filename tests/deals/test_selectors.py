@@ -92,14 +92,14 @@ def test_escalations_visible_to(world, rep, rep2, pm, manager):
     assert list(selectors.escalations_visible_to(manager)) == [escalation]
     assert list(selectors.escalations_visible_to(pm)) == [escalation]
     assert list(selectors.escalations_visible_to(rep)) == []
-    assert list(selectors.open_escalations()) == [escalation]
+    assert list(selectors.escalations_open()) == [escalation]
 
 
-def test_review_queue_sorted_by_due_time(world, rep, pm, manager):
-    queue = list(selectors.review_queue(pm))
+def test_review_rounds_waiting_sorted_by_due_time(world, rep, pm, manager):
+    queue = list(selectors.review_rounds_waiting(pm))
     assert [r.deal_id for r in queue] == [world["rep_in_review"].pk]
-    assert list(selectors.review_queue(manager)) == queue
-    assert list(selectors.review_queue(rep)) == []
+    assert list(selectors.review_rounds_waiting(manager)) == queue
+    assert list(selectors.review_rounds_waiting(rep)) == []
 
 
 def test_anonymous_sees_nothing(world, django_user_model):
