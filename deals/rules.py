@@ -59,30 +59,29 @@ class Answer:
 YES = Answer()
 
 
-def _no(error: DomainError | ValidationError) -> Answer:
-    return Answer(error)
+def _no(error: type[DomainError], message: str, code: str | None = None) -> Answer:
+    return Answer(error(message, code=code))
 
 
 def _owner_only(user: User, deal: Deal, what: str) -> Answer:
     if deal.owner_id != user.pk:
-        return _no(ActionForbidden(f"Only the deal's owner can {what}."))
+        return _no(ActionForbidden, f"Only the deal's owner can {what}.")
     return YES
 
 
 def _owner_or_manager(user: User, deal: Deal, what: str) -> Answer:
     if deal.owner_id != user.pk and not is_manager(user):
-        return _no(ActionForbidden(f"Only the deal's owner or a manager can {what}."))
+        return _no(ActionForbidden, f"Only the deal's owner or a manager can {what}.")
     return YES
 
 
 def transition_allowed(deal: Deal, action: str) -> Answer:
     if deal.status not in TRANSITIONS[action][0]:
         return _no(
-            TransitionNotAllowed(
-                f"You cannot {ACTION_LABELS[action]} a deal that is "
-                f"{deal.get_status_display().lower()}.",
-                code=f"{action}_not_allowed",
-            )
+            TransitionNotAllowed,
+            f"You cannot {ACTION_LABELS[action]} a deal that is "
+            f"{deal.get_status_display().lower()}.",
+            f"{action}_not_allowed",
         )
     return YES
 
@@ -90,10 +89,9 @@ def transition_allowed(deal: Deal, action: str) -> Answer:
 def _seen(deal: Deal, seen_version: int | None) -> Answer:
     if seen_version is not None and seen_version != deal.version:
         return _no(
-            ConcurrentChange(
-                "Someone else changed this deal while you were working on it. "
-                "Reload to see their change, then try again."
-            )
+            ConcurrentChange,
+            "Someone else changed this deal while you were working on it. "
+            "Reload to see their change, then try again.",
         )
     return YES
 
@@ -116,13 +114,13 @@ def _first_no(*answers: Answer) -> Answer:
 
 def can_create_clients(user: User) -> Answer:
     if not has_role(user, Role.SALES, Role.MANAGER, Role.ADMIN):
-        return _no(ActionForbidden("Only sales reps and managers add clients."))
+        return _no(ActionForbidden, "Only sales reps and managers add clients.")
     return YES
 
 
 def can_create_deals(user: User) -> Answer:
     if not has_role(user, Role.SALES, Role.MANAGER, Role.ADMIN):
-        return _no(ActionForbidden("Only sales reps and managers create deals."))
+        return _no(ActionForbidden, "Only sales reps and managers create deals.")
     return YES
 
 
@@ -132,11 +130,10 @@ def can_edit(user: User, deal: Deal, *, seen_version: int | None = None) -> Answ
         return answer
     if deal.status not in EDITABLE_STATUSES:
         return _no(
-            TransitionNotAllowed(
-                f"A deal that is {deal.get_status_display().lower()} cannot be edited"
-                + _how_to_edit(deal),
-                code="deal_not_editable",
-            )
+            TransitionNotAllowed,
+            f"A deal that is {deal.get_status_display().lower()} cannot be edited"
+            + _how_to_edit(deal),
+            "deal_not_editable",
         )
     return _seen(deal, seen_version)
 
@@ -146,11 +143,10 @@ def can_change_commitments(user: User, deal: Deal) -> Answer:
         return answer
     if deal.status not in EDITABLE_STATUSES:
         return _no(
-            TransitionNotAllowed(
-                f"Commitments of a deal that is {deal.get_status_display().lower()} are read-only"
-                + _how_to_edit(deal),
-                code="commitments_read_only",
-            )
+            TransitionNotAllowed,
+            f"Commitments of a deal that is {deal.get_status_display().lower()} are read-only"
+            + _how_to_edit(deal),
+            "commitments_read_only",
         )
     return YES
 
@@ -160,10 +156,9 @@ def can_delete(user: User, deal: Deal) -> Answer:
         return answer
     if deal.status != DealStatus.DRAFT or deal.first_submitted_at is not None:
         return _no(
-            TransitionNotAllowed(
-                "Only a draft that was never submitted can be deleted; mark it as lost instead.",
-                code="delete_not_allowed",
-            )
+            TransitionNotAllowed,
+            "Only a draft that was never submitted can be deleted; mark it as lost instead.",
+            "delete_not_allowed",
         )
     return YES
 
@@ -171,7 +166,7 @@ def can_delete(user: User, deal: Deal) -> Answer:
 def can_comment(user: User, deal: Deal) -> Answer:
     """Whoever sees the deal (the selectors decide that) may comment on it."""
     if not (user and user.is_authenticated):
-        return _no(ActionForbidden("Log in to comment."))
+        return _no(ActionForbidden, "Log in to comment.")
     return YES
 
 
@@ -185,39 +180,37 @@ def can_submit(user: User, deal: Deal, *, commitment_count: int | None = None) -
         return answer
     if commitment_count == 0:
         return _no(
-            DomainError(
-                "Add at least one commitment before submitting for review.", code="no_commitments"
-            )
+            DomainError,
+            "Add at least one commitment before submitting for review.",
+            "no_commitments",
         )
     return YES
 
 
 def _open(review_round: ReviewRound | None) -> Answer:
     if review_round is None:
-        return _no(
-            TransitionNotAllowed("This deal has no open review round.", code="no_open_round")
-        )
+        return _no(TransitionNotAllowed, "This deal has no open review round.", "no_open_round")
     return YES
 
 
 def _in_review(deal: Deal, message: str, code: str) -> Answer:
     if deal.status != DealStatus.IN_REVIEW:
-        return _no(TransitionNotAllowed(message, code=code))
+        return _no(TransitionNotAllowed, message, code)
     return YES
 
 
 def can_claim(user: User, deal: Deal, open_round: ReviewRound | None) -> Answer:
     """A PM claims an open review nobody has claimed yet."""
     if not is_pm(user):
-        return _no(ActionForbidden("Only a project manager can claim a review."))
+        return _no(ActionForbidden, "Only a project manager can claim a review.")
     in_review = _in_review(deal, "Only a deal in review can be claimed.", "claim_not_allowed")
     if not (answer := _first_no(in_review, _open(open_round))):
         return answer
     if open_round.reviewer_id is not None:
         return _no(
-            ConcurrentChange(
-                f"{open_round.reviewer} already claimed this review.", code="already_claimed"
-            )
+            ConcurrentChange,
+            f"{open_round.reviewer} already claimed this review.",
+            "already_claimed",
         )
     return YES
 
@@ -227,9 +220,9 @@ def can_assign(
 ) -> Answer:
     """A manager gives an open review to an active PM (`reviewer`, once chosen)."""
     if not is_manager(user):
-        return _no(ActionForbidden("Only a manager can assign reviews."))
+        return _no(ActionForbidden, "Only a manager can assign reviews.")
     if reviewer is not None and not (is_pm(reviewer) and reviewer.is_active):
-        return _no(ValidationError({"reviewer": "Choose an active project manager."}))
+        return Answer(ValidationError({"reviewer": "Choose an active project manager."}))
     in_review = _in_review(deal, "Only a deal in review can be assigned.", "assign_not_allowed")
     return _first_no(in_review, _open(open_round))
 
@@ -237,26 +230,26 @@ def can_assign(
 def can_rule(user: User, deal: Deal, open_round: ReviewRound | None) -> Answer:
     """A PM rules on the commitments of an open review that is theirs or nobody's yet."""
     if not is_pm(user):
-        return _no(ActionForbidden("Only a project manager can rule on commitments."))
+        return _no(ActionForbidden, "Only a project manager can rule on commitments.")
     in_review = _in_review(
         deal, "Commitments can be ruled on only while the deal is in review.", "rule_not_allowed"
     )
     if not (answer := _first_no(in_review, _open(open_round))):
         return answer
     if open_round.reviewer_id not in (None, user.pk):
-        return _no(ActionForbidden(f"This review is claimed by {open_round.reviewer}."))
+        return _no(ActionForbidden, f"This review is claimed by {open_round.reviewer}.")
     return YES
 
 
 def _reviewer(user: User, open_round: ReviewRound) -> Answer:
     if not is_pm(user):
-        return _no(ActionForbidden("Only a project manager can review commitments."))
+        return _no(ActionForbidden, "Only a project manager can review commitments.")
     if open_round.reviewer_id is None:
         return _no(
-            TransitionNotAllowed("Claim this review before deciding it.", code="review_not_claimed")
+            TransitionNotAllowed, "Claim this review before deciding it.", "review_not_claimed"
         )
     if open_round.reviewer_id != user.pk:
-        return _no(ActionForbidden(f"This review is claimed by {open_round.reviewer}."))
+        return _no(ActionForbidden, f"This review is claimed by {open_round.reviewer}.")
     return YES
 
 
@@ -278,10 +271,9 @@ def _decision(
     missing = [pk for pk in commitment_ids if pk not in verdicts]
     if missing:
         return _no(
-            DomainError(
-                f"Rule on every commitment first: {len(missing)} still without a verdict.",
-                code="commitments_not_ruled",
-            )
+            DomainError,
+            f"Rule on every commitment first: {len(missing)} still without a verdict.",
+            "commitments_not_ruled",
         )
     return YES
 
@@ -310,9 +302,7 @@ def can_request_changes(
     ):
         return answer
     if commitment_ids is not None and _any_flag(verdicts) is False:
-        return _no(
-            DomainError("Nothing is flagged: sign the deal off instead.", code="nothing_flagged")
-        )
+        return _no(DomainError, "Nothing is flagged: sign the deal off instead.", "nothing_flagged")
     return YES
 
 
@@ -329,10 +319,9 @@ def can_sign_off(
         return answer
     if commitment_ids is not None and _any_flag(verdicts):
         return _no(
-            DomainError(
-                "A flagged commitment cannot be signed off: request changes instead.",
-                code="flagged_commitments",
-            )
+            DomainError,
+            "A flagged commitment cannot be signed off: request changes instead.",
+            "flagged_commitments",
         )
     return YES
 
@@ -356,38 +345,34 @@ def can_escalate(
         return answer
     if deal.status != DealStatus.CHANGES_REQUESTED:
         return _no(
-            TransitionNotAllowed(
-                "Flags can be escalated only while changes are requested.",
-                code="escalate_not_allowed",
-            )
+            TransitionNotAllowed,
+            "Flags can be escalated only while changes are requested.",
+            "escalate_not_allowed",
         )
     if flag is None:
         return YES
     latest_pk = latest_round.pk if latest_round is not None else None
     if flag.verdict != VerdictKind.FLAGGED or flag.round_id != latest_pk:
-        return _no(
-            DomainError("Only a flag of the latest review can be escalated.", code="not_a_flag")
-        )
+        return _no(DomainError, "Only a flag of the latest review can be escalated.", "not_a_flag")
     if escalated:
-        return _no(DomainError("This flag is already escalated.", code="already_escalated"))
+        return _no(DomainError, "This flag is already escalated.", "already_escalated")
     return YES
 
 
 def can_decide(user: User, escalation: Escalation, deal: Deal) -> Answer:
     """A manager decides an escalation still open while its deal waits for changes."""
     if not is_manager(user):
-        return _no(ActionForbidden("Only a manager decides escalations."))
+        return _no(ActionForbidden, "Only a manager decides escalations.")
     if escalation.decision == EscalationDecision.CLOSED or (
         escalation.is_open and deal.status != DealStatus.CHANGES_REQUESTED
     ):
         return _no(
-            TransitionNotAllowed(
-                "The deal has moved on since this escalation was raised; there is nothing to decide.",
-                code="escalation_stale",
-            )
+            TransitionNotAllowed,
+            "The deal has moved on since this escalation was raised; there is nothing to decide.",
+            "escalation_stale",
         )
     if not escalation.is_open:
-        return _no(ConcurrentChange("This escalation was already decided.", code="already_decided"))
+        return _no(ConcurrentChange, "This escalation was already decided.", "already_decided")
     return YES
 
 
@@ -412,7 +397,7 @@ def can_win(user: User, deal: Deal) -> Answer:
 def can_pick_project_manager(user: User) -> Answer:
     """Winning a deal for another project manager than the default is a manager's call."""
     if not is_manager(user):
-        return _no(ActionForbidden("Only a manager picks another project manager."))
+        return _no(ActionForbidden, "Only a manager picks another project manager.")
     return YES
 
 
