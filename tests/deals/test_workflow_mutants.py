@@ -538,6 +538,13 @@ def test_bulk_writes_of_other_fields_go_through(rep):
     assert Deal.objects.filter(title__startswith="Imported", status=DealStatus.DRAFT).count() == 2
 
 
+def test_a_bulk_status_write_names_the_fields_it_refuses(rep):
+    draft_deal(rep, commitments=0)
+    error = refusal(StatusWriteRefused, lambda: Deal.objects.update(status="won", lost_reason="x"))
+    assert str(error) == "lost_reason, status change only through the review workflow."
+    assert not Deal.objects.filter(status="won").exists()
+
+
 def test_bulk_create_keeps_its_options(rep):
     # A re-run import that skips the deals it already wrote must not fail on them.
     existing = draft_deal(rep, commitments=0)
