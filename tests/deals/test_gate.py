@@ -16,9 +16,9 @@ from deals.models import (
     DealStatus,
     SignOff,
     StatusWriteRefused,
-    _allowed_status_changes,
     workflow_write,
 )
+from deals.models.workflow import _allowed_status_changes
 from handoff.errors import DomainError
 from handoff.models import Role
 from tests.deals.builders import deal_in, draft_deal
