@@ -545,6 +545,25 @@ def test_a_bulk_status_write_names_the_fields_it_refuses(rep):
     assert not Deal.objects.filter(status="won").exists()
 
 
+def test_a_save_of_some_fields_leaves_the_others_as_someone_else_wrote_them(rep):
+    deal = draft_deal(rep, commitments=0)
+    stale = Deal.objects.get(pk=deal.pk)
+    services.deal_update(deal=deal, actor=rep, data={"value": Decimal("99.00")})
+    stale.title = "Renamed by a script"
+    stale.save(update_fields=["title"])
+    stored = Deal.objects.get(pk=deal.pk)
+    assert (stored.title, stored.value) == ("Renamed by a script", Decimal("99.00"))
+
+
+def test_a_new_deal_saved_past_draft_is_refused_in_words(rep):
+    deal = Deal(
+        title="Born signed", client=ClientFactory(), owner=rep, expected_close_date="2030-01-01"
+    )
+    deal.status = DealStatus.SIGNED_OFF
+    error = refusal(StatusWriteRefused, deal.save)
+    assert str(error) == "A new deal starts as a draft."
+
+
 def test_bulk_create_keeps_its_options(rep):
     # A re-run import that skips the deals it already wrote must not fail on them.
     existing = draft_deal(rep, commitments=0)
