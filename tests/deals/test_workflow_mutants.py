@@ -564,6 +564,25 @@ def test_a_new_deal_saved_past_draft_is_refused_in_words(rep):
     assert str(error) == "A new deal starts as a draft."
 
 
+def test_a_stale_copy_cannot_save_an_old_status_back(rep):
+    deal = draft_deal(rep, commitments=1)
+    stale = Deal.objects.get(pk=deal.pk)
+    services.deal_submit(deal=deal, actor=rep)
+    stale.title = "From an old form"
+    error = refusal(StatusWriteRefused, stale.save)
+    assert str(error) == "A deal's status changes only through the review workflow."
+    assert Deal.objects.get(pk=deal.pk).status == DealStatus.IN_REVIEW
+
+
+def test_a_new_deal_with_a_loss_reason_is_not_a_draft(rep):
+    deal = Deal(
+        title="Born lost", client=ClientFactory(), owner=rep, expected_close_date="2030-01-01"
+    )
+    deal.lost_reason = "Never wanted"
+    refusal(StatusWriteRefused, deal.save)
+    assert not Deal.objects.filter(title="Born lost").exists()
+
+
 def test_bulk_create_keeps_its_options(rep):
     # A re-run import that skips the deals it already wrote must not fail on them.
     existing = draft_deal(rep, commitments=0)
