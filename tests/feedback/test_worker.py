@@ -18,6 +18,7 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from feedback import outbox
 from feedback.models import EmailOutbox, OutboxStatus
+from tests.broker import use_broker
 from tests.policy import missing
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -85,13 +86,6 @@ def worker(live_stack, tmp_path):
         process.wait(timeout=20)
 
 
-def _use_broker(url: str) -> None:
-    """Point this process's publisher at another broker (the pools cache the old one)."""
-    celery_app.conf.broker_url = url
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
 def _wait_until_sent(email_id: int, log: Path, timeout: float = 45) -> EmailOutbox:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -127,11 +121,11 @@ def test_a_real_worker_delivers_the_email_of_a_web_change(worker, client_for, re
 
 def test_a_broker_outage_delays_the_email_and_the_sweep_sends_it_once(worker, client_for, rep, pm):
     real_broker = celery_app.conf.broker_url
-    _use_broker(CLOSED_PORT_BROKER)
+    use_broker(CLOSED_PORT_BROKER)
     try:
         email = _write_note(client_for, rep, pm)  # the request succeeds with the broker down
     finally:
-        _use_broker(real_broker)
+        use_broker(real_broker)
     assert EmailOutbox.objects.get(pk=email.pk).status == OutboxStatus.PENDING
 
     worker()

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from werkzeug.test import Client as WsgiClient
 
+from tests.broker import use_broker
 from tests.factories import PASSWORD
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -121,6 +122,23 @@ def test_the_app_recovers_after_postgresql_drops_its_connection(rep):
 SLOW_MAIL_SETTINGS = "tests.security.fault_settings"
 
 
+def _slow_mail_env(sent_log: Path, seconds: str) -> dict[str, str]:
+    """A child process on this test's database whose mail takes `seconds` and logs each send."""
+    params = connection.get_connection_params()
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": SLOW_MAIL_SETTINGS,
+        "DATABASE_URL": (
+            f"postgres://{params.get('user') or 'postgres'}@{params.get('host') or '127.0.0.1'}"
+            f":{params.get('port') or 5432}/{params['dbname']}"
+        ),
+        "SLOW_MAIL_LOG": str(sent_log),
+        "SLOW_MAIL_SECONDS": seconds,
+        "DEBUG": "false",
+        "SECRET_KEY": "fault-test-" + "x" * 40,
+    }
+
+
 def _run_digests(env: dict) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "manage.py", "send_digests", "--period", "weekly"],
@@ -141,19 +159,7 @@ def test_a_digest_run_killed_midway_sends_the_rest_later_and_none_twice(tmp_path
     expected = {u.email for u in recipients_for("weekly") if build_digest(u, "weekly").has_news}
     assert len(expected) >= 3, expected
     sent_log = tmp_path / "sent.log"
-    params = connection.get_connection_params()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": SLOW_MAIL_SETTINGS,
-        "DATABASE_URL": (
-            f"postgres://{params.get('user') or 'postgres'}@{params.get('host') or '127.0.0.1'}"
-            f":{params.get('port') or 5432}/{params['dbname']}"
-        ),
-        "SLOW_MAIL_LOG": str(sent_log),
-        "SLOW_MAIL_SECONDS": "1.5",
-        "DEBUG": "false",
-        "SECRET_KEY": "digest-fault-test-" + "x" * 40,
-    }
+    env = _slow_mail_env(sent_log, "1.5")
     first = _run_digests(env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -239,15 +245,6 @@ def frozen_redis(tmp_path, settings):
     security._CACHE_DOWN_UNTIL.clear()
 
 
-def _publish_to(url: str) -> None:
-    """Point this process's publisher at a broker (the pools keep the old one)."""
-    from config.celery import app as celery_app
-
-    celery_app.conf.broker_url = url
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_write_answers_within_two_seconds_while_redis_is_frozen_and_mails_once_later(
     frozen_redis, client_for, rep, pm, mailoutbox
@@ -259,7 +256,7 @@ def test_a_write_answers_within_two_seconds_while_redis_is_frozen_and_mails_once
     from feedback.models import EmailOutbox, OutboxStatus
 
     real_broker = celery_app.conf.broker_url
-    _publish_to(frozen_redis.url)
+    use_broker(frozen_redis.url)
     celery_app.conf.task_always_eager = False
     http = client_for(rep)
     try:
@@ -278,7 +275,7 @@ def test_a_write_answers_within_two_seconds_while_redis_is_frozen_and_mails_once
         assert http.get(reverse("home")).status_code == 200
         page_took = time.monotonic() - page_started
     finally:
-        _publish_to(real_broker)
+        use_broker(real_broker)
         celery_app.conf.task_always_eager = True
     assert response.status_code == 302, response.content[:500]
     assert took < 2.0, f"the write took {took:.2f} s with Redis frozen"
@@ -301,20 +298,7 @@ def test_a_write_answers_within_two_seconds_while_redis_is_frozen_and_mails_once
 
 
 def _start_slow_worker(tmp_path: Path, sent_log: Path, seconds: str, name: str) -> subprocess.Popen:
-    params = connection.get_connection_params()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": SLOW_MAIL_SETTINGS,
-        "DATABASE_URL": (
-            f"postgres://{params.get('user') or 'postgres'}@{params.get('host') or '127.0.0.1'}"
-            f":{params.get('port') or 5432}/{params['dbname']}"
-        ),
-        "SLOW_MAIL_LOG": str(sent_log),
-        "SLOW_MAIL_SECONDS": seconds,
-        "DEBUG": "false",
-        "SECRET_KEY": "worker-fault-test-" + "x" * 40,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-    }
+    env = {**_slow_mail_env(sent_log, seconds), "CELERY_TASK_ALWAYS_EAGER": "false"}
     return subprocess.Popen(
         [
             sys.executable,
