@@ -167,7 +167,7 @@ def exception_handler(exc, context):
     """
     if isinstance(exc, DomainError):
         return Response(
-            {"detail": exc.message, "code": exc.code},
+            {**exc.extra, "detail": exc.message, "code": exc.code},
             status=exc.http_status or status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, DjangoValidationError):

@@ -5,9 +5,11 @@ class DomainError(Exception):
     code = "not_allowed"
     http_status: int | None = None  # None: 409 Conflict
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None, extra: dict | None = None) -> None:
         super().__init__(message)
         self.message = message
+        # Machine-readable particulars the API adds to the problem (what is missing, say).
+        self.extra = extra or {}
         if code:
             self.code = code
 

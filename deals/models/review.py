@@ -108,6 +108,10 @@ class Verdict(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(default=timezone.now)
+    # The round whose approval this verdict carries (unchanged since); null when ruled fresh.
+    carried_from_round = models.PositiveIntegerField(null=True, blank=True)
+    # The commitment version the owner's acceptance of this flag's counter-proposal created.
+    counter_accepted_version = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["round_id", "commitment_id"]
@@ -136,6 +140,16 @@ class Verdict(models.Model):
     @property
     def is_approval(self) -> bool:
         return self.verdict != VerdictKind.FLAGGED
+
+    @property
+    def is_carried(self) -> bool:
+        return self.carried_from_round is not None
+
+    @property
+    def has_counter(self) -> bool:
+        return self.verdict == VerdictKind.FLAGGED and (
+            self.counter_date is not None or self.counter_effort_days is not None
+        )
 
 
 class EscalationDecision(models.TextChoices):

@@ -28,7 +28,10 @@ class EventKind(models.TextChoices):
     SUBMITTED = "submitted", "Submitted for review"
     CLAIMED = "claimed", "Review claimed"
     ASSIGNED = "assigned", "Reviewer assigned"
+    RELEASED = "released", "Review released"
+    APPROVALS_CARRIED = "approvals_carried", "Approvals carried"
     VERDICT = "verdict", "Ruled on a commitment"
+    COUNTER_ACCEPTED = "counter_accepted", "Counter-proposal accepted"
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
     SIGNED_OFF = "signed_off", "Signed off"
     ESCALATED = "escalated", "Flag escalated"
@@ -65,6 +68,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 TERMINAL_STATUSES = frozenset({DealStatus.WON, DealStatus.LOST})
 # Deals and commitments are edited only in draft; `revise` brings a deal back to draft.
 EDITABLE_STATUSES = frozenset({DealStatus.DRAFT})
+# Editing a deal whose changes were requested revises it first, in the same step.
+REVISED_BY_EDITING = frozenset({DealStatus.CHANGES_REQUESTED})
 
 # Bounds of what a user may enter; the database holds more (max_digits), the pages need less.
 MAX_DEAL_VALUE = Decimal("1000000000")
