@@ -3,6 +3,15 @@
 # APPEND_ONLY_TRIGGER and AppendOnlyQuerySet are re-exported: they lived here first.
 from deals.models.deals import Client, Commitment, CommitmentKind, Currency, Deal
 from deals.models.records import Comment, DealEvent
+from deals.models.review import (
+    Escalation,
+    EscalationDecision,
+    ReviewRound,
+    RoundOutcome,
+    SignOff,
+    Verdict,
+    VerdictKind,
+)
 from deals.models.routing import (
     MAX_APPROVERS,
     Approval,
@@ -13,21 +22,12 @@ from deals.models.routing import (
     ReviewReminder,
     ReviewRule,
 )
-from deals.models.review import (
-    Escalation,
-    EscalationDecision,
-    ReviewRound,
-    RoundOutcome,
-    SignOff,
-    Verdict,
-    VerdictKind,
-)
 from deals.models.workflow import (
     CLOSE_GATE_TRIGGER,
     EDITABLE_STATUSES,
     MAX_DEAL_VALUE,
-    REVISED_BY_EDITING,
     MAX_EFFORT_DAYS,
+    REVISED_BY_EDITING,
     TERMINAL_STATUSES,
     TRANSITIONS,
     WORKFLOW_FIELDS,
@@ -46,8 +46,8 @@ __all__ = [
     "EDITABLE_STATUSES",
     "MAX_APPROVERS",
     "MAX_DEAL_VALUE",
-    "REVISED_BY_EDITING",
     "MAX_EFFORT_DAYS",
+    "REVISED_BY_EDITING",
     "TERMINAL_STATUSES",
     "TRANSITIONS",
     "WORKFLOW_FIELDS",
