@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from deals import services
-from deals.models import Client, Comment, Deal, DealStatus, ReviewRound, Verdict, VerdictKind
+from deals.demo_history import date_trail
+from deals.models import Client, Deal, DealStatus, ReviewRound, Verdict, VerdictKind
 from handoff.calendar import add_working_days
 from handoff.models import User
 
@@ -136,6 +137,17 @@ PLAN = [
     (DealStatus.LOST, "rep2", "from_draft"),
 ]
 
+# Days ago the first deal of each status was made, and the days between the next ones: won
+# deals long enough ago for their projects to have a past, recent decisions in the past week.
+AGES = {
+    DealStatus.DRAFT: (14, 2),
+    DealStatus.IN_REVIEW: (30, 2),
+    DealStatus.CHANGES_REQUESTED: (11, 1),
+    DealStatus.SIGNED_OFF: (24, 3),
+    DealStatus.WON: (64, 2),
+    DealStatus.LOST: (30, 5),
+}
+
 LOST_REASONS = [
     "Chose a cheaper offshore vendor",
     "Budget frozen until next fiscal year",
@@ -168,11 +180,11 @@ class _DemoDeal:
         self.client = client
         self.today = today
         self.pm = users["pm"] if index % 3 else users["pm2"]
-        # Older deals first in the plan's own order, spread over two months.
-        self.age_days = 60 - index
 
     def build(self, status: str, owner: User, variant: str) -> Deal:
         self.owner = owner
+        first, step = AGES[status]
+        self.age_days = first - step * [s for s, _, _ in PLAN[: self.index]].count(status)
         deal = self._create()
         self.deal = deal
         goal = {
@@ -382,4 +394,4 @@ class _DemoDeal:
             Verdict.objects.filter(round=review_round).update(
                 decided_at=fields.get("decided_at") or fields.get("claimed_at") or now
             )
-        Comment.objects.filter(deal=self.deal).update(created_at=created + DAY)
+        date_trail(self.deal, created=created)

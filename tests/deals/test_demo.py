@@ -1,0 +1,60 @@
+"""The demo's audit trail is dated like the rounds it describes, so "the past week" means it."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from deals.models import DealEvent, EventKind, ReviewRound, SignOff
+from insights.figures.agenda import sync_agenda
+
+WEEK = datetime.timedelta(days=7)
+
+
+@pytest.fixture
+def seeded(db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_demo_events_take_the_times_of_the_rounds_they_describe(seeded):
+    rounds = {(r.deal_id, r.number): r for r in ReviewRound.objects.all()}
+    checked = 0
+    for event in DealEvent.objects.filter(
+        kind__in=[EventKind.SUBMITTED, EventKind.CHANGES_REQUESTED, EventKind.SIGNED_OFF]
+    ):
+        review_round = rounds[event.deal_id, event.data["round"]]
+        expected = (
+            review_round.submitted_at
+            if event.kind == EventKind.SUBMITTED
+            else review_round.decided_at
+        )
+        assert event.at == expected, (event.deal.title, event.kind)
+        checked += 1
+    assert checked > 50
+    for sign_off in SignOff.objects.select_related("round"):
+        assert sign_off.signed_at == sign_off.round.decided_at
+
+
+def test_each_demo_trail_reads_in_order_and_in_the_past(seeded):
+    now = timezone.now()
+    previous: dict[int, datetime.datetime] = {}
+    for event in DealEvent.objects.select_related("deal").order_by("id"):
+        assert event.deal.created_at <= event.at <= now, (event.deal.title, event.kind)
+        assert event.at >= previous.get(event.deal_id, event.at), (event.deal.title, event.kind)
+        previous[event.deal_id] = event.at
+    for deal_id, last in previous.items():
+        assert DealEvent.objects.filter(deal_id=deal_id).latest("at", "id").at == last
+
+
+def test_the_demo_agenda_lists_only_the_past_weeks_decisions(seeded):
+    decisions = sync_agenda()["sections"]["decisions"]["items"]
+    week_ago = timezone.now() - WEEK
+
+    assert 1 <= len(decisions) <= 15
+    assert all(item["at"] >= week_ago for item in decisions)
+    older = DealEvent.objects.filter(
+        kind__in=[EventKind.SIGNED_OFF, EventKind.WON, EventKind.LOST], at__lt=week_ago
+    )
+    assert older.count() > 20
