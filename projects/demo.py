@@ -11,6 +11,7 @@ from deals.models import Client, Deal, DealStatus, VerdictKind
 from handoff.models import User
 from projects import capacity as math
 from projects import services
+from projects.demo_history import date_history
 from projects.models import (
     CapacityException,
     Deliverable,
@@ -177,6 +178,8 @@ def seed(users: dict[str, User]) -> dict[str, User]:
         count = project.deliverables.count()
         _play_out(project, queue[:count])
         queue = queue[count:]
+    for project in Project.objects.select_related("deal"):
+        date_history(project)
 
     _overload_one_week(pm)
     return users
