@@ -4,7 +4,8 @@ Without REDIS_URL the worker reads the folder broker in var/broker, so the
 background jobs run for real with nothing else installed. A worker that dies
 is restarted after a pause that doubles while it keeps dying (at most a few
 times a minute), and the console says so; the web server keeps serving
-throughout. Ctrl-C stops both.
+throughout. Ctrl-C stops both. Both hear the address served (DEV_SERVER_URL), which
+the settings take for the links in emails unless SITE_URL is set.
 """
 
 import argparse
@@ -15,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
 
@@ -42,9 +43,11 @@ class Supervisor:
         stable_after: float = 60.0,
         out: TextIO = sys.stdout,
         clock: Callable[[], float] = time.monotonic,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.web_command = list(web_command)
         self.worker_command = list(worker_command)
+        self.env = dict(env) if env is not None else None
         self.max_restarts_per_minute = max_restarts_per_minute
         self.first_backoff = first_backoff
         self.max_backoff = max_backoff
@@ -65,7 +68,7 @@ class Supervisor:
     def _spawn(self, command: list[str]) -> subprocess.Popen:
         # A process group of its own: a stop reaches runserver's reloader child and the worker's
         # pool too, and Ctrl-C reaches only this supervisor, which stops them in order.
-        return subprocess.Popen(command, start_new_session=True)  # noqa: S603
+        return subprocess.Popen(command, start_new_session=True, env=self.env)  # noqa: S603
 
     def start_worker(self) -> None:
         self.worker = self._spawn(self.worker_command)
@@ -142,13 +145,24 @@ def _signal_group(process: subprocess.Popen, signum: int) -> None:
         os.killpg(process.pid, signum)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def dev_server_url(host: str, port: str) -> str:
+    """The address a browser on this machine reaches the server at, for links in emails."""
+    if host in ("", "0.0.0.0"):  # noqa: S104 - names the wildcard, binds nothing
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "[::1]"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def build(argv: Sequence[str] | None = None) -> Supervisor:
+    """The supervisor of `make run` for the command line given."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", default="8000")
     args = parser.parse_args(argv)
-
-    supervisor = Supervisor(
+    return Supervisor(
         web_command=[sys.executable, "manage.py", "runserver", f"{args.host}:{args.port}"],
         worker_command=[
             sys.executable,
@@ -163,7 +177,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             "--schedule",
             os.path.join("var", "celerybeat-schedule"),
         ],
+        env={**os.environ, "DEV_SERVER_URL": dev_server_url(args.host, args.port)},
     )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    supervisor = build(argv)
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt

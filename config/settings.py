@@ -31,7 +31,10 @@ if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Absolute links in emails. In development, unless set, the address `make run` serves on.
+SITE_URL = env.str("SITE_URL", default="") or (
+    (DEBUG and env.str("DEV_SERVER_URL", default="")) or "http://127.0.0.1:8000"
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -95,3 +95,34 @@ def test_postgresql_connections_run_without_jit():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+PRINT_SITE_URL = (
+    "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL)"
+)
+
+
+@pytest.mark.skipif((BASE_DIR / ".env").exists(), reason="a local .env may set SITE_URL")
+@pytest.mark.parametrize(
+    ("env", "site_url"),
+    [
+        ({"DEBUG": "true"}, "http://127.0.0.1:8000"),
+        ({"DEBUG": "true", "DEV_SERVER_URL": "http://127.0.0.1:8101"}, "http://127.0.0.1:8101"),
+        (
+            {"DEBUG": "true", "DEV_SERVER_URL": "http://127.0.0.1:8101", "SITE_URL": "http://a.b"},
+            "http://a.b",
+        ),
+        (
+            {"DEBUG": "false", "SECRET_KEY": PRODUCTION_SECRET, "DEV_SERVER_URL": "http://x:1"},
+            "http://127.0.0.1:8000",
+        ),
+    ],
+)
+def test_links_in_development_point_at_the_address_served(env, site_url, monkeypatch):
+    monkeypatch.delenv("SITE_URL", raising=False)
+    monkeypatch.delenv("DEV_SERVER_URL", raising=False)
+
+    result = run_python("-c", PRINT_SITE_URL, **env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == site_url

@@ -173,3 +173,27 @@ def test_make_run_restarts_a_killed_worker_and_the_web_keeps_answering(tmp_path)
 
     assert not _until(web_answers, 1)
     assert _until(lambda: not _alive(second), 10)
+
+
+def test_make_run_tells_both_processes_the_address_it_serves():
+    from config.devserver import build
+
+    supervisor = build(["--host", "127.0.0.1", "--port", "8101"])
+
+    assert supervisor.web_command[-1] == "127.0.0.1:8101"
+    assert supervisor.env["DEV_SERVER_URL"] == "http://127.0.0.1:8101"
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [
+        ("0.0.0.0", "http://127.0.0.1:8101"),  # noqa: S104
+        ("localhost", "http://localhost:8101"),
+        ("::", "http://[::1]:8101"),
+        ("::1", "http://[::1]:8101"),
+    ],
+)
+def test_the_address_served_is_one_a_browser_here_reaches(host, url):
+    from config.devserver import dev_server_url
+
+    assert dev_server_url(host, "8101") == url
