@@ -13,13 +13,19 @@ from deals.services.commitments import commitment_add, commitment_remove, commit
 from deals.services.deals import deal_check_editable, deal_create, deal_delete, deal_update
 from deals.services.escalations import escalation_decide, verdict_escalate
 from deals.services.review import (
-    commitment_rule,
     deal_request_changes,
     deal_sign_off,
     deal_submit,
     review_assign,
     review_claim,
+    review_release,
 )
+from deals.services.review_rules import (
+    review_rule_create,
+    review_rule_retire,
+    review_rule_update,
+)
+from deals.services.rulings import commitment_rule, verdict_accept_counter
 
 __all__ = [
     "client_create",
@@ -43,5 +49,10 @@ __all__ = [
     "mentions_left_out",
     "review_assign",
     "review_claim",
+    "review_release",
+    "review_rule_create",
+    "review_rule_retire",
+    "review_rule_update",
+    "verdict_accept_counter",
     "verdict_escalate",
 ]

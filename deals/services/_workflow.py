@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from deals import rules
 from deals.models import (
+    REVISED_BY_EDITING,
     TRANSITIONS,
     Commitment,
     Deal,
@@ -17,6 +18,7 @@ from deals.models import (
     DealStatus,
     Escalation,
     EscalationDecision,
+    EventKind,
     ReviewRound,
     Verdict,
     workflow_write,
@@ -90,6 +92,19 @@ def _set_status(
         reason=reason,
         data=data,
     )
+
+
+def _revise_for_edit(deal: Deal, *, actor: User, reason: str = "") -> None:
+    """Editing a deal whose changes were requested revises it first, in the same step."""
+    if deal.status in REVISED_BY_EDITING:
+        _set_status(
+            deal,
+            "revise",
+            actor=actor,
+            kind=EventKind.REVISED,
+            reason=reason or "Edited after changes were requested",
+            data={"implicit": True},
+        )
 
 
 ESCALATION_CLOSED_BECAUSE = {

@@ -1,4 +1,5 @@
-"""Adding, changing and removing the commitments of a draft deal."""
+"""Adding, changing and removing the commitments of a draft deal (or of one whose changes
+were requested, which the edit revises first)."""
 
 from typing import Any
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from deals import rules
 from deals.models import Commitment, Deal, EventKind
-from deals.services._workflow import _clean, _lock, _record, _touch
+from deals.services._workflow import _clean, _lock, _record, _revise_for_edit, _touch
 from handoff.errors import ConcurrentChange
 from handoff.models import User
 
@@ -48,6 +49,7 @@ def commitment_add(*, deal: Deal, actor: User, data: dict[str, Any]) -> Commitme
     deal = _lock(deal)
     rules.can_change_commitments(actor, deal).enforce()
     _check_commitment_cap(deal.commitments.count() + 1, field="deal")
+    _revise_for_edit(deal, actor=actor)
     commitment = _commitment_create(deal, actor=actor, data=data)
     _touch(deal)
     return commitment
@@ -75,6 +77,7 @@ def commitment_update(
     after["version"] = before["version"]
     if after == before:
         return commitment
+    _revise_for_edit(deal, actor=actor)
     commitment.version += 1
     commitment.updated_at = timezone.now()
     commitment.save()
@@ -94,6 +97,7 @@ def commitment_remove(*, commitment: Commitment, actor: User) -> None:
     deal = _lock(commitment.deal_id)
     rules.can_change_commitments(actor, deal).enforce()
     commitment = Commitment.objects.get(pk=commitment.pk)
+    _revise_for_edit(deal, actor=actor)
     _record(
         deal,
         actor=actor,

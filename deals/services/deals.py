@@ -1,4 +1,5 @@
-"""Creating, editing and deleting a deal while it is a draft."""
+"""Creating, editing and deleting a deal while it is a draft (editing one whose changes were
+requested revises it first)."""
 
 from collections.abc import Iterable
 from datetime import date
@@ -10,7 +11,7 @@ from django.db import transaction
 
 from deals import rules
 from deals.models import APPEND_ONLY_TRIGGER, Client, Deal, EventKind
-from deals.services._workflow import _clean, _lock, _record, _touch
+from deals.services._workflow import _clean, _lock, _record, _revise_for_edit, _touch
 from deals.services.commitments import _check_commitment_cap, _commitment_create
 from handoff.models import User
 
@@ -40,7 +41,7 @@ def deal_create(*, actor: User, data: dict[str, Any], commitments: Iterable[dict
 
 
 def deal_check_editable(*, deal: Deal, actor: User) -> None:
-    """Only the owner edits a deal, and only in draft: the edit page asks this too."""
+    """Only the owner edits a deal, in draft or with changes requested: the edit page asks too."""
     rules.can_edit(actor, deal).enforce()
 
 
@@ -58,6 +59,7 @@ def deal_update(
     if not changes:
         return deal
     _clean(deal)
+    _revise_for_edit(deal, actor=actor)
     _touch(deal, *[f for f in DEAL_FIELDS if f in changes])
     _record(deal, actor=actor, kind=EventKind.UPDATED, data={"changes": changes})
     return deal

@@ -1,21 +1,20 @@
-"""The review: submit, claim, assign, rule on each commitment, request changes, sign off."""
-
-from datetime import date
-from decimal import Decimal
+"""The review: submit, claim, assign, release, request changes, sign off. Rulings on each
+commitment are in deals.services.rulings."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from deals import rules
+from deals.approvals import missing_approvals, round_requirements
 from deals.models import (
     Commitment,
     Deal,
+    DealEvent,
     EventKind,
     ReviewRound,
     RoundOutcome,
     SignOff,
-    Verdict,
     VerdictKind,
 )
 from deals.services._workflow import (
@@ -27,10 +26,13 @@ from deals.services._workflow import (
     _touch,
     fingerprint,
 )
+from deals.services.rulings import open_requirements
 from deals.sla import review_due_at
 from handoff.errors import ConcurrentChange
 from handoff.models import User
 from handoff.validators import validate_field_values
+
+MAX_NOTE_LENGTH = 2000
 
 
 @transaction.atomic
@@ -49,6 +51,7 @@ def deal_submit(*, deal: Deal, actor: User) -> ReviewRound:
         reviewer=previous.reviewer if previous else None,
         claimed_at=now if previous and previous.reviewer_id else None,
     )
+    carried = open_requirements(deal, review_round, previous=previous)
     extra = []
     if deal.first_submitted_at is None:
         deal.first_submitted_at = now
@@ -61,6 +64,13 @@ def deal_submit(*, deal: Deal, actor: User) -> ReviewRound:
         data={"round": review_round.number, "due_at": review_round.due_at.isoformat()},
         extra_fields=extra,
     )
+    if carried:
+        _record(
+            deal,
+            actor=actor,
+            kind=EventKind.APPROVALS_CARRIED,
+            data={"round": review_round.number, "carried": carried},
+        )
     return review_round
 
 
@@ -81,10 +91,12 @@ def review_claim(*, deal: Deal, actor: User) -> ReviewRound:
 
 
 @transaction.atomic
-def review_assign(*, deal: Deal, actor: User, reviewer: User) -> ReviewRound:
+def review_assign(*, deal: Deal, actor: User, reviewer: User, note: str = "") -> ReviewRound:
+    """A manager, or the lead reviewer handing it on, gives the review to another PM."""
     deal = _lock(deal)
     review_round = _open_round(deal)
     rules.can_assign(actor, deal, review_round, reviewer=reviewer).enforce()
+    note = _note(note)
     previous = review_round.reviewer
     review_round.reviewer = reviewer
     review_round.claimed_at = timezone.now()
@@ -94,96 +106,42 @@ def review_assign(*, deal: Deal, actor: User, reviewer: User) -> ReviewRound:
         deal,
         actor=actor,
         kind=EventKind.ASSIGNED,
+        reason=note,
         data={
             "round": review_round.number,
             "reviewer": reviewer.pk,
             "reviewer_name": str(reviewer),
             "previous": previous.pk if previous else None,
+            "previous_name": str(previous) if previous else None,
+            "handed_on": previous is not None and previous.pk == actor.pk,
         },
     )
     return review_round
 
 
 @transaction.atomic
-def commitment_rule(
-    *,
-    commitment: Commitment,
-    actor: User,
-    verdict: str,
-    reason: str = "",
-    condition: str = "",
-    counter_date: date | None = None,
-    counter_effort_days: Decimal | None = None,
-) -> Verdict:
-    """A PM's verdict on one commitment; ruling on an unclaimed review claims it."""
-    deal = _lock(commitment.deal_id)
+def review_release(*, deal: Deal, actor: User, note: str = "") -> ReviewRound:
+    """The lead reviewer gives up the claim; the PMs who may claim it are told."""
+    deal = _lock(deal)
     review_round = _open_round(deal)
-    rules.can_rule(actor, deal, review_round).enforce()
-    if review_round.reviewer_id is None:
-        review_round.reviewer = actor
-        review_round.claimed_at = timezone.now()
-        review_round.save(update_fields=["reviewer", "claimed_at"])
-        _record(deal, actor=actor, kind=EventKind.CLAIMED, data={"round": review_round.number})
-
-    reason, condition = (reason or "").strip(), (condition or "").strip()
-    errors = {}
-    if verdict not in VerdictKind.values:
-        errors["verdict"] = "Choose approved, approved with condition or flagged."
-    if verdict == VerdictKind.FLAGGED and not reason:
-        errors["reason"] = "Say why you flag this commitment."
-    if verdict == VerdictKind.APPROVED_WITH_CONDITION and not condition:
-        errors["condition"] = "Write the condition of this approval."
-    if counter_effort_days is not None and counter_effort_days < 0:
-        errors["counter_effort_days"] = "Effort cannot be negative."
-    if errors:
-        raise ValidationError(errors)
-    validate_field_values(
-        Verdict,
-        {
-            "reason": reason,
-            "condition": condition,
-            "counter_date": counter_date,
-            "counter_effort_days": counter_effort_days,
-        },
-    )
-    if verdict != VerdictKind.FLAGGED:
-        reason, counter_date, counter_effort_days = "", None, None
-    if verdict != VerdictKind.APPROVED_WITH_CONDITION:
-        condition = ""
-
-    commitment = Commitment.objects.get(pk=commitment.pk)
-    ruling, _ = Verdict.objects.update_or_create(
-        round=review_round,
-        commitment=commitment,
-        defaults={
-            "commitment_version": commitment.version,
-            "verdict": verdict,
-            "reason": reason,
-            "condition": condition,
-            "counter_date": counter_date,
-            "counter_effort_days": counter_effort_days,
-            "decided_by": actor,
-            "decided_at": timezone.now(),
-        },
-    )
+    rules.can_release(actor, deal, review_round).enforce()
+    note = _note(note)
+    review_round.reviewer = None
+    review_round.claimed_at = None
+    review_round.save(update_fields=["reviewer", "claimed_at"])
     _touch(deal)
     _record(
-        deal,
-        actor=actor,
-        kind=EventKind.VERDICT,
-        reason=reason or condition,
-        data={
-            "round": review_round.number,
-            "commitment": commitment.pk,
-            "summary": commitment.summary,
-            "verdict": verdict,
-            "counter_date": counter_date.isoformat() if counter_date else None,
-            "counter_effort_days": str(counter_effort_days)
-            if counter_effort_days is not None
-            else None,
-        },
+        deal, actor=actor, kind=EventKind.RELEASED, reason=note, data={"round": review_round.number}
     )
-    return ruling
+    return review_round
+
+
+def _note(note: str) -> str:
+    note = (note or "").strip()
+    validate_field_values(DealEvent, {"reason": note})
+    if len(note) > MAX_NOTE_LENGTH:
+        raise ValidationError({"note": f"Keep the note under {MAX_NOTE_LENGTH:,} characters."})
+    return note
 
 
 def _decision_inputs(deal: Deal) -> tuple[ReviewRound | None, list[Commitment], dict]:
@@ -218,12 +176,14 @@ def deal_request_changes(*, deal: Deal, actor: User) -> ReviewRound:
 def deal_sign_off(*, deal: Deal, actor: User) -> SignOff:
     deal = _lock(deal)
     review_round, commitments, by_commitment = _decision_inputs(deal)
+    states = round_requirements(review_round, commitments, by_commitment)
     rules.can_sign_off(
         actor,
         deal,
         review_round,
         commitment_ids=[c.pk for c in commitments],
         verdicts=by_commitment,
+        missing=missing_approvals(commitments, states),
     ).enforce()
     verdicts = [by_commitment[c.pk] for c in commitments]
     if any(v.commitment_version != c.version for v, c in zip(verdicts, commitments, strict=True)):
@@ -231,6 +191,7 @@ def deal_sign_off(*, deal: Deal, actor: User) -> SignOff:
     now = timezone.now()
     digest, snapshot = fingerprint(commitments)
     conditions = {v.commitment_id: v.condition for v in verdicts if v.condition}
+
     for item in snapshot:
         item["condition"] = conditions.get(item["id"], "")
     sign_off = SignOff.objects.create(

@@ -325,7 +325,8 @@ def test_lose_needs_a_reason(rep, manager):
 def test_assign(rep, pm, pm2, manager):
     deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
     url = f"/api/v1/deals/{deal.pk}/assign/"
-    assert api(pm).post(url, {"reviewer": pm2.pk}).status_code == 403
+    assert api(pm2).post(url, {"reviewer": pm2.pk}).status_code == 403
+    assert api(rep).post(url, {"reviewer": pm2.pk}).status_code == 403
     assert api(manager).post(url, {"reviewer": rep.pk}).status_code == 400
     assert api(manager).post(url, {"reviewer": pm2.pk}).status_code == 200
     assert deal.rounds.get().reviewer == pm2

@@ -300,11 +300,14 @@ def test_manager_assigns_and_reassigns(rep, pm, pm2, manager):
         services.deal_sign_off(deal=deal, actor=pm)
 
 
-@pytest.mark.parametrize("who", ["rep", "pm"])
-def test_only_managers_assign(who, rep, pm, pm2):
+@pytest.mark.parametrize("who", ["rep", "pm2"])
+def test_only_managers_and_the_lead_reviewer_assign(who, rep, pm, pm2):
     deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
     with pytest.raises(ActionForbidden):
-        services.review_assign(deal=deal, actor={"rep": rep, "pm": pm}[who], reviewer=pm2)
+        services.review_assign(deal=deal, actor={"rep": rep, "pm2": pm2}[who], reviewer=pm2)
+    services.review_assign(deal=deal, actor=pm, reviewer=pm2, note="On leave next week")
+    event = deal.events.order_by("-pk").first()
+    assert (event.reason, event.data["handed_on"]) == ("On leave next week", True)
 
 
 def test_assign_needs_a_pm(rep, rep2, pm, manager):

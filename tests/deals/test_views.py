@@ -1224,10 +1224,15 @@ def test_someone_who_cannot_see_the_deal_cannot_comment(rep, rep2, client_for):
         ("draft", "rep", {"comment", "edit", "submit", "lose"}),
         ("draft", "manager", {"comment", "lose"}),
         ("in_review", "rep", {"comment", "lose"}),
-        ("in_review", "pm", {"comment", "rule", "request_changes", "sign_off"}),
+        (
+            "in_review",
+            "pm",
+            {"comment", "rule", "request_changes", "sign_off", "assign", "release"},
+        ),
         ("in_review", "pm2", {"comment"}),
         ("in_review", "manager", {"comment", "assign", "lose"}),
-        ("changes_requested", "rep", {"comment", "submit", "revise", "escalate", "lose"}),
+        # Editing revises a deal whose changes were requested: no separate Revise button.
+        ("changes_requested", "rep", {"comment", "edit", "submit", "escalate", "lose"}),
         ("changes_requested", "pm", {"comment"}),
         ("signed_off", "rep", {"comment", "revise", "win", "lose"}),
         ("signed_off", "manager", {"comment", "win", "lose"}),

@@ -199,10 +199,6 @@ def test_a_deal_edit_of_its_client_records_the_client_names(rep):
             "A deal that is in review cannot be edited while it is in review; "
             "once the review is decided, revise it first.",
         ),
-        (
-            DealStatus.CHANGES_REQUESTED,
-            "A deal that is changes requested cannot be edited — revise it first.",
-        ),
         (DealStatus.SIGNED_OFF, "A deal that is signed off cannot be edited — revise it first."),
         (DealStatus.WON, "A deal that is won cannot be edited."),
         (DealStatus.LOST, "A deal that is lost cannot be edited."),
@@ -413,16 +409,23 @@ def test_assigning_a_review_records_who_now_reviews_it(rep, pm, pm2, manager):
         "",
         "",
         "",
-        {"round": 1, "reviewer": pm2.pk, "reviewer_name": str(pm2), "previous": pm.pk},
+        {
+            "round": 1,
+            "reviewer": pm2.pk,
+            "reviewer_name": str(pm2),
+            "previous": pm.pk,
+            "previous_name": str(pm),
+            "handed_on": False,
+        },
     )
 
 
 def test_only_a_manager_assigns_reviews_to_an_active_pm(rep, rep2, pm, pm2, manager):
     deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
     error = refusal(
-        ActionForbidden, lambda: services.review_assign(deal=deal, actor=pm, reviewer=pm2)
+        ActionForbidden, lambda: services.review_assign(deal=deal, actor=pm2, reviewer=pm2)
     )
-    assert error.message == "Only a manager can assign reviews."
+    assert error.message == "Only a manager or the lead reviewer can assign this review."
     pm2.is_active = False
     pm2.save()
     for reviewer in (rep2, pm2):
@@ -748,6 +751,8 @@ def test_a_flag_records_its_reason_and_counter_proposal(rep, pm):
             "commitment": commitment.pk,
             "summary": commitment.summary,
             "verdict": "flagged",
+            "condition": "",
+            "requirements": [],
             "counter_date": later.isoformat(),
             "counter_effort_days": "8.0",
         },
