@@ -11,6 +11,8 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config.email_url import mail_folder
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -21,7 +23,8 @@ if (BASE_DIR / ".env").exists():
 DEVELOPMENT_SECRET_KEY = "development-only-not-secret-handoff-0000000000000000000000000000000"  # noqa: S105 - refused when DEBUG is off
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+# A blank SECRET_KEY (as in .env.example) is no secret at all: the development one, refused below.
+SECRET_KEY = env.str("SECRET_KEY", default="") or DEVELOPMENT_SECRET_KEY
 if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
     raise ImproperlyConfigured(
         "SECRET_KEY is the development secret while DEBUG is off. "
@@ -121,7 +124,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # REDIS_URL is the Celery broker; the cache may live in another Redis database (or server).
 REDIS_URL = env.str("REDIS_URL", default="")
-CACHE_REDIS_URL = env.str("CACHE_REDIS_URL", default=REDIS_URL)
+CACHE_REDIS_URL = env.str("CACHE_REDIS_URL", default="") or REDIS_URL
 # A Redis that stops answering (not refusing) must not hold a request: every call is bounded.
 REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.5)
 # After a failed cache call this process leaves Redis alone for this long (every call a miss).
@@ -187,10 +190,12 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+# Lower case, so not a setting: the URL may carry the SMTP password.
+_email_url = env.str("EMAIL_URL", default="") or "consolemail://"
+EMAIL_CONFIG = env.email_url_config(_email_url)
 vars().update(EMAIL_CONFIG)
 if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
-    EMAIL_FILE_PATH = EMAIL_CONFIG.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")
+    EMAIL_FILE_PATH = mail_folder(_email_url, base=BASE_DIR, default=VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Handoff <handoff@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

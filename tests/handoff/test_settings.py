@@ -126,3 +126,55 @@ def test_links_in_development_point_at_the_address_served(env, site_url, monkeyp
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == site_url
+
+
+def test_a_copy_of_env_example_runs_as_it_is():
+    # What `cp .env.example .env` gives: its lines read as the settings read a .env file.
+    script = (
+        "import environ; environ.Env.read_env('.env.example');"
+        "import django; django.setup();"
+        "from django.core.management import call_command; call_command('check');"
+        "from django.conf import settings;"
+        "print(settings.DEBUG, bool(settings.SECRET_KEY), settings.SITE_URL)"
+    )
+    example_names = {
+        line.split("=", 1)[0].lstrip("# ").strip()
+        for line in (BASE_DIR / ".env.example").read_text().splitlines()
+        if "=" in line
+    }
+    environment = {k: v for k, v in os.environ.items() if k not in example_names}
+    environment.update(DJANGO_SETTINGS_MODULE="config.settings")
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-3:] == ["True", "True", "http://127.0.0.1:8000"]
+
+
+@pytest.mark.parametrize(
+    ("url", "folder"),
+    [
+        ("filemail:///srv/handoff/mail", "/srv/handoff/mail"),
+        ("filemail://var/outgoing", str(BASE_DIR / "var" / "outgoing")),
+        ("filemail://", str(BASE_DIR / "var" / "mail")),
+    ],
+)
+def test_a_filemail_url_keeps_its_path_absolute(url, folder):
+    result = run_python(
+        "-c",
+        "import django; django.setup(); from django.conf import settings;"
+        "print(settings.EMAIL_BACKEND); print(settings.EMAIL_FILE_PATH)",
+        DEBUG="true",
+        EMAIL_URL=url,
+    )
+
+    assert result.returncode == 0, result.stderr
+    backend, path = result.stdout.split()[-2:]
+    assert backend == "django.core.mail.backends.filebased.EmailBackend"
+    assert path == folder
