@@ -8,6 +8,8 @@ from handoff import health, views
 from handoff.web.settings_page import settings_page
 from insights import views as insights_views
 from insights.api import AlignmentView
+from insights.search_api import SearchView
+from insights.search_views import search_page
 
 handler403 = "handoff.views.permission_denied"
 handler404 = "handoff.views.page_not_found"
@@ -50,6 +52,7 @@ api_patterns = [
     path("", include("projects.api")),
     path("", include("feedback.api")),
     path("metrics/alignment/", AlignmentView.as_view(), name="metrics-alignment"),
+    path("search/", SearchView.as_view(), name="search"),
 ]
 
 urlpatterns = [
@@ -63,6 +66,7 @@ urlpatterns = [
     path("feedback/", include("feedback.urls")),
     path("dashboard/", include("insights.urls")),
     path("people/<str:username>/", insights_views.scorecard, name="scorecard"),
+    path("search/", search_page, name="search"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -14,3 +14,43 @@ document.addEventListener("click", (event) => {
     window.print();
   }
 });
+
+// The main menu: a <details> that works without script; this adds Escape, a click outside,
+// and, where CSS cannot show a closed menu's content on a wide screen, keeps it open there.
+const navMenu = document.querySelector("[data-nav-menu]");
+if (navMenu) {
+  const wide = window.matchMedia("(min-width: 72rem)");
+  const cssPins = window.CSS && CSS.supports && CSS.supports("selector(::details-content)");
+  const pin = () => {
+    if (cssPins) return;
+    navMenu.classList.toggle("nav-pinned", wide.matches);
+    navMenu.open = wide.matches;
+  };
+  pin();
+  wide.addEventListener("change", pin);
+  const collapsible = () => !wide.matches && navMenu.open;
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && collapsible() && navMenu.contains(document.activeElement)) {
+      navMenu.open = false;
+      navMenu.querySelector("summary").focus();
+    }
+  });
+  document.addEventListener("click", (event) => {
+    if (collapsible() && !navMenu.contains(event.target)) navMenu.open = false;
+  });
+}
+
+// "/" goes to the search box from anywhere but a field being typed in.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+  const target = event.target;
+  if (target.closest && target.closest("input, textarea, select, [contenteditable]:not([contenteditable='false'])")) return;
+  const box = document.getElementById("site-search");
+  if (!box) return;
+  event.preventDefault();
+  const menu = box.closest("details");
+  // On a phone the box is in the closed menu: open it first.
+  if (menu && !menu.open && box.getClientRects().length === 0) menu.open = true;
+  box.focus();
+  box.select();
+});

@@ -417,5 +417,9 @@ EXPECTATIONS: dict[str, Expect] = {
         post=roles(FORBIDDEN, anonymous=LOGIN, manager=302),
     ),
     "api:metrics-alignment": E(api(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
+    # The site search: every signed-in role searches, and finds only what it may see
+    # (tests/security/test_object_access.py, TestSearch).
+    "search": E(page(), query="q=Warehouse"),
+    "api:search": E(api(), query="q=Warehouse"),
     "scorecard": E(page(rep2=FORBIDDEN, pm=FORBIDDEN)),
 }
