@@ -261,6 +261,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "DEFAULT_GENERATOR_CLASS": "handoff.schema.CachedSchemaGenerator",
     "ENUM_NAME_OVERRIDES": {
         "DealStatusEnum": "deals.models.DealStatus",
         "CommitmentKindEnum": "deals.models.CommitmentKind",

@@ -1,4 +1,5 @@
-"""The OpenAPI schema's view of each operation: the errors it can answer, documented once.
+"""The OpenAPI schema's view of each operation: the errors it can answer, documented once;
+and the schema generated once per process.
 
 Its own module: DRF imports handoff.api's filter while it defines its views, and
 drf-spectacular's AutoSchema needs those views.
@@ -6,12 +7,40 @@ drf-spectacular's AutoSchema needs those views.
 
 from typing import Any
 
+from django.utils import translation
+from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions, serializers
 
 from handoff.api import ProblemSerializer
+
+# The served schema by (API version, public, language): the code it describes only changes
+# with a deploy, which starts new processes.
+_served: dict[tuple[Any, ...], dict] = {}
+
+
+class CachedSchemaGenerator(SchemaGenerator):
+    """Generates the served schema once per process instead of on every request.
+
+    It does not depend on who asks: the view serves the public schema, and no view's schema
+    reads the user. A generator given its own URLconf or patterns (a test, a command) is
+    not cached.
+    """
+
+    def get_schema(self, request=None, public=False):
+        if self.urlconf is not None or self.patterns is not None:
+            return super().get_schema(request=request, public=public)
+        key = (self.api_version, public, translation.get_language())
+        if key not in _served:
+            _served[key] = super().get_schema(request=request, public=public)
+        return _served[key]
+
+
+def forget_served_schema() -> None:
+    """Generate afresh on the next request (tests that change what the schema describes)."""
+    _served.clear()
 
 
 class AutoSchema(SpectacularAutoSchema):
