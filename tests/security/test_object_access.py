@@ -214,6 +214,65 @@ class TestPages:
         assert response["Content-Type"].startswith("text/csv")
 
 
+@pytest.mark.django_db
+class TestSearch:
+    """The site search, page and API, finds only what its user may see, by any word of it."""
+
+    TERMS = ("Warehouse", "scanners", "analytics", "Acme", "Draft store", "kiosk", "a")
+
+    def _api_titles(self, user, term: str) -> dict[str, list[str]]:
+        body = api_as(user).get(reverse("api:search"), {"q": term}).json()
+        return {
+            group["kind"]: [hit["title"] for hit in group["results"]] for group in body["groups"]
+        }
+
+    def test_another_reps_deals_and_projects_are_not_found(self, world, client_for):
+        rep2 = world.users["rep2"]
+        http = client_for(rep2)
+        for term in self.TERMS:
+            body = http.get(reverse("search"), {"q": term}).content.decode()
+            assert not [t for t in REP_TITLES if t in body], term
+            found = self._api_titles(rep2, term)
+            assert not set(REP_TITLES) & set(found.get("deals", []) + found.get("projects", []))
+
+    def test_a_pm_finds_no_never_submitted_draft(self, world, client_for):
+        pm = world.users["pm"]
+        for term in ("Draft store", "rollout", "Rep2 private"):
+            body = client_for(pm).get(reverse("search"), {"q": term}).content.decode()
+            assert "Draft store rollout" not in body and "Rep2 private draft" not in body
+            assert not self._api_titles(pm, term).get("deals")
+
+    def test_each_role_finds_exactly_the_deals_it_may_see(self, world):
+        from deals.selectors import deals_visible_to
+        from insights.search import search
+
+        for name, user in world.users.items():
+            rows = deals_visible_to(user).values_list("title", "client__name")
+            visible = {title for title, _ in rows}
+            for term in ("a", "e", "Rep2"):
+                deals = next(g for g in search(user, term).groups if g.kind == "deals")
+                assert {hit.title for hit in deals.hits} <= visible, (name, term)
+            found = next(g for g in search(user, "e", limit=100).groups if g.kind == "deals")
+            expected = {title for title, client in rows if "e" in (title + client).lower()}
+            assert {hit.title for hit in found.hits} == expected, name
+
+    def test_people_found_are_only_those_whose_scorecard_opens(self, world, client_for):
+        for name in ("rep", "rep2", "pm"):
+            user = world.users[name]
+            for person in self._api_titles(user, "e").get("people", []):
+                username = next(
+                    u.username for u in world.users.values() if u.display_name == person
+                )
+                response = client_for(user).get(reverse("scorecard", args=[username]))
+                assert response.status_code == 200, (name, person)
+        found = self._api_titles(world.users["rep2"], "Rita")
+        assert found.get("people") == [], "rep2 shares no team with rep"
+
+    def test_the_anonymous_search_nothing(self, world, client):
+        assert client.get(reverse("search"), {"q": "Warehouse"}).status_code == 302
+        assert APIClient().get(reverse("api:search"), {"q": "Warehouse"}).status_code == 401
+
+
 # Feedback notes are private to their author, recipient and the teams they were written to:
 # every surface that shows a note, an excerpt or a count of them shows only those.
 PRIVATE_BODIES = {
