@@ -7,6 +7,7 @@ drf-spectacular's AutoSchema needs those views.
 
 from typing import Any
 
+from django.conf import settings
 from django.utils import translation
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
@@ -16,7 +17,7 @@ from rest_framework import permissions, serializers
 
 from handoff.api import ProblemSerializer
 
-# The served schema by (API version, public, language): the code it describes only changes
+# The served schema by (URLconf, API version, public, language): the code it describes only changes
 # with a deploy, which starts new processes.
 _served: dict[tuple[Any, ...], dict] = {}
 
@@ -32,7 +33,7 @@ class CachedSchemaGenerator(SchemaGenerator):
     def get_schema(self, request=None, public=False):
         if self.urlconf is not None or self.patterns is not None:
             return super().get_schema(request=request, public=public)
-        key = (self.api_version, public, translation.get_language())
+        key = (settings.ROOT_URLCONF, self.api_version, public, translation.get_language())
         if key not in _served:
             _served[key] = super().get_schema(request=request, public=public)
         return _served[key]
