@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
+    ExpressionWrapper,
     IntegerField,
     Max,
     OuterRef,
@@ -23,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from deals.approvals import rounds_awaiting
 from deals.filters import DealFilter
 from deals.models import (
     Client,
@@ -101,14 +104,20 @@ def commitment_count(deal_ref: str = "pk") -> Coalesce:
 def review_rounds_waiting(user: User) -> QuerySet[ReviewRound]:
     """The open review rounds, each waiting for its PM's decision, the soonest due first.
 
-    For PMs and managers (anyone else gets none), with each round's deal and commitment count.
+    For PMs and managers (anyone else gets none), with each round's deal and commitment count,
+    and `awaiting_you`: a review rule asks this user for an approval the round still lacks.
     """
     # A round is open exactly while its deal is in review (the workflow opens and decides it);
     # filtering on the deal's status too would make the planner join the whole queue to sort it.
     rounds = (
         ReviewRound.objects.filter(decided_at__isnull=True)
         .select_related("deal__client", "deal__owner", "reviewer")
-        .annotate(commitment_count=commitment_count("deal_id"))
+        .annotate(
+            commitment_count=commitment_count("deal_id"),
+            awaiting_you=ExpressionWrapper(
+                Q(pk__in=rounds_awaiting(user)), output_field=BooleanField()
+            ),
+        )
         .order_by("due_at", "id")
     )
     if not (is_pm(user) or is_manager(user)):
