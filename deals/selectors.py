@@ -4,6 +4,7 @@ A rep sees own deals; a PM every deal submitted at least once; a manager all.
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
@@ -25,7 +26,8 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from deals.approvals import rounds_awaiting
+from deals import rules
+from deals.approvals import RequirementState, missing_approvals, round_requirements, rounds_awaiting
 from deals.filters import DealFilter
 from deals.models import (
     Client,
@@ -36,6 +38,7 @@ from deals.models import (
     DealStatus,
     Escalation,
     ReviewRound,
+    ReviewRule,
     Verdict,
 )
 from handoff.models import Role, User
@@ -226,3 +229,91 @@ def deals_with_unanswered_flags(user: User) -> QuerySet[Deal]:
 
 def overdue_rounds() -> QuerySet[ReviewRound]:
     return ReviewRound.objects.filter(decided_at__isnull=True, due_at__lt=timezone.now())
+
+
+# The review engine: each commitment's approvals in a deal's current round, and review rules
+
+
+@dataclass(frozen=True)
+class CommitmentApprovals:
+    """One commitment's standing in a round: its verdict, requirements and their approvals."""
+
+    commitment: Commitment
+    verdict: Verdict | None
+    requirements: list[RequirementState]
+    # Not approved in this round yet, fresh or carried: someone still has to rule on it.
+    needs_attention: bool
+    # Whether the reader may rule on it now.
+    can_rule: bool
+
+
+@dataclass(frozen=True)
+class DealApprovals:
+    """The approvals of a deal's open round, or of its latest round when none is open."""
+
+    deal: Deal
+    round: ReviewRound | None
+    commitments: list[CommitmentApprovals]
+
+    @property
+    def open(self) -> bool:
+        return self.round is not None and self.round.is_open
+
+    @property
+    def missing(self) -> list[dict]:
+        """What the sign-off still waits for, as its refusal names it (approvals_missing)."""
+        if self.round is None:
+            return []
+        return missing_approvals(
+            [row.commitment for row in self.commitments],
+            {row.commitment.pk: row.requirements for row in self.commitments},
+        )
+
+
+def _approved(verdict: Verdict | None, commitment: Commitment, states) -> bool:
+    return (
+        verdict is not None
+        and verdict.is_approval
+        and verdict.commitment_version == commitment.version
+        and all(state.met for state in states)
+    )
+
+
+def deal_approvals(deal: Deal, user: User) -> DealApprovals:
+    """Per commitment of the deal: who must approve it in the current round and who has.
+
+    A constant number of queries however many commitments: the round, the commitments, the
+    verdicts, the requirements and their approvals (deals.approvals.round_requirements), and
+    the reader's teams. A deal never submitted has no round and nothing to approve.
+    """
+    review_round = deal.rounds.select_related("reviewer").order_by("-number").first()
+    if review_round is None:
+        return DealApprovals(deal=deal, round=None, commitments=[])
+    commitments = list(deal.commitments.order_by("id"))
+    verdicts = {v.commitment_id: v for v in review_round.verdicts.select_related("decided_by")}
+    states = round_requirements(review_round, commitments, verdicts)
+    open_round = review_round if review_round.is_open else None
+    rows = []
+    for commitment in commitments:
+        verdict = verdicts.get(commitment.pk)
+        own = states.get(commitment.pk, [])
+        rows.append(
+            CommitmentApprovals(
+                commitment=commitment,
+                verdict=verdict,
+                requirements=own,
+                needs_attention=not _approved(verdict, commitment, own),
+                can_rule=bool(rules.can_rule(user, deal, open_round, requirements=own)),
+            )
+        )
+    return DealApprovals(deal=deal, round=review_round, commitments=rows)
+
+
+def review_rules_visible_to(user: User, *, include_retired: bool = False) -> QuerySet[ReviewRule]:
+    """Managers' review rules, the live ones unless `include_retired` (every version)."""
+    if not is_manager(user):
+        return ReviewRule.objects.none()
+    found = ReviewRule.objects.select_related("team", "created_by", "retired_by")
+    if not include_retired:
+        found = found.filter(retired_at__isnull=True)
+    return found.order_by("name", "key", "-version", "id")
