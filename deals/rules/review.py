@@ -25,6 +25,8 @@ from handoff.errors import ActionForbidden, ConcurrentChange, DomainError, Trans
 from handoff.models import User
 from handoff.roles import is_manager, is_pm
 
+LEAD_REVIEWER_LABEL = "Approval by the lead reviewer"
+
 
 def can_submit(user: User, deal: Deal, *, commitment_count: int | None = None) -> Answer:
     """The owner submits a draft or a deal with changes requested, once it has commitments."""
@@ -211,7 +213,7 @@ def can_sign_off(
 ) -> Answer:
     """The lead reviewer signs a deal off, once every commitment is ruled, none is flagged and
     every approval its round requires (`missing`, from deals.approvals) is given."""
-    if not (answer := _decision("sign_off", user, deal, open_round, commitment_ids, verdicts)):
+    if not (answer := _decision("sign_off", user, deal, open_round, None, None)):
         return answer
     if commitment_ids is not None and _any_flag(verdicts):
         return _no(
@@ -219,19 +221,28 @@ def can_sign_off(
             "A flagged commitment cannot be signed off: request changes instead.",
             "flagged_commitments",
         )
+    # Approvals others must give come first: the lead reviewer cannot give them.
+    if missing and any(r != LEAD_REVIEWER_LABEL for item in missing for r in item["requirements"]):
+        return _approvals_missing(missing)
+    if not (answer := _decision("sign_off", user, deal, open_round, commitment_ids, verdicts)):
+        return answer
     if missing:
-        named = "; ".join(
-            f"'{item['summary']}' needs {', '.join(r.lower() for r in item['requirements'])}"
-            for item in missing
-        )
-        return Answer(
-            DomainError(
-                f"Approvals are missing: {named}.",
-                code="approvals_missing",
-                extra={"missing": list(missing)},
-            )
-        )
+        return _approvals_missing(missing)
     return YES
+
+
+def _approvals_missing(missing: Sequence[dict]) -> Answer:
+    named = "; ".join(
+        f"'{item['summary']}' needs {', '.join(r.lower() for r in item['requirements'])}"
+        for item in missing
+    )
+    return Answer(
+        DomainError(
+            f"Approvals are missing: {named}.",
+            code="approvals_missing",
+            extra={"missing": list(missing)},
+        )
+    )
 
 
 def can_accept_counter(
