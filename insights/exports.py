@@ -1,4 +1,9 @@
-"""A table of figures as a CSV file: the cells as a spreadsheet should read them."""
+"""A table of figures as a CSV file: the cells as a spreadsheet should read them.
+
+Numbers stay numbers (the unit goes in the column's header, or in a Unit column where each
+row has its own), and the file starts with a UTF-8 byte order mark, without which Excel
+reads it in the machine's legacy code page and garbles every accented name.
+"""
 
 import csv
 from decimal import Decimal
@@ -6,9 +11,13 @@ from typing import Any
 
 from insights.figures.results import Table
 
+BOM = "\ufeff"
+# How a unit reads in a header or a Unit column; counts have none.
+UNIT_NAMES = {"percent": "%", "days": "days", "hours": "hours"}
+
 
 def csv_cell(value: Any, unit: str) -> Any:
-    if value is None:
+    if value is None or value == "":
         return ""
     if unit == "percent":
         return round(float(value) * 100, 1)
@@ -19,15 +28,16 @@ def csv_cell(value: Any, unit: str) -> Any:
     return value
 
 
+def header(label: str, unit: str | None) -> str:
+    name = UNIT_NAMES.get(unit or "")
+    return f"{label} ({name})" if name and f"({name})" not in label else label
+
+
 def write_csv(out, table: Table) -> None:
     """The table's header and every row (not only those the page shows) to a file-like `out`."""
+    out.write(BOM)
     writer = csv.writer(out)
-    writer.writerow(
-        [
-            label + (" (%)" if table.units.get(key) == "percent" else "")
-            for key, label in table.columns
-        ]
-    )
+    writer.writerow([header(label, table.units.get(key)) for key, label in table.columns])
     for row in table.rows:
         writer.writerow(
             [csv_cell(row.get(key), table.units.get(key, "text")) for key, _ in table.columns]

@@ -9,6 +9,7 @@ from dataclasses import asdict
 from typing import Any
 
 from insights import snapshots
+from insights.exports import UNIT_NAMES, csv_cell
 from insights.figures.capacity import pipeline_capacity
 from insights.figures.feedback import feedback_health
 from insights.figures.flags import (
@@ -115,9 +116,22 @@ def figures_table(result: Alignment) -> Table:
     return Table(
         key="figures",
         title="Figures",
-        columns=[("label", "Figure"), ("value", "Value"), ("detail", "Detail"), ("how", "How")],
+        columns=[
+            ("label", "Figure"),
+            ("value", "Value"),
+            ("unit", "Unit"),
+            ("detail", "Detail"),
+            ("how", "How"),
+        ],
+        # Each figure has its own unit: the number in Value, its unit in Unit.
         rows=[
-            {"label": f.label, "value": f.display, "detail": f.detail, "how": f.how}
+            {
+                "label": f.label,
+                "value": csv_cell(f.value, f.unit),
+                "unit": UNIT_NAMES.get(f.unit, ""),
+                "detail": f.detail,
+                "how": f.how,
+            }
             for f in result.figures
         ],
     )

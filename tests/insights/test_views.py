@@ -1,5 +1,6 @@
 """The dashboard's pages, exports and API: who may open them, what they show, and their cost."""
 
+import codecs
 import csv
 import datetime
 import io
@@ -125,7 +126,8 @@ def test_csv_export_of_a_table(rep, rep2, pm, manager, client_for):
         response["Content-Disposition"]
         == 'attachment; filename="flag-rate-by-rep-2026-02-01-2026-02-28.csv"'
     )
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.content.startswith(codecs.BOM_UTF8)  # Excel reads UTF-8 only with it
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows == [
         ["Rep", "Verdicts", "Flagged", "Flag rate (%)"],
         ["Rita Reyes", "1", "1", "100.0"],
@@ -136,11 +138,41 @@ def test_csv_export_of_a_table(rep, rep2, pm, manager, client_for):
 @pytest.mark.django_db
 def test_csv_export_of_the_figures_and_empty_values(manager, client_for):
     response = client_for(manager).get("/dashboard/export/figures.csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == ["Figure", "Value", "Detail", "How"]
-    values = {r[0]: r[1] for r in rows[1:]}
-    assert values["Deals in review now"] == "0"
-    assert values["First-pass approval rate"] == "—"
+    assert response.content.startswith(codecs.BOM_UTF8)
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Figure", "Value", "Unit", "Detail", "How"]
+    values = {r[0]: r[1:3] for r in rows[1:]}
+    assert values["Deals in review now"] == ["0", ""]
+    assert values["First-pass approval rate"] == ["", "%"]
+
+
+@pytest.mark.django_db
+def test_csv_figures_are_plain_numbers_with_their_unit_beside_them(rep, pm, manager, client_for):
+    set_clock(review(make_deal(rep), pm, [VerdictKind.APPROVED]), at(datetime.date(2026, 2, 2)))
+    set_clock(review(make_deal(rep), pm, [VerdictKind.FLAGGED]), at(datetime.date(2026, 2, 3)))
+    response = client_for(manager).get(
+        "/dashboard/export/figures.csv?from=2026-02-01&to=2026-02-28"
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    values = {r[0]: r[1:3] for r in rows[1:]}
+
+    assert values["First-pass approval rate"] == ["50.0", "%"]
+    for value, unit in values.values():
+        assert value == "" or float(value) is not None, (value, unit)
+        assert unit in ("", "%", "days", "hours")
+
+
+@pytest.mark.django_db
+def test_every_csv_header_names_the_unit_of_its_numbers(rep, pm, manager, client_for):
+    set_clock(review(make_deal(rep), pm, [VerdictKind.FLAGGED]), at(datetime.date(2026, 2, 2)))
+    http = client_for(manager)
+    for key in TABLE_KEYS:
+        body = http.get(f"/dashboard/export/{key}.csv?from=2026-02-01&to=2026-02-28").content
+        header, *rows = csv.reader(io.StringIO(body.decode("utf-8-sig")))
+        measured = [n for n, h in enumerate(header) if h.endswith(("(%)", "(days)", "(hours)"))]
+        for row in rows:
+            for n in measured:
+                assert row[n] == "" or isinstance(float(row[n]), float), (key, header[n], row[n])
 
 
 @pytest.mark.django_db
