@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deals import views
+from deals import views, views_rules
 
 app_name = "deals"
 
@@ -15,6 +15,14 @@ urlpatterns = [
         "escalations/<int:escalation_pk>/decide/",
         views.escalation_decide,
         name="escalation_decide",
+    ),
+    path("review-rules/", views_rules.review_rules, name="review_rules"),
+    path("review-rules/new/", views_rules.review_rule_create, name="review_rule_create"),
+    path("review-rules/<int:rule_pk>/edit/", views_rules.review_rule_edit, name="review_rule_edit"),
+    path(
+        "review-rules/<int:rule_pk>/retire/",
+        views_rules.review_rule_retire,
+        name="review_rule_retire",
     ),
     path("<int:pk>/", views.deal_detail, name="detail"),
     path("<int:pk>/edit/", views.deal_edit, name="edit"),
