@@ -67,7 +67,7 @@ test: $(STAMP) e2e-deps
 bench: $(STAMP)
 	$(PY) -m bench $(BENCH_ARGS)
 
-# Mutation testing of the workflow (deals/services/, deals/rules.py and the gate in deals/models/), from
+# Mutation testing of the workflow (deals/services/, deals/rules/ and the gate in deals/models/), from
 # scratch each time; not part of `make test`. Settings as for `make test`, on SQLite.
 MUTATION_JOBS ?= 2
 MUTATION_ENV := env -u DATABASE_URL -u REDIS_URL $(TEST_ENV)
