@@ -247,6 +247,9 @@ class EmailOutbox(models.Model):
     last_error = models.TextField(blank=True)
 
     class Meta:
+        # A row is one email waiting in (or sent from) the outbox.
+        verbose_name = "outbox email"
+        verbose_name_plural = "outbox emails"
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -291,6 +294,7 @@ class DigestDelivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "digest deliveries"
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(

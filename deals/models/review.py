@@ -216,6 +216,8 @@ class SignOff(AppendOnlyModel):
     snapshot = models.JSONField()
 
     class Meta(AppendOnlyModel.Meta):
+        verbose_name = "sign-off"
+        verbose_name_plural = "sign-offs"
         ordering = ["-signed_at"]
         indexes = [models.Index(fields=["deal", "-signed_at"], name="signoff_deal_idx")]
 
