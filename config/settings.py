@@ -385,6 +385,12 @@ LOGGING = {
 
 # Product rules
 REVIEW_SLA_WORKING_DAYS = env.int("REVIEW_SLA_WORKING_DAYS", default=2)
+# The "due soon" reminder goes out once this share of the SLA has passed, in working time.
+REVIEW_REMINDER_AT = env.float("REVIEW_REMINDER_AT", default=0.75)
+if not 0 <= REVIEW_REMINDER_AT < 1:
+    raise ImproperlyConfigured("REVIEW_REMINDER_AT must be at least 0 and less than 1.")
+# Seconds an "Approve" link in a review email stays valid (72 hours).
+APPROVAL_LINK_MAX_AGE = env.int("APPROVAL_LINK_MAX_AGE", default=72 * 3600)
 # The most commitments a deal holds, on the API and the form alike: each write stays short.
 MAX_COMMITMENTS_PER_DEAL = env.int("MAX_COMMITMENTS_PER_DEAL", default=100)
 DEFAULT_WEEKLY_CAPACITY_DAYS = env.float("DEFAULT_WEEKLY_CAPACITY_DAYS", default=4.0)
