@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from feedback.accounts import OutboxPasswordResetForm
 from handoff import health, views
 from handoff.web.settings_page import settings_page
+from handoff.web.timezones import time_zone_update
 from insights import views as insights_views
 from insights.api import AlignmentView
 from insights.search_api import SearchView
@@ -63,6 +64,7 @@ urlpatterns = [
     path("deals/", include("deals.urls")),
     path("projects/", include("projects.urls")),
     path("settings/", settings_page, name="settings"),
+    path("settings/time-zone/", time_zone_update, name="settings_time_zone"),
     path("feedback/", include("feedback.urls")),
     path("dashboard/", include("insights.urls")),
     path("people/<str:username>/", insights_views.scorecard, name="scorecard"),

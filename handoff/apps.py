@@ -8,5 +8,8 @@ class HandoffConfig(AppConfig):
 
     def ready(self) -> None:
         from handoff import signals
+        from handoff.web.settings_page import register_section
+        from handoff.web.timezones import time_zone_section
 
         signals.connect()
+        register_section("handoff/partials/settings_time_zone.html", time_zone_section)

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from handoff.validators import QuarterWithinYears, single_line
+from handoff.validators import QuarterWithinYears, single_line, valid_time_zone
 
 
 class Role(models.TextChoices):
@@ -38,6 +38,8 @@ class User(AbstractUser):
         max_length=8, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY
     )
     last_digest_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Where the user reads times; blank: the site's TIME_ZONE.
+    time_zone = models.CharField(max_length=64, blank=True, validators=[valid_time_zone])
     # {category: "immediate" | "digest" | "off"}; missing keys use feedback.models defaults.
     email_preferences = models.JSONField(default=dict, blank=True)
 

@@ -5,6 +5,7 @@ refuse the same input with the same message. None of them reads the database.
 """
 
 import unicodedata
+import zoneinfo
 from datetime import date, datetime
 from typing import Any
 
@@ -160,3 +161,11 @@ def validate_field_values(model: type[models.Model], values: dict[str, Any]) -> 
             errors[name] = error.error_list
     if errors:
         raise ValidationError(errors)
+
+
+def valid_time_zone(value: str) -> None:
+    """A time zone the IANA database knows, such as "Europe/Berlin"; blank is the default."""
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            "Choose a time zone from the list, such as Europe/Berlin.", code="invalid_time_zone"
+        )

@@ -346,6 +346,11 @@ EXPECTATIONS: dict[str, Expect] = {
         post=roles(HIDDEN, anonymous=LOGIN, pm=302),
     ),
     "settings": E(page(), post=roles(FORM, anonymous=LOGIN)),
+    "settings_time_zone": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(302, anonymous=LOGIN),
+        data={"tz-time_zone": "Europe/Berlin"},
+    ),
     "api:project-list": E(api()),
     "api:project-detail": E(api(rep2=HIDDEN)),
     "api:deliverable-list": E(api()),

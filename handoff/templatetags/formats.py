@@ -1,0 +1,183 @@
+"""One way to write dates, deadlines, money, numbers, units and counts on every page.
+
+A builtin of the templates (no `{% load %}`): `{{ deal.expected_close_date|day }}`,
+`{{ round.due_at|deadline }}`, `{{ deal.value|money:deal.currency }}`,
+`{{ effort|person_days }}`, `{{ rate|percent }}`, `{{ n|count:"commitment" }}`. Dates and
+times are in the user's time zone (handoff.web.timezones activates it). Exports keep raw
+values and do not use these.
+"""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import format_currency, format_decimal
+from django import template
+from django.utils import dateformat, timezone
+from django.utils.html import format_html
+from django.utils.translation import get_language, to_locale
+
+register = template.Library()
+
+DAY_FORMAT = "j M Y"
+TIME_FORMAT = "D j M Y, H:i"
+SHORT_DAY_FORMAT = "j M"
+
+
+def _locale() -> str:
+    return to_locale(get_language() or "en-gb")
+
+
+def _local(value: datetime.datetime) -> datetime.datetime:
+    return timezone.localtime(value) if timezone.is_aware(value) else value
+
+
+def _number(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+@register.filter
+def day(value) -> str:
+    """A date: "1 Dec 2026" (a datetime is first put in the user's time zone)."""
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = _local(value)
+    return dateformat.format(value, DAY_FORMAT)
+
+
+@register.filter
+def short_day(value) -> str:
+    """A date within the year's context: "1 Dec"."""
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = _local(value)
+    return dateformat.format(value, SHORT_DAY_FORMAT)
+
+
+@register.filter
+def when(value) -> str:
+    """A moment: "Tue 1 Dec 2026, 14:05" in the user's time zone."""
+    if not value:
+        return ""
+    if not isinstance(value, datetime.datetime):
+        return day(value)
+    return dateformat.format(_local(value), TIME_FORMAT)
+
+
+def _span(seconds: float) -> str:
+    """A length of time in words: minutes under an hour, hours under a day, then days."""
+    minutes = max(1, round(seconds / 60))
+    if minutes < 60:
+        return count(minutes, "min,min")
+    hours = round(seconds / 3600)
+    if hours < 24:
+        return f"{hours} h"
+    return count(round(seconds / 86400), "day")
+
+
+def relative(value: datetime.datetime, *, now: datetime.datetime | None = None) -> str:
+    """ "in 5 h", "3 days ago", "just now" (under a minute)."""
+    seconds = (value - (now or timezone.now())).total_seconds()
+    if abs(seconds) < 60:
+        return "just now"
+    return f"in {_span(seconds)}" if seconds > 0 else f"{_span(-seconds)} ago"
+
+
+@register.filter
+def deadline(value) -> str:
+    """A due time as people read it, "due in 5 h" or "2 days overdue", the moment on hover."""
+    if not value:
+        return ""
+    seconds = (value - timezone.now()).total_seconds()
+    text = f"due in {_span(seconds)}" if seconds >= 0 else f"{_span(-seconds)} overdue"
+    css = "deadline" if seconds >= 0 else "deadline overdue"
+    return format_html(
+        '<time class="{}" datetime="{}" title="{}">{}</time>',
+        css,
+        value.isoformat(),
+        when(value),
+        text,
+    )
+
+
+@register.filter
+def ago(value) -> str:
+    """A past moment, "3 h ago", the moment on hover."""
+    if not value:
+        return ""
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>', value.isoformat(), when(value), relative(value)
+    )
+
+
+@register.filter
+def money(value, currency: str = "EUR") -> str:
+    """An amount in its currency as the locale writes it: "€12,000", "$1,250.50"."""
+    amount = _number(value)
+    if amount is None:
+        return ""
+    pattern = "¤#,##0" if amount == amount.to_integral_value() else "¤#,##0.00"
+    return format_currency(
+        amount, currency or "EUR", format=pattern, locale=_locale(), currency_digits=False
+    )
+
+
+@register.filter
+def number(value, digits: int = 1) -> str:
+    """A number with the locale's separators, at most `digits` decimals, no trailing zeros."""
+    amount = _number(value)
+    if amount is None:
+        return ""
+    pattern = "#,##0" + ("." + "#" * int(digits) if int(digits) > 0 else "")
+    return format_decimal(amount, format=pattern, locale=_locale())
+
+
+@register.filter
+def person_days(value) -> str:
+    """Effort: "12 person-days", "1 person-day", "0.5 person-days"."""
+    amount = _number(value)
+    if amount is None:
+        return ""
+    unit = "person-day" if amount == 1 else "person-days"
+    return f"{number(amount)} {unit}"
+
+
+@register.filter
+def percent(value, digits: int = 0) -> str:
+    """A ratio as a percentage with a thin space before the sign: 0.51 -> "51 %"."""
+    ratio = _number(value)
+    if ratio is None:
+        return "\u2013"
+    return f"{number(ratio * 100, digits)}\u202f%"
+
+
+@register.filter
+def duration_hours(value) -> str:
+    """Hours as people say them: "5 h" under a day, then days: "1.5 days"."""
+    hours = _number(value)
+    if hours is None:
+        return "\u2013"
+    if hours < 24:
+        return f"{number(hours)} h"
+    days = hours / 24
+    return f"{number(days)} {'day' if days == 1 else 'days'}"
+
+
+@register.filter
+def count(value, noun: str) -> str:
+    """A count with its noun: `{{ 2|count:"commitment" }}` -> "2 commitments"; an irregular
+    plural goes after a comma: `count:"person,people"`."""
+    try:
+        n = len(value) if isinstance(value, list | tuple | set | dict) else int(value)
+    except (TypeError, ValueError):
+        return ""
+    singular, _, plural = noun.partition(",")
+    return (
+        f"{format_decimal(n, locale=_locale())} {singular if n == 1 else plural or singular + 's'}"
+    )

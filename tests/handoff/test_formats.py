@@ -1,0 +1,98 @@
+"""One way to write dates, deadlines, money, units and counts, in the user's time zone."""
+
+import datetime
+import zoneinfo
+from decimal import Decimal
+
+import pytest
+from django.template import engines
+from django.urls import reverse
+from django.utils import timezone
+
+from handoff.templatetags import formats
+
+pytestmark = pytest.mark.django_db
+
+
+def render(source: str, **context) -> str:
+    return engines["django"].from_string(source).render(context)
+
+
+@pytest.mark.parametrize(
+    ("value", "currency", "expected"),
+    [
+        (Decimal("12000"), "EUR", "€12,000"),
+        (Decimal("1250.50"), "EUR", "€1,250.50"),
+        (Decimal("99000"), "GBP", "£99,000"),
+        (Decimal("0"), "EUR", "€0"),
+        (None, "EUR", ""),
+    ],
+)
+def test_money_is_written_as_the_locale_writes_it(value, currency, expected):
+    assert formats.money(value, currency) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(Decimal("12.0"), "12 person-days"), (1, "1 person-day"), ("0.5", "0.5 person-days")],
+)
+def test_effort_carries_its_unit(value, expected):
+    assert formats.person_days(value) == expected
+
+
+def test_percent_duration_and_counts():
+    assert formats.percent(0.513) == "51\u202f%"
+    assert formats.percent(None) == "\u2013"
+    assert formats.duration_hours(5) == "5 h"
+    assert formats.duration_hours(36) == "1.5 days"
+    assert formats.count(1, "commitment") == "1 commitment"
+    assert formats.count(2, "commitment") == "2 commitments"
+    assert formats.count([1, 2, 3], "person,people") == "3 people"
+    assert formats.count(1200, "deal") == "1,200 deals"
+
+
+def test_deadlines_read_as_people_say_them_with_the_moment_on_hover():
+    now = timezone.now()
+    soon = formats.deadline(now + datetime.timedelta(hours=5, minutes=3))
+    late = formats.deadline(now - datetime.timedelta(days=2, hours=1))
+    assert ">due in 5 h</time>" in soon and 'title="' in soon
+    assert ">2 days overdue</time>" in late and "overdue" in late
+    assert formats.relative(now + datetime.timedelta(minutes=30), now=now) == "in 30 min"
+    assert formats.relative(now - datetime.timedelta(days=3), now=now) == "3 days ago"
+
+
+def test_the_filters_are_builtins_of_every_template():
+    html = render("{{ v|money:'EUR' }} {{ n|count:'commitment' }}", v=Decimal("5"), n=3)
+    assert html == "€5 3 commitments"
+
+
+def test_times_are_in_the_active_time_zone():
+    moment = datetime.datetime(2026, 12, 1, 23, 30, tzinfo=datetime.UTC)
+    assert formats.when(moment) == "Tue 1 Dec 2026, 23:30"
+    with timezone.override(zoneinfo.ZoneInfo("Asia/Tokyo")):
+        assert formats.when(moment) == "Wed 2 Dec 2026, 08:30"
+        assert formats.day(moment) == "2 Dec 2026"
+
+
+def test_a_user_sets_a_time_zone_and_pages_use_it(client_for, rep):
+    client = client_for(rep)
+    page = client.get(reverse("settings"))
+    assert "Time zone" in page.content.decode()
+    response = client.post(reverse("settings_time_zone"), {"tz-time_zone": "Asia/Tokyo"})
+    assert response.status_code == 302
+    rep.refresh_from_db()
+    assert rep.time_zone == "Asia/Tokyo"
+    page = client.get(reverse("settings"))
+    assert "Asia/Tokyo" in page.content.decode()
+
+
+def test_an_unknown_time_zone_is_refused_and_nothing_changes(client_for, rep):
+    response = client_for(rep).post(reverse("settings_time_zone"), {"tz-time_zone": "Mars/Base"})
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    rep.refresh_from_db()
+    assert rep.time_zone == ""
+
+
+def test_the_time_zone_setting_needs_a_login_and_a_post(client):
+    assert client.post(reverse("settings_time_zone"), {"tz-time_zone": "UTC"}).status_code == 302
