@@ -210,6 +210,22 @@ EXPECTATIONS: dict[str, Expect] = {
         post=roles(302, anonymous=LOGIN, rep2=HIDDEN, pm=FORBIDDEN),
         data={"lose-reason": "Budget cut"},
     ),
+    # Review rules: managers' pages; an empty form comes back with its errors (400).
+    "deals:review_rules": E(page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
+    "deals:review_rule_create": E(
+        page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, manager=400),
+    ),
+    "deals:review_rule_edit": E(
+        page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, manager=400),
+        params={"rule_pk": "review_rule"},
+    ),
+    "deals:review_rule_retire": E(
+        page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, manager=302),
+        params={"rule_pk": "review_rule"},
+    ),
     # Deals API
     "api:client-list": E(api(), post=roles(400, anonymous=UNAUTHENTICATED)),
     "api:client-detail": E(api()),

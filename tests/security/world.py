@@ -131,6 +131,15 @@ def build_world(users: dict[str, User]) -> World:
     world.objects["comment.rep2"] = services.comment_add(
         deal=world.deals["rep2_draft"], actor=rep2, body="Private note on my draft."
     )
+    # Made after every deal, and for a kind no world deal has, so no round's requirements change.
+    world.objects["review_rule"] = services.review_rule_create(
+        actor=manager,
+        data={
+            "name": "Integration needs a manager",
+            "kinds": ["integration"],
+            "approver": "manager",
+        },
+    )
     _add_other_apps(world, manager)
     return world
 
