@@ -1,4 +1,7 @@
+"""The feedback pages' forms: a note, a reply, and what each person wants emailed."""
+
 from django import forms
+from django.urls import reverse
 
 from deals.selectors import commitments_visible_to, deals_visible_to
 from feedback.models import (
@@ -8,8 +11,8 @@ from feedback.models import (
     EmailChoice,
     Topic,
 )
-from feedback.rules import directions_for
-from handoff.models import DigestFrequency, Role, User
+from feedback.rules import RECIPIENT_ROLES, directions_for
+from handoff.models import DigestFrequency, User
 from handoff.web.forms import ServiceErrorsMixin
 from handoff.web.widgets import FlatSelect
 from projects.selectors import projects_visible_to
@@ -46,17 +49,52 @@ class NoteForm(ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         allowed = directions_for(user)
         self.fields["direction"].choices = [(d, Direction(d).label) for d in allowed]
+        direction = self._chosen("direction")
+        direction = direction if direction in allowed else (allowed[0] if allowed else "")
+        # Only the people a note in this direction may go to: delivery, or sales.
         self.fields["recipient"].queryset = (
-            User.objects.filter(is_active=True, role__in=[Role.SALES, Role.PM, Role.MANAGER])
+            User.objects.filter(is_active=True, role__in=RECIPIENT_ROLES.get(direction, ()))
             .exclude(pk=user.pk)
             .order_by("role", "first_name", "username")
         )
-        self.fields["deal"].queryset = deals_visible_to(user).order_by("title")
-        self.fields["commitment"].queryset = commitments_visible_to(user).order_by(
-            "deal__title", "id"
-        )
-        self.fields["project"].queryset = projects_visible_to(user).order_by("-created_at")
+        deals = deals_visible_to(user)
+        self.fields["deal"].queryset = deals.order_by("title")
+        commitments = commitments_visible_to(user)
+        projects = projects_visible_to(user)
+        deal = self._chosen("deal")
+        if deal.isdigit() and deals.filter(pk=deal).exists():
+            # A note about one deal picks among that deal's promises and its project.
+            commitments = commitments.filter(deal_id=deal)
+            projects = projects.filter(deal_id=deal)
+        self.fields["commitment"].queryset = commitments.order_by("deal__title", "id")
+        self.fields["project"].queryset = projects.order_by("-created_at")
         self.fields["commitment"].label_from_instance = lambda c: f"{c.deal} — {c.summary}"
+        self._narrow_with_htmx()
+
+    def _chosen(self, name: str) -> str:
+        """What the person chose (the data posted) or the page was opened with (?deal=…)."""
+        value = self.data.get(name) if self.is_bound else self.initial.get(name)
+        return str(getattr(value, "pk", value) or "")
+
+    def _narrow_with_htmx(self) -> None:
+        """A new direction redraws the recipients, a new deal its promises and project."""
+        here = {
+            "hx-get": reverse("feedback:note_new"),
+            "hx-trigger": "change",
+            "hx-include": "closest form",
+            "hx-swap": "outerHTML",
+        }
+        self.fields["direction"].widget.attrs.update(
+            here, **{"hx-target": "#field-recipient", "hx-select": "#field-recipient"}
+        )
+        self.fields["deal"].widget.attrs.update(
+            here,
+            **{
+                "hx-target": "#field-commitment",
+                "hx-select": "#field-commitment",
+                "hx-select-oob": "#field-project",
+            },
+        )
 
 
 class ReplyForm(ServiceErrorsMixin, forms.Form):

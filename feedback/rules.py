@@ -2,8 +2,15 @@
 and the pages to show a form."""
 
 from feedback.models import Direction, FeedbackNote
-from handoff.models import User
+from handoff.models import Role, User
 from handoff.roles import is_manager, is_pm, is_sales
+
+# Who a note may be addressed to, by its direction: delivery for delivery, sales for sales,
+# and the managers who lead both; never an operator.
+RECIPIENT_ROLES: dict[str, tuple[str, ...]] = {
+    Direction.TO_DELIVERY: (Role.PM, Role.MANAGER),
+    Direction.TO_SALES: (Role.SALES, Role.MANAGER),
+}
 
 
 def directions_for(user: User) -> list[str]:

@@ -17,19 +17,14 @@ from feedback.models import (
     Topic,
 )
 from feedback.notifications import notify, notify_note
-from feedback.rules import can_answer, directions_for
+from feedback.rules import RECIPIENT_ROLES, can_answer, directions_for
 from handoff.errors import ActionForbidden, ConcurrentChange
-from handoff.models import DigestFrequency, Role, User
+from handoff.models import DigestFrequency, User
 from handoff.roles import has_role
 from handoff.validators import validate_field_values
 
 MAX_BODY = 5000
 
-
-RECIPIENT_ROLES = {
-    Direction.TO_DELIVERY: (Role.PM, Role.MANAGER),
-    Direction.TO_SALES: (Role.SALES, Role.MANAGER),
-}
 
 
 @transaction.atomic
