@@ -26,7 +26,6 @@ from handoff.validators import validate_field_values
 MAX_BODY = 5000
 
 
-
 @transaction.atomic
 def note_create(
     *,
