@@ -20,6 +20,7 @@ from deals.models import (
     Verdict,
     VerdictKind,
 )
+from deals.services.review import MAX_NOTE_LENGTH
 from handoff.api import TextField
 from handoff.models import Role, User
 
@@ -111,8 +112,20 @@ class VerdictSerializer(serializers.ModelSerializer):
             "decided_by",
             "decided_by_name",
             "decided_at",
+            "carried_from_round",
+            "counter_accepted_version",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "carried_from_round": {
+                "help_text": "The round whose approval this carries (unchanged since); "
+                "null when ruled in this round."
+            },
+            "counter_accepted_version": {
+                "help_text": "The commitment version the owner's acceptance of this flag's "
+                "counter-proposal made; null until accepted."
+            },
+        }
 
 
 class EscalationSerializer(serializers.ModelSerializer):
@@ -305,6 +318,23 @@ class ReviseInputSerializer(serializers.Serializer):
 class AssignInputSerializer(serializers.Serializer):
     reviewer = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True, role=Role.PM)
+    )
+    note = TextField(
+        max_length=MAX_NOTE_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why, for the new reviewer and the timeline.",
+    )
+
+
+class ReleaseInputSerializer(serializers.Serializer):
+    note = TextField(
+        max_length=MAX_NOTE_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why, for the PMs who may claim it and the timeline.",
     )
 
 

@@ -2,14 +2,13 @@
 
 from rest_framework.routers import SimpleRouter
 
+from deals.api.review import EscalationViewSet, ReviewRuleViewSet, VerdictViewSet
 from deals.api.views import (
     ClientViewSet,
     CommentViewSet,
     CommitmentViewSet,
     DealEventViewSet,
     DealViewSet,
-    EscalationViewSet,
-    VerdictViewSet,
 )
 
 router = SimpleRouter()
@@ -20,5 +19,6 @@ router.register(r"deals/(?P<deal_pk>\d+)/comments", CommentViewSet, basename="de
 router.register("commitments", CommitmentViewSet, basename="commitment")
 router.register("verdicts", VerdictViewSet, basename="verdict")
 router.register("escalations", EscalationViewSet, basename="escalation")
+router.register("review-rules", ReviewRuleViewSet, basename="review-rule")
 
 urlpatterns = router.urls

@@ -6,22 +6,17 @@ the pages).
 """
 
 from collections.abc import Callable
-from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from deals import selectors, services
+from deals.api.common import DEAL_PATH, PROBLEMS, valid_input
+from deals.api.review_serializers import ApprovalsMissingSerializer, DealApprovalsSerializer
 from deals.api.serializers import (
     AssignInputSerializer,
     ClientInputSerializer,
@@ -37,34 +32,15 @@ from deals.api.serializers import (
     DealEventSerializer,
     DealSerializer,
     DealUpdateSerializer,
-    EscalateInputSerializer,
-    EscalationDecideInputSerializer,
-    EscalationSerializer,
     LoseInputSerializer,
+    ReleaseInputSerializer,
     ReviseInputSerializer,
     VerdictInputSerializer,
     VerdictSerializer,
     WinInputSerializer,
 )
-from deals.filters import CommitmentFilter, DealFilter, EscalationFilter, VerdictFilter
-from deals.models import Client, Comment, Commitment, Deal, DealEvent, Escalation, Verdict
-from handoff.api import ProblemSerializer
-
-
-def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data, context={"request": request})
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-PROBLEMS = {
-    403: OpenApiResponse(ProblemSerializer, description="Visible, but not yours to do."),
-    409: OpenApiResponse(ProblemSerializer, description="Not allowed in the deal's status."),
-}
-DEAL_PATH = [OpenApiParameter("deal_pk", OpenApiTypes.INT, OpenApiParameter.PATH)]
-
-
-# Viewsets
+from deals.filters import CommitmentFilter, DealFilter
+from deals.models import Client, Comment, Commitment, Deal, DealEvent
 
 
 class ClientViewSet(
@@ -82,13 +58,16 @@ class ClientViewSet(
     @extend_schema(request=ClientInputSerializer, responses={201: ClientSerializer, **PROBLEMS})
     def create(self, request: Request, *args, **kwargs) -> Response:
         client = services.client_create(
-            actor=request.user, **_valid(ClientInputSerializer, request)
+            actor=request.user, **valid_input(ClientInputSerializer, request)
         )
         return Response(ClientSerializer(client).data, status=status.HTTP_201_CREATED)
 
 
 def _transition(
-    request_schema: type[serializers.Serializer] | None, url_path: str, summary: str
+    request_schema: type[serializers.Serializer] | None,
+    url_path: str,
+    summary: str,
+    problems: dict | None = None,
 ) -> Callable:
     """A POST action on one deal, documented the same way for every transition."""
 
@@ -97,7 +76,7 @@ def _transition(
         return extend_schema(
             summary=summary,
             request=request_schema,
-            responses={200: DealDetailSerializer, **PROBLEMS},
+            responses={200: DealDetailSerializer, **(problems or PROBLEMS)},
         )(method)
 
     return decorate
@@ -120,7 +99,7 @@ class DealViewSet(
         deals = selectors.deals_visible_to(self.request.user).annotate(
             commitment_count=selectors.commitment_count()
         )
-        if self.action != "list":
+        if self.action not in ("list", "approvals"):
             deals = deals.prefetch_related("commitments")
         return deals
 
@@ -133,7 +112,7 @@ class DealViewSet(
 
     @extend_schema(request=DealCreateSerializer, responses={201: DealDetailSerializer, **PROBLEMS})
     def create(self, request: Request, *args, **kwargs) -> Response:
-        data = dict(_valid(DealCreateSerializer, request))
+        data = dict(valid_input(DealCreateSerializer, request))
         commitments = data.pop("commitments", [])
         deal = services.deal_create(actor=request.user, data=data, commitments=commitments)
         return self._answer(deal, status.HTTP_201_CREATED)
@@ -176,7 +155,18 @@ class DealViewSet(
         services.deal_request_changes(deal=deal, actor=request.user)
         return self._answer(deal)
 
-    @_transition(None, "sign-off", "Sign off (reviewing PM)")
+    @_transition(
+        None,
+        "sign-off",
+        "Sign off (lead reviewer)",
+        {
+            **PROBLEMS,
+            409: OpenApiResponse(
+                ApprovalsMissingSerializer,
+                description="Not allowed now; approvals_missing names what is missing.",
+            ),
+        },
+    )
     def sign_off(self, request: Request, pk: str | None = None) -> Response:
         deal = self.get_object()
         services.deal_sign_off(deal=deal, actor=request.user)
@@ -185,21 +175,21 @@ class DealViewSet(
     @_transition(WinInputSerializer, "win", "Mark as won")
     def win(self, request: Request, pk: str | None = None) -> Response:
         deal = self.get_object()
-        data = _valid(WinInputSerializer, request)
+        data = valid_input(WinInputSerializer, request)
         services.deal_win(deal=deal, actor=request.user, project_manager=data["project_manager"])
         return self._answer(deal)
 
     @_transition(LoseInputSerializer, "lose", "Mark as lost")
     def lose(self, request: Request, pk: str | None = None) -> Response:
         deal = self.get_object()
-        data = _valid(LoseInputSerializer, request)
+        data = valid_input(LoseInputSerializer, request)
         services.deal_lose(deal=deal, actor=request.user, reason=data["reason"])
         return self._answer(deal)
 
     @_transition(ReviseInputSerializer, "revise", "Revise (back to draft; voids a sign-off)")
     def revise(self, request: Request, pk: str | None = None) -> Response:
         deal = self.get_object()
-        data = _valid(ReviseInputSerializer, request)
+        data = valid_input(ReviseInputSerializer, request)
         services.deal_revise(
             deal=deal, actor=request.user, reason=data["reason"], expected_version=data["version"]
         )
@@ -211,12 +201,41 @@ class DealViewSet(
         services.review_claim(deal=deal, actor=request.user)
         return self._answer(deal)
 
-    @_transition(AssignInputSerializer, "assign", "Assign the open review to a PM (manager)")
+    @_transition(
+        AssignInputSerializer,
+        "assign",
+        "Assign the open review to a PM (manager), or hand it on (its lead reviewer)",
+    )
     def assign(self, request: Request, pk: str | None = None) -> Response:
         deal = self.get_object()
-        data = _valid(AssignInputSerializer, request)
-        services.review_assign(deal=deal, actor=request.user, reviewer=data["reviewer"])
+        data = valid_input(AssignInputSerializer, request)
+        services.review_assign(
+            deal=deal, actor=request.user, reviewer=data["reviewer"], note=data["note"]
+        )
         return self._answer(deal)
+
+    @_transition(
+        ReleaseInputSerializer, "release", "Give up the claim on the open review (lead reviewer)"
+    )
+    def release(self, request: Request, pk: str | None = None) -> Response:
+        deal = self.get_object()
+        data = valid_input(ReleaseInputSerializer, request)
+        services.review_release(deal=deal, actor=request.user, note=data["note"])
+        return self._answer(deal)
+
+    @extend_schema(
+        summary="Who must approve each commitment in the current round, and who has",
+        description=(
+            "The open round, or the latest when none is open (`open` says which); a deal never "
+            "submitted has no round and no commitments here. Not paginated: a deal holds at "
+            "most as many commitments as MAX_COMMITMENTS_PER_DEAL."
+        ),
+        responses={200: DealApprovalsSerializer},
+    )
+    @action(detail=True, methods=["get"])
+    def approvals(self, request: Request, pk: str | None = None) -> Response:
+        approvals = selectors.deal_approvals(self.get_object(), request.user)
+        return Response(DealApprovalsSerializer(approvals).data)
 
 
 class CommitmentViewSet(
@@ -235,7 +254,7 @@ class CommitmentViewSet(
         request=CommitmentCreateSerializer, responses={201: CommitmentSerializer, **PROBLEMS}
     )
     def create(self, request: Request, *args, **kwargs) -> Response:
-        data = dict(_valid(CommitmentCreateSerializer, request))
+        data = dict(valid_input(CommitmentCreateSerializer, request))
         deal = data.pop("deal")
         commitment = services.commitment_add(deal=deal, actor=request.user, data=data)
         return Response(CommitmentSerializer(commitment).data, status=status.HTTP_201_CREATED)
@@ -271,68 +290,17 @@ class CommitmentViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        summary="Rule on this commitment (reviewing PM)",
+        summary="Rule on this commitment (whoever can meet one of its requirements)",
         request=VerdictInputSerializer,
         responses={200: VerdictSerializer, **PROBLEMS},
     )
     @action(detail=True, methods=["post"])
     def verdict(self, request: Request, pk: str | None = None) -> Response:
         commitment = self.get_object()
-        data = _valid(VerdictInputSerializer, request)
+        data = valid_input(VerdictInputSerializer, request)
         ruling = services.commitment_rule(commitment=commitment, actor=request.user, **data)
         ruling = selectors.verdicts_visible_to(request.user).get(pk=ruling.pk)
         return Response(VerdictSerializer(ruling).data)
-
-
-class VerdictViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    serializer_class = VerdictSerializer
-    filterset_class = VerdictFilter
-    ordering_fields = ["decided_at", "id"]
-
-    def get_queryset(self) -> QuerySet[Verdict]:
-        return selectors.verdicts_visible_to(self.request.user).order_by("round_id", "id")
-
-    @extend_schema(
-        summary="Escalate this flag to a manager (deal owner)",
-        request=EscalateInputSerializer,
-        responses={201: EscalationSerializer, **PROBLEMS},
-    )
-    @action(detail=True, methods=["post"])
-    def escalate(self, request: Request, pk: str | None = None) -> Response:
-        verdict = self.get_object()
-        data = _valid(EscalateInputSerializer, request)
-        escalation = services.verdict_escalate(
-            verdict=verdict, actor=request.user, argument=data["argument"]
-        )
-        escalation = selectors.escalations_visible_to(request.user).get(pk=escalation.pk)
-        return Response(EscalationSerializer(escalation).data, status=status.HTTP_201_CREATED)
-
-
-class EscalationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    serializer_class = EscalationSerializer
-    filterset_class = EscalationFilter
-    ordering_fields = ["raised_at", "decided_at"]
-
-    def get_queryset(self) -> QuerySet[Escalation]:
-        return selectors.escalations_visible_to(self.request.user).order_by("-raised_at", "-id")
-
-    @extend_schema(
-        summary="Uphold or overrule the flag (manager)",
-        request=EscalationDecideInputSerializer,
-        responses={200: EscalationSerializer, **PROBLEMS},
-    )
-    @action(detail=True, methods=["post"])
-    def decide(self, request: Request, pk: str | None = None) -> Response:
-        escalation = self.get_object()
-        data = _valid(EscalationDecideInputSerializer, request)
-        services.escalation_decide(
-            escalation=escalation,
-            actor=request.user,
-            decision=data["decision"],
-            reason=data["reason"],
-        )
-        escalation = self.get_queryset().get(pk=escalation.pk)
-        return Response(EscalationSerializer(escalation).data)
 
 
 class _OfOneDeal(viewsets.GenericViewSet):
@@ -377,7 +345,7 @@ class CommentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, _OfOneDeal)
         return selectors.deal_comments(self.deal()).prefetch_related("mentions")
 
     def create(self, request: Request, *args, **kwargs) -> Response:
-        data = _valid(CommentInputSerializer, request)
+        data = valid_input(CommentInputSerializer, request)
         added = services.comment_add(deal=self.deal(), actor=request.user, body=data["body"])
         comment = self.get_queryset().get(pk=added.pk)
         comment.not_notified = added.not_notified
