@@ -1,4 +1,5 @@
 import datetime
+import re
 
 from django import forms
 
@@ -69,28 +70,40 @@ class ProjectFilterForm(forms.Form):
         self.fields["pm"].choices = [("", "Anyone"), *((pm.pk, str(pm)) for pm in pms)]
 
 
-class WeekField(forms.Field):
-    """An ISO week from <input type="week"> ("2026-W12") or any date in it; cleaned to its Monday."""
+# An ISO week as typed or as <input type="week"> sends it: 2027-W02, 2027W02, 2027-W2-3.
+ISO_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})(?:-?[1-7])?$", re.IGNORECASE)
 
-    widget = forms.TextInput(attrs={"type": "week", "placeholder": "2026-W12"})
+
+class WeekField(forms.Field):
+    """A week, given by any date in it (the date picker) or as an ISO week; cleaned to its Monday.
+
+    A date picker, not <input type="week">: Firefox and Safari draw that one as a bare text box.
+    """
+
+    widget = DateInput
+    default_error_messages = {
+        "invalid": "Enter a date in the week, like 2027-01-11, or the week, like 2027-W02."
+    }
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("help_text", "Any day of the week: it counts from that Monday.")
+        super().__init__(**kwargs)
 
     def to_python(self, value):
         value = (value or "").strip()
         if not value:
             return None
         try:
-            if "-W" in value.upper():
-                year, week = value.upper().split("-W")
-                return datetime.date.fromisocalendar(int(year), int(week), 1)
+            if match := ISO_WEEK.match(value):
+                year, week = int(match[1]), int(match[2])
+                return datetime.date.fromisocalendar(year, week, 1)
             return week_of(datetime.date.fromisoformat(value))
         except ValueError:
-            raise forms.ValidationError("Enter a week, like 2026-W12.") from None
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
     def prepare_value(self, value):
-        if isinstance(value, datetime.date):
-            year, week, _ = value.isocalendar()
-            return f"{year}-W{week:02d}"
-        return value
+        # The picker shows the week's Monday; what was typed and refused is shown as typed.
+        return value.isoformat() if isinstance(value, datetime.date) else value
 
 
 class CapacityForm(ServiceErrorsMixin, forms.Form):
