@@ -51,9 +51,13 @@ def test_status_is_not_writable_anywhere(schema):
         "/api/v1/deals/{id}/revise/",
         "/api/v1/deals/{id}/claim/",
         "/api/v1/deals/{id}/assign/",
+        "/api/v1/deals/{id}/release/",
         "/api/v1/commitments/{id}/verdict/",
         "/api/v1/verdicts/{id}/escalate/",
+        "/api/v1/verdicts/{id}/accept-counter/",
         "/api/v1/escalations/{id}/decide/",
+        "/api/v1/review-rules/",
+        "/api/v1/review-rules/{id}/retire/",
     ],
 )
 def test_actions_are_documented_with_their_conflict(schema, path):
@@ -158,3 +162,48 @@ def test_an_input_decimal_is_documented_as_a_number_or_a_decimal_string(schema):
     number, text = value["anyOf"]
     assert number == {"type": "number", "minimum": 0}
     assert text["type"] == "string" and text["pattern"].startswith("^-?\\d{0,12}")
+
+
+def _component(schema, ref):
+    return schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+
+
+def test_the_approvals_of_a_deal_are_documented(schema):
+    get = schema["paths"]["/api/v1/deals/{id}/approvals/"]["get"]
+    approvals = _component(schema, _schema_of(get, "200"))
+    assert {"deal", "round", "open", "commitments", "missing"} <= set(approvals["properties"])
+    row = _component(schema, approvals["properties"]["commitments"]["items"]["$ref"])
+    assert {"verdict", "requirements", "needs_attention", "can_rule"} <= set(row["properties"])
+    requirement = _component(schema, row["properties"]["requirements"]["items"]["$ref"])
+    assert _enum(schema, "ApproverKindEnum") == ["reviewer", "pm", "manager"]
+    assert requirement["properties"]["approver"]["allOf"][0]["$ref"].endswith("ApproverKindEnum")
+
+
+def test_a_sign_off_documents_the_approvals_it_misses(schema):
+    post = schema["paths"]["/api/v1/deals/{id}/sign-off/"]["post"]
+    refused = _component(schema, _schema_of(post, "409"))
+    assert set(refused["required"]) == {"detail", "code"}
+    assert "missing" in refused["properties"]
+
+
+def test_review_rules_are_for_managers_and_documented(schema):
+    rules = schema["paths"]["/api/v1/review-rules/"]
+    assert "403" in rules["get"]["responses"]
+    assert _schema_of(rules["get"], "200").endswith("PaginatedReviewRuleList")
+    parameters = {p["name"]: p["schema"] for p in rules["get"]["parameters"]}
+    assert parameters["include_retired"]["type"] == "boolean"
+    one = schema["paths"]["/api/v1/review-rules/{id}/"]
+    assert set(one) == {"get", "put", "patch", "delete"}
+    for method in ("put", "patch", "delete"):
+        assert _schema_of(one[method], "200").endswith("/ReviewRule"), method
+        assert "new version" in one[method].get("description", "") or method == "delete"
+    body = schema["components"]["schemas"]["ReviewRuleInputRequest"]["properties"]
+    assert body["name"]["maxLength"] == 120
+    assert (body["approvals_required"]["minimum"], body["approvals_required"]["maximum"]) == (1, 2)
+    assert _enum(schema, "RuleApproverEnum") == ["pm", "manager"]
+
+
+def test_a_verdict_says_what_it_carries(schema):
+    verdict = schema["components"]["schemas"]["Verdict"]["properties"]
+    for field in ("carried_from_round", "counter_accepted_version"):
+        assert verdict[field]["readOnly"] is True
