@@ -7,14 +7,19 @@ and the API (/api/v1/deals/) both filter through it, by `deals.selectors.deal_li
 import django_filters
 from django.db.models import F, Lookup, Q, QuerySet
 
-from deals.models import Client, Commitment, Deal, DealStatus, Escalation, Verdict
+from deals.models import Client, Commitment, Deal, DealStatus, Escalation, ReviewRound, Verdict
 
-# The deal list's sorts, each with the tie-breaker its index orders by.
+# The deal list's sorts, each with the tie-breaker its index orders by; "-key" is the same
+# index read backwards (the column headers turn a sort around).
 SORTS = {
     "updated": ("Recently updated", ("-updated_at", "-id")),
     "close": ("Expected close date", ("expected_close_date", "id")),
     "value": ("Value, highest first", ("-value", "-id")),
     "title": ("Title, A to Z", ("title", "id")),
+    "-updated": ("Least recently updated", ("updated_at", "id")),
+    "-close": ("Expected close date, latest first", ("-expected_close_date", "-id")),
+    "-value": ("Value, lowest first", ("value", "id")),
+    "-title": ("Title, Z to A", ("-title", "-id")),
 }
 
 
@@ -54,6 +59,14 @@ def deals_matching(
     if in_description:
         matches |= Q(description__icontains=text)
     return deals.filter(matches)
+
+
+def rounds_matching(rounds: QuerySet[ReviewRound], text: str) -> QuerySet[ReviewRound]:
+    """Review rounds whose deal's title or client's name contains `text`: the queue's search."""
+    text = text.strip()
+    if not text:
+        return rounds
+    return rounds.filter(deal__in=deals_matching(Deal.objects.order_by(), text).values("pk"))
 
 
 class _AnyOfChoices(django_filters.fields.MultipleChoiceField):

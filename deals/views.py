@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from deals import rules, selectors, services
+from deals.filters import SORTS, rounds_matching
 from deals.forms import (
     COMMITMENTS_PREFIX,
     AssignForm,
@@ -43,6 +44,7 @@ from handoff.models import Role
 from handoff.roles import is_pm, is_sales, role_required
 from handoff.web.errors import domain_errors
 from handoff.web.htmx import htmx_partial
+from handoff.web.lists import DESCENDING, Column, ListSearchForm, Sorting
 from handoff.web.pagination import CappedPaginator
 
 PAGE_SIZE = 25
@@ -60,10 +62,22 @@ def _back(request: HttpRequest, **kwargs) -> str:
 # The deal list
 
 
+# The column headers of DealFilter's sorts (the Sort by select offers the same ones).
+DEAL_COLUMNS = Sorting(
+    Column("title", "Title", SORTS["title"][1]),
+    Column("value", "Value", SORTS["value"][1], first=DESCENDING),
+    Column("close", "Expected close", SORTS["close"][1]),
+    Column("updated", "Updated", SORTS["updated"][1], first=DESCENDING),
+    default="updated",
+)
+
+
 @login_required
 @require_GET
 def deal_list(request: HttpRequest) -> HttpResponse:
-    form = DealFilterForm(request.GET or None, show_owner=not is_sales(request.user))
+    # A rep sees own deals only: an Owner filter or column would say the same name every row.
+    show_owner = not is_sales(request.user)
+    form = DealFilterForm(request.GET or None, show_owner=show_owner)
     deals = selectors.deal_list(user=request.user, filters=request.GET)
     page = CappedPaginator(deals, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -71,6 +85,8 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "filtered": form.narrows(),
         "can_create": bool(rules.can_create_deals(request.user)),
+        "show_owner": show_owner,
+        "headers": DEAL_COLUMNS.headers(request.GET),
     }
     return htmx_partial(request, "deals/deal_list.html", "results", context)
 
@@ -413,16 +429,33 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 # Review queue and escalations
 
+QUEUE_COLUMNS = Sorting(
+    Column("deal", "Deal", ("deal__title", "id")),
+    Column("client", "Client", ("deal__client__name", "id")),
+    Column("round", "Round", ("number", "id")),
+    Column("commitments", "Commitments", ("-commitment_count", "id"), first=DESCENDING),
+    Column("due", "Due", ("due_at", "id")),
+    default="due",
+)
+
 
 @login_required
 @require_GET
 @role_required(Role.PM, Role.MANAGER, Role.ADMIN)
 def queue(request: HttpRequest) -> HttpResponse:
-    page = CappedPaginator(review_rounds_waiting(request.user), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    search = ListSearchForm(request.GET, label="Search the queue", placeholder="Deal or client")
+    rounds = rounds_matching(review_rounds_waiting(request.user), search.text)
+    rounds = rounds.order_by(*QUEUE_COLUMNS.order_by(request.GET))
+    page = CappedPaginator(rounds, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
-        request, "deals/review_queue.html", {"page": page, "can_claim": is_pm(request.user)}
+        request,
+        "deals/review_queue.html",
+        {
+            "page": page,
+            "can_claim": is_pm(request.user),
+            "search": search,
+            "headers": QUEUE_COLUMNS.headers(request.GET),
+        },
     )
 
 

@@ -46,8 +46,14 @@ def note_get_for_user(user: User, pk: int | str) -> FeedbackNote:
     return get_object_or_404(notes_visible_to(user), pk=pk)
 
 
-def inbox(user: User, tab: str) -> QuerySet[FeedbackNote]:
+def inbox(user: User, tab: str, *, q: str = "") -> QuerySet[FeedbackNote]:
+    """One tab of the inbox; with `q`, the notes whose text, deal or promise contains it."""
     notes = notes_visible_to(user)
+    if q.strip():
+        q = q.strip()
+        notes = notes.filter(
+            Q(body__icontains=q) | Q(deal__title__icontains=q) | Q(commitment__summary__icontains=q)
+        )
     if tab == "sent":
         return notes.filter(author=user)
     if tab == "team":
@@ -59,8 +65,9 @@ def notes_for_deal(user: User, deal) -> QuerySet[FeedbackNote]:
     return notes_visible_to(user).filter(deal=deal)
 
 
-def notifications_for(user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user).select_related("actor")
+def notifications_for(user: User, *, q: str = "") -> QuerySet[Notification]:
+    notifications = Notification.objects.filter(recipient=user).select_related("actor")
+    return notifications.filter(text__icontains=q.strip()) if q.strip() else notifications
 
 
 def notification_get_for_user(user: User, pk: int | str) -> Notification:

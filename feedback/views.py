@@ -11,6 +11,7 @@ from feedback import lessons, rules, selectors, services
 from feedback.forms import NoteForm, PreferencesForm, ReplyForm
 from feedback.models import Topic
 from handoff.web.errors import domain_errors
+from handoff.web.lists import DESCENDING, Column, ListSearchForm, Sorting
 from handoff.web.pagination import CappedPaginator
 
 PAGE_SIZE = 20
@@ -24,13 +25,28 @@ def _page(request: HttpRequest, queryset):
     return CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+INBOX_COLUMNS = Sorting(
+    Column("topic", "Topic", ("topic", "-created_at", "-id")),
+    Column("from", "From", ("author__first_name", "author__last_name", "author__username", "id")),
+    Column("written", "Written", ("-created_at", "-id"), first=DESCENDING),
+    default="written",
+)
+NOTIFICATION_COLUMNS = Sorting(
+    Column("from", "From", ("actor__first_name", "actor__last_name", "actor__username", "id")),
+    Column("received", "Received", ("-created_at", "-id"), first=DESCENDING),
+    default="received",
+)
+
+
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("tab", "to_me")
     if tab not in selectors.INBOX_TABS:
         tab = "to_me"
-    page = _page(request, selectors.inbox(request.user, tab))
+    search = ListSearchForm(request.GET, label="Search notes", placeholder="Text, deal or promise")
+    notes = selectors.inbox(request.user, tab, q=search.text)
+    page = _page(request, notes.order_by(*INBOX_COLUMNS.order_by(request.GET)))
     return render(
         request,
         "feedback/inbox.html",
@@ -38,6 +54,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "tab": tab,
             "tabs": selectors.INBOX_TABS,
             "page": page,
+            "search": search,
+            "headers": INBOX_COLUMNS.headers(request.GET),
             "can_write": bool(rules.directions_for(request.user)),
         },
     )
@@ -136,8 +154,14 @@ def note_reply(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def notifications(request: HttpRequest) -> HttpResponse:
-    page = _page(request, selectors.notifications_for(request.user))
-    return render(request, "feedback/notifications.html", {"page": page})
+    search = ListSearchForm(request.GET, label="Search notifications")
+    found = selectors.notifications_for(request.user, q=search.text)
+    page = _page(request, found.order_by(*NOTIFICATION_COLUMNS.order_by(request.GET)))
+    return render(
+        request,
+        "feedback/notifications.html",
+        {"page": page, "search": search, "headers": NOTIFICATION_COLUMNS.headers(request.GET)},
+    )
 
 
 @login_required

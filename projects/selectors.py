@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from deals.filters import deals_matching
 from deals.models import Deal, DealStatus
 from handoff.models import Role, User
 from handoff.roles import can_review, is_manager, is_pm, is_sales
@@ -82,9 +83,10 @@ def project_list(
     at_risk: bool = False,
     late: bool = False,
     deal: int | str | None = None,
+    q: str = "",
     today: date | None = None,
 ) -> QuerySet[Project]:
-    """The list page and API: filtered, with deliverable counts in the same query."""
+    """The list page and API: filtered (q: the deal's title or client), with deliverable counts."""
     today = today or timezone.localdate()
     projects = projects_visible_to(user).annotate(
         deliverable_count=_deliverable_count(Q()),
@@ -102,6 +104,8 @@ def project_list(
         projects = projects.filter(pm_id=pm)
     if deal:
         projects = projects.filter(deal_id=deal)
+    if q.strip():
+        projects = projects.filter(deal__in=deals_matching(Deal.objects.order_by(), q).values("pk"))
     if at_risk:
         projects = projects.filter(
             Exists(
@@ -115,8 +119,14 @@ def project_list(
     return projects.order_by("-created_at", "-id")
 
 
-def project_deliverables(project: Project) -> list[Deliverable]:
-    return list(project.deliverables.select_related("commitment").order_by("promised_date", "id"))
+def project_deliverables(
+    project: Project, *, q: str = "", order: tuple[str, ...] = ("promised_date", "id")
+) -> list[Deliverable]:
+    """The project's deliverables in `order`; with `q`, those whose summary contains it."""
+    deliverables = project.deliverables.select_related("commitment")
+    if q.strip():
+        deliverables = deliverables.filter(summary__icontains=q.strip())
+    return list(deliverables.order_by(*order))
 
 
 def project_events(project: Project) -> QuerySet[ProjectEvent]:

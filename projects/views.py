@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from handoff.models import Role
 from handoff.roles import can_review, is_pm, role_required
 from handoff.web.errors import came_from, domain_errors
+from handoff.web.lists import DESCENDING, Column, ListSearchForm, Sorting
 from handoff.web.pagination import CappedPaginator
 from handoff.web.settings_page import settings_page
 from projects import selectors, services
@@ -54,24 +55,47 @@ def _done(request: HttpRequest, url: str) -> HttpResponse:
 # The list and the project page
 
 
+PROJECT_COLUMNS = Sorting(
+    Column("project", "Project", ("deal__title", "id")),
+    Column("client", "Client", ("deal__client__name", "id")),
+    Column("status", "Status", ("status", "id")),
+    Column("start", "Start", ("start_date", "id")),
+    Column("deliverables", "Deliverables", ("-deliverable_count", "-id"), first=DESCENDING),
+    Column("created", "Newest", ("-created_at", "-id"), first=DESCENDING),
+    default="created",
+)
+DELIVERABLE_COLUMNS = Sorting(
+    Column("deliverable", "Deliverable", ("summary", "id")),
+    Column("promised", "Promised", ("promised_date", "id")),
+    Column("effort", "Effort (days)", ("-effort_days", "id"), first=DESCENDING),
+    Column("status", "Status", ("status", "id")),
+    default="promised",
+)
+
+
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
     pms = list(selectors.project_managers())
     form = ProjectFilterForm(request.GET or None, pms=pms)
     filters = form.cleaned_data if form.is_valid() else {}
+    search = ListSearchForm(request.GET, label="Search", placeholder="Project or client")
     projects = selectors.project_list(
         request.user,
         status=filters.get("status") or "",
         pm=filters.get("pm"),
         at_risk=bool(filters.get("at_risk")),
         late=bool(filters.get("late")),
-    )
+        q=search.text,
+    ).order_by(*PROJECT_COLUMNS.order_by(request.GET))
     page = CappedPaginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "projects/project_list.html",
         {
             "form": form,
+            "search": search,
+            "sort": PROJECT_COLUMNS.current(request.GET).value,
+            "headers": PROJECT_COLUMNS.headers(request.GET),
             "page": page,
             "projects": page.object_list,
             "show_capacity": can_review(request.user),
@@ -81,13 +105,18 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 def _project_context(request: HttpRequest, project, **forms) -> dict:
     user = request.user
-    deliverables = selectors.project_deliverables(project)
+    search = ListSearchForm(request.GET, label="Search deliverables", placeholder="Summary")
+    deliverables = selectors.project_deliverables(
+        project, q=search.text, order=DELIVERABLE_COLUMNS.order_by(request.GET)
+    )
     is_project_pm = project.pm_id == user.pk
     can_update = services.can_lead_delivery(project, user)
     return {
         "project": project,
         "deal": project.deal,
         "deliverables": deliverables,
+        "deliverable_search": search,
+        "deliverable_headers": DELIVERABLE_COLUMNS.headers(request.GET),
         "kickoff_items": list(project.kickoff_items.all()),
         "events": list(selectors.project_events(project)[:50]),
         "summary": promise_summary(project.deliverables.all()),
