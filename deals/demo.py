@@ -1,7 +1,8 @@
 """Demo clients and deals in every status, made through the workflow. Safe to run twice.
 
 Only timestamps are moved back afterwards (so the queue has overdue and on-time reviews);
-statuses are whatever the services made them.
+statuses are whatever the services made them. The review rules and the one deal reviewed
+under them follow (deals.demo_rules).
 """
 
 import datetime
@@ -10,9 +11,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from deals import services
+from deals import demo_rules, services
 from deals.demo_history import date_trail
-from deals.models import Client, Deal, DealStatus, ReviewRound, Verdict, VerdictKind
+from deals.models import Approval, Client, Deal, DealStatus, ReviewRound, Verdict, VerdictKind
 from handoff.calendar import add_working_days
 from handoff.models import User
 
@@ -158,13 +159,13 @@ LOST_REASONS = [
 
 @transaction.atomic
 def seed(users: dict[str, User]) -> dict[str, User]:
-    if Deal.objects.filter(title=TITLES[0], owner=users["rep"]).exists():
-        return users
-    clients = [_client(name, industry, users["manager"]) for name, industry in CLIENTS]
-    today = timezone.localdate()
-    for index, (status, owner, variant) in enumerate(PLAN):
-        demo = _DemoDeal(users, index, clients[index % len(clients)], today)
-        demo.build(status, users[owner], variant)
+    if not Deal.objects.filter(title=TITLES[0], owner=users["rep"]).exists():
+        clients = [_client(name, industry, users["manager"]) for name, industry in CLIENTS]
+        today = timezone.localdate()
+        for index, (status, owner, variant) in enumerate(PLAN):
+            demo = _DemoDeal(users, index, clients[index % len(clients)], today)
+            demo.build(status, users[owner], variant)
+    demo_rules.seed(users)
     return users
 
 
@@ -391,7 +392,7 @@ class _DemoDeal:
                 if review_round.claimed_at:
                     fields["claimed_at"] = submitted + datetime.timedelta(minutes=30)
             ReviewRound.objects.filter(pk=review_round.pk).update(**fields)
-            Verdict.objects.filter(round=review_round).update(
-                decided_at=fields.get("decided_at") or fields.get("claimed_at") or now
-            )
+            ruled_at = fields.get("decided_at") or fields.get("claimed_at") or now
+            Verdict.objects.filter(round=review_round).update(decided_at=ruled_at)
+            Approval.objects.filter(requirement__round=review_round).update(decided_at=ruled_at)
         date_trail(self.deal, created=created)

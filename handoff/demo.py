@@ -40,6 +40,11 @@ def seed() -> dict[str, User]:
     delivery, _ = Team.objects.get_or_create(
         name="Delivery", defaults={"kind": TeamKind.DELIVERY, "lead": users["manager"]}
     )
+    # A delivery team of its own for integration work: review rules send those promises to it.
+    integration, _ = Team.objects.get_or_create(
+        name="Integration", defaults={"kind": TeamKind.DELIVERY, "lead": users["pm2"]}
+    )
     sales.members.add(users["rep"], users["rep2"], users["manager"])
     delivery.members.add(users["pm"], users["pm2"], users["manager"])
+    integration.members.add(users["pm2"])
     return users

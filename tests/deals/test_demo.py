@@ -58,3 +58,46 @@ def test_the_demo_agenda_lists_only_the_past_weeks_decisions(seeded):
         kind__in=[EventKind.SIGNED_OFF, EventKind.WON, EventKind.LOST], at__lt=week_ago
     )
     assert older.count() > 20
+
+
+def test_the_demo_has_the_example_rules_and_a_round_reviewed_under_them(seeded):
+    from deals import selectors
+    from deals.approvals import missing_approvals, round_requirements
+    from deals.models import Deal, ReviewRule
+    from handoff.models import Team, TeamKind, User
+
+    integration = Team.objects.get(name="Integration")
+    pm, pm2, manager = (User.objects.get(username=u) for u in ("pm", "pm2", "manager"))
+    assert integration.kind == TeamKind.DELIVERY and integration.lead == pm2
+    assert list(integration.members.all()) == [pm2]
+    rules = {r.name: r for r in ReviewRule.objects.filter(retired_at__isnull=True)}
+    by_team = rules["Integration commitments need a PM of the Integration team"]
+    by_manager = rules["Pricing on deals of 100,000 or more needs a manager"]
+    assert (by_team.kinds, by_team.approver, by_team.team) == (["integration"], "pm", integration)
+    assert (by_manager.kinds, by_manager.min_deal_value, by_manager.approver) == (
+        ["pricing"],
+        100000,
+        "manager",
+    )
+
+    deal = Deal.objects.get(title="ERP and payments integration")
+    review_round = deal.rounds.get()
+    assert deal.status == "in_review" and review_round.reviewer == pm
+    commitments = list(deal.commitments.order_by("id"))
+    states = round_requirements(review_round, commitments, {})
+    assert {r.requirement.rule_id for s in states.values() for r in s} == {
+        None,
+        by_team.pk,
+        by_manager.pk,
+    }
+    assert [m["requirements"] for m in missing_approvals(commitments, states)] == [
+        ["Approval by a PM of Integration"],
+        ["Approval by a manager"],
+    ]
+    for user in (pm2, manager):
+        waiting = {r.deal_id for r in selectors.review_rounds_waiting(user) if r.awaiting_you}
+        assert waiting == {deal.pk}, user
+    # Every other round was submitted before the rules were written.
+    written = min(r.created_at for r in rules.values())
+    assert written < review_round.submitted_at
+    assert not deal.rounds.model.objects.exclude(deal=deal).filter(submitted_at__gt=written)

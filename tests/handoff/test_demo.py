@@ -29,7 +29,8 @@ def test_seed_demo_is_idempotent(db, debug_on):
 
     assert row_counts() == first
     assert first["handoff.User"] >= 5
-    assert first["handoff.Team"] >= 2
+    assert first["handoff.Team"] >= 3
+    assert first["deals.ReviewRule"] == 2
 
 
 def test_seed_demo_users_have_their_roles_and_the_demo_password(db, debug_on):
@@ -46,6 +47,10 @@ def test_seed_demo_users_have_their_roles_and_the_demo_password(db, debug_on):
     for user in User.objects.filter(username__in=roles):
         assert user.check_password("demo"), user.username
     assert set(Team.objects.values_list("kind", flat=True)) == {TeamKind.SALES, TeamKind.DELIVERY}
+    integration = Team.objects.get(name="Integration")
+    assert integration.kind == TeamKind.DELIVERY
+    assert integration.lead.username == "pm2"
+    assert [u.username for u in integration.members.all()] == ["pm2"]
 
 
 def test_seed_demo_keeps_a_changed_password(db, debug_on):
