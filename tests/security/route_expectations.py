@@ -84,6 +84,7 @@ DEFAULT_PARAMS: dict[str, dict[str, str]] = {
     "api:commitment-": {"pk": "commitment.in_review"},
     "api:verdict-": {"pk": "verdict.flagged"},
     "api:escalation-": {"pk": "escalation"},
+    "api:review-rule-": {"pk": "review_rule"},
     "api:client-": {"pk": "client"},
     "api:project-": {"pk": "project"},
     "api:deliverable-": {"pk": "deliverable"},
@@ -256,6 +257,15 @@ EXPECTATIONS: dict[str, Expect] = {
         post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, rep2=HIDDEN, manager=200),
         data={"reviewer": "@user.pm2"},
     ),
+    # The lead reviewer (pm on deal.claimed) gives up the claim.
+    "api:deal-release": E(
+        roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED),
+        post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, rep2=HIDDEN, pm=200),
+        params={"pk": "deal.claimed"},
+        data={"note": "Away this week"},
+    ),
+    # Who must approve each commitment: everyone who sees the deal may read it.
+    "api:deal-approvals": E(api(rep2=HIDDEN)),
     "api:deal-request-changes": E(
         roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED),
         post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, rep2=HIDDEN, pm=409),
@@ -300,12 +310,38 @@ EXPECTATIONS: dict[str, Expect] = {
         post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, rep=409, rep2=HIDDEN),
         data={"argument": "The client agreed to it."},
     ),
+    # The owner accepts a flag's counter-proposal; verdict.flagged has none, so rep gets 409.
+    "api:verdict-accept-counter": E(
+        roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED),
+        post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, rep=409, rep2=HIDDEN),
+    ),
     "api:escalation-list": E(api()),
     "api:escalation-detail": E(api(rep2=HIDDEN)),
     "api:escalation-decide": E(
         roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED),
         post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, rep2=HIDDEN, manager=200),
         data={"decision": "upheld", "reason": "Capacity is short."},
+    ),
+    # Review rules: managers only, on every verb (the id of a live rule, review_rule).
+    "api:review-rule-list": E(
+        api(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),
+        post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=201),
+        data={"name": "Pricing needs a manager", "kinds": ["pricing"], "approver": "manager"},
+    ),
+    "api:review-rule-detail": E(
+        api(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),
+        put=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=200),
+        patch=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=200),
+        delete=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=200),
+        data={
+            "name": "Integrations need two managers",
+            "approver": "manager",
+            "approvals_required": 2,
+        },
+    ),
+    "api:review-rule-retire": E(
+        roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=NOT_ALLOWED),
+        post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=200),
     ),
     # Projects: the project of rep's won deal, run by pm.
     "projects:list": E(page()),

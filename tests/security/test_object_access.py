@@ -85,6 +85,7 @@ class TestApi:
         ("name", "key"),
         [
             ("api:deal-detail", "deal.in_review"),
+            ("api:deal-approvals", "deal.in_review"),
             ("api:deal-event-list", "deal.in_review"),
             ("api:deal-comment-list", "deal.in_review"),
             ("api:commitment-detail", "commitment.in_review"),
@@ -124,6 +125,35 @@ class TestApi:
         assert commitment.status_code in (400, 404)
         assert not world.deals["draft"].commitments.filter(summary="x").exists()
         assert not deal.comments.filter(body="hi").exists()
+
+    @pytest.mark.parametrize(
+        ("name", "key", "body"),
+        [
+            ("api:verdict-accept-counter", "verdict.flagged", {}),
+            ("api:deal-release", "deal.claimed", {"note": "x"}),
+            ("api:deal-assign", "deal.claimed", {"reviewer": "user.pm2"}),
+        ],
+    )
+    def test_review_writes_on_anothers_deal_are_not_found(self, world, name, key, body):
+        api = api_as(world.users["rep2"])
+        data = {k: world.get(v).pk if v.startswith("user.") else v for k, v in body.items()}
+        hidden = api.post(reverse(name, kwargs={"pk": world.get(key).pk}), data, format="json")
+        missing = api.post(reverse(name, kwargs={"pk": NO_SUCH_ID}), data, format="json")
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.json() == missing.json()
+
+    def test_the_approvals_of_a_deal_tell_another_rep_nothing(self, world):
+        """rep2 reads no approvals of rep's deals, and a PM none of a never-submitted draft."""
+        for role, key in (("rep2", "in_review"), ("rep2", "signed_off"), ("pm", "draft")):
+            url = reverse("api:deal-approvals", kwargs={"pk": world.deals[key].pk})
+            response = api_as(world.users[role]).get(url)
+            assert response.status_code == 404, (role, key)
+            assert response.json() == {"detail": "Not found.", "code": "not_found"}
+        own = api_as(world.users["rep2"]).get(
+            reverse("api:deal-approvals", kwargs={"pk": world.deals["rep2_in_review"].pk})
+        )
+        assert own.status_code == 200
+        assert own.json()["round"] == 1
 
     def test_lists_hold_only_what_the_user_may_see(self, world):
         rep2 = world.users["rep2"]

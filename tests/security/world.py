@@ -141,6 +141,15 @@ def build_world(users: dict[str, User]) -> World:
         },
     )
     _add_other_apps(world, manager)
+    # A live review rule no commitment of the world matches: the deals above keep their review.
+    world.objects["review_rule"] = services.review_rule_create(
+        actor=manager,
+        data={
+            "name": "Integrations need a manager",
+            "kinds": ["integration"],
+            "approver": "manager",
+        },
+    )
     return world
 
 
