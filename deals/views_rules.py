@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -105,7 +106,8 @@ def review_rules(request: HttpRequest) -> HttpResponse:
     history = None
     if show_history:
         every = review_rules_visible_to(request.user, include_retired=True)
-        retired = every.filter(retired_at__isnull=False)
+        newer = ReviewRule.objects.filter(key=OuterRef("key"), version=OuterRef("version") + 1)
+        retired = every.filter(retired_at__isnull=False).annotate(replaced=Exists(newer))
         history = CappedPaginator(retired, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "rows": _rows(live),
@@ -142,30 +144,42 @@ def review_rule_create(request: HttpRequest) -> HttpResponse:
     return _form_page(request, form, None, status=400)
 
 
-def _live_rule(request: HttpRequest, pk: int) -> ReviewRule | None:
-    """The rule to change; None (and a message) when this version is retired."""
+def _rule_and_current(request: HttpRequest, pk: int) -> tuple[ReviewRule, ReviewRule | None]:
+    """The version the URL names and the live version of the same rule (None if retired)."""
     every = review_rules_visible_to(request.user, include_retired=True)
     rule = get_object_or_404(every, pk=pk)
     if rule.is_live:
-        return rule
-    messages.error(
-        request, f"Version {rule.version} of “{rule.name}” is retired: only a live rule changes."
-    )
-    return None
+        return rule, rule
+    return rule, every.filter(key=rule.key, retired_at__isnull=True).first()
+
+
+def _gone(request: HttpRequest, rule: ReviewRule) -> HttpResponse:
+    messages.error(request, f"“{rule.name}” was retired: a retired rule cannot change.")
+    return redirect(_list_url())
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @domain_errors(back=_back)
 def review_rule_edit(request: HttpRequest, rule_pk: int) -> HttpResponse:
-    """Saving writes the next version; rounds already submitted keep the one they had."""
+    """Saving writes the next version; rounds already submitted keep the one they had.
+
+    A form opened on a version someone has since replaced comes back on the new version,
+    with what was typed and a word on what happened.
+    """
     _check_manager(request)
-    rule = _live_rule(request, rule_pk)
+    opened, rule = _rule_and_current(request, rule_pk)
     if rule is None:
-        return redirect(_list_url())
+        return _gone(request, opened)
     if request.method != "POST":
+        if rule.pk != opened.pk:
+            return redirect("deals:review_rule_edit", rule_pk=rule.pk)
         return _form_page(request, ReviewRuleForm(rule=rule), rule)
     form = ReviewRuleForm(request.POST, rule=rule)
+    if rule.pk != opened.pk:
+        form.is_valid()
+        form.add_error(None, _replaced(rule))
+        return _form_page(request, form, rule, status=409)
     if form.is_valid():
         try:
             saved = services.review_rule_update(
@@ -190,14 +204,28 @@ def review_rule_edit(request: HttpRequest, rule_pk: int) -> HttpResponse:
     return _form_page(request, form, rule, status=400)
 
 
+def _replaced(rule: ReviewRule) -> str:
+    return (
+        f"{rule.created_by} changed this rule since you opened it: it is now version "
+        f"{rule.version}. Check what you typed against it below and save again."
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @domain_errors(back=_back)
 def review_rule_retire(request: HttpRequest, rule_pk: int) -> HttpResponse:
     """GET asks for confirmation (the page without script); POST retires the rule."""
     _check_manager(request)
-    rule = _live_rule(request, rule_pk)
+    opened, rule = _rule_and_current(request, rule_pk)
     if rule is None:
+        return _gone(request, opened)
+    if rule.pk != opened.pk:
+        messages.error(
+            request,
+            f"{rule.created_by} changed “{rule.name}” since you opened it (now version "
+            f"{rule.version}): nothing was retired. Check it, and retire it again if you mean to.",
+        )
         return redirect(_list_url())
     if request.method != "POST":
         context = {"row": _rows([rule])[0]}
