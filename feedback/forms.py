@@ -11,7 +11,7 @@ from feedback.models import (
     EmailChoice,
     Topic,
 )
-from feedback.rules import RECIPIENT_ROLES, directions_for
+from feedback.rules import RECIPIENT_ROLES, directions_for, email_categories_for
 from handoff.models import DigestFrequency, User
 from handoff.web.forms import ServiceErrorsMixin
 from handoff.web.widgets import FlatSelect
@@ -112,7 +112,9 @@ class PreferencesForm(ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("digest_frequency", user.digest_frequency)
         stored = user.email_preferences or {}
-        for category in EmailCategory:
+        # Only what can reach this role; the choices stored for the others stay as they are.
+        self.categories = [EmailCategory(c) for c in email_categories_for(user)]
+        for category in self.categories:
             self.fields[f"email_{category.value}"] = forms.ChoiceField(
                 label=category.label, choices=EmailChoice.choices
             )
@@ -122,10 +124,10 @@ class PreferencesForm(ServiceErrorsMixin, forms.Form):
             )
 
     def email_fields(self):
-        return [self[f"email_{category.value}"] for category in EmailCategory]
+        return [self[f"email_{category.value}"] for category in self.categories]
 
     def email_preferences(self) -> dict[str, str]:
         return {
             category.value: self.cleaned_data[f"email_{category.value}"]
-            for category in EmailCategory
+            for category in self.categories
         }

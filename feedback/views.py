@@ -13,6 +13,7 @@ from feedback.models import Topic
 from handoff.web.errors import domain_errors
 from handoff.web.lists import DESCENDING, Column, ListSearchForm, Sorting
 from handoff.web.pagination import CappedPaginator
+from handoff.web.settings_page import settings_page
 
 PAGE_SIZE = 20
 
@@ -234,8 +235,12 @@ def kind_lessons(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
-    form = PreferencesForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    """Saves the settings page's notification section; the preferences live on that one page."""
+    settings_section = reverse("settings") + "#notifications"
+    if request.method != "POST":
+        return redirect(settings_section)
+    form = PreferencesForm(request.POST, user=request.user)
+    if form.is_valid():
         try:
             services.preferences_update(
                 user=request.user,
@@ -246,8 +251,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
             form.add_service_error(error)
         else:
             messages.success(request, "Your notification preferences were saved.")
-            return redirect(_next(request, reverse("feedback:preferences")))
-    return render(request, "feedback/preferences.html", {"form": form})
+            return redirect(_next(request, settings_section))
+    return settings_page(request, preferences_form=form)
 
 
 def preferences_section(request: HttpRequest) -> dict:

@@ -290,7 +290,6 @@ def test_lessons_cost_the_same_queries_for_any_history(client_for, rep, pm):
 
 def test_preferences_are_saved(client_for, rep):
     http = client_for(rep)
-    assert http.get(reverse("feedback:preferences")).status_code == 200
     data = {"digest_frequency": "daily"}
     data.update(
         {
@@ -301,6 +300,7 @@ def test_preferences_are_saved(client_for, rep):
     data["email_mentions"] = "off"
     response = http.post(reverse("feedback:preferences"), data)
     assert response.status_code == 302
+    assert response["Location"] == "/settings/#notifications"
     rep.refresh_from_db()
     assert rep.digest_frequency == "daily"
     assert rep.email_preferences["mentions"] == "off"
@@ -308,8 +308,15 @@ def test_preferences_are_saved(client_for, rep):
 
 def test_preferences_refuse_unknown_values(client_for, rep):
     response = client_for(rep).post(reverse("feedback:preferences"), {"digest_frequency": "hourly"})
-    assert response.status_code == 200
-    assert response.context["form"].errors["digest_frequency"]
+    assert response.status_code == 400
+    assert response.context["preferences_form"].errors["digest_frequency"]
+    assert b"Notifications and digest" in response.content
+
+
+def test_the_old_preferences_address_leads_to_the_settings_page(client_for, rep):
+    response = client_for(rep).get(reverse("feedback:preferences"))
+    assert response.status_code == 302
+    assert response["Location"] == "/settings/#notifications"
 
 
 def test_inactive_users_are_not_told_of_team_notes(rep):
