@@ -436,7 +436,8 @@ EXPECTATIONS: dict[str, Expect] = {
     "feedback:notifications_read_all": E(
         roles(NOT_ALLOWED, anonymous=LOGIN), post=roles(302, anonymous=LOGIN)
     ),
-    "feedback:preferences": E(page(), post=roles(FORM, anonymous=LOGIN)),
+    # The preferences are a section of /settings/: a GET goes there, a bad POST shows it (400).
+    "feedback:preferences": E(roles(302), post=roles(400, anonymous=LOGIN)),
     "api:feedback-note-list": E(api(), post=roles(400, anonymous=UNAUTHENTICATED)),
     "api:feedback-note-detail": E(api(rep2=HIDDEN)),
     "api:feedback-note-acknowledge": E(
