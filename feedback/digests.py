@@ -6,81 +6,47 @@ digest once. Each role's sections run a fixed number of queries.
 """
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from feedback.emails import absolute, deal_url
-from feedback.models import DigestDelivery, DigestPeriod, Direction, FeedbackNote, Notification
-from feedback.selectors import notes_visible_to
-from handoff.models import Role, User
+from feedback.digest_items import (
+    SECTIONS,
+    WEEKLY_SECTIONS,
+    DealGroup,
+    DealRef,
+    Digest,
+    Item,
+    Section,
+    digest_section,
+)
+from feedback.digest_sections import unread_section
+from feedback.emails import absolute, layout_context, recipient_time_zone, render_html
+from feedback.models import DigestDelivery, DigestPeriod
+from handoff.models import User
+
+# The registry and the pieces other apps build their sections from, where they look for them.
+__all__ = [
+    "SECTIONS",
+    "WEEKLY_SECTIONS",
+    "DealGroup",
+    "DealRef",
+    "Digest",
+    "Item",
+    "Section",
+    "digest_section",
+]
 
 logger = logging.getLogger(__name__)
 
 PERIOD_LENGTH = {DigestPeriod.DAILY: timedelta(days=1), DigestPeriod.WEEKLY: timedelta(days=7)}
-LIST_LIMIT = 20
-
-
-@dataclass
-class Item:
-    text: str
-    url: str = ""
-    detail: str = ""
-
-
-@dataclass
-class Section:
-    title: str
-    items: list[Item] = field(default_factory=list)
-    empty: str = "Nothing new."
-
-
-@dataclass
-class Digest:
-    user: User
-    period: str
-    since: datetime
-    sections: list[Section]
-
-    @property
-    def has_news(self) -> bool:
-        return any(section.items for section in self.sections)
-
-    @property
-    def subject(self) -> str:
-        return f"Your {self.period} Handoff digest — {timezone.localdate():%d %b %Y}"
-
-
-# role -> functions (user, since) -> Section. Other apps add theirs with `digest_section`.
-SECTIONS: dict[str, list[Callable[[User, datetime], Section]]] = {
-    Role.SALES: [],
-    Role.PM: [],
-    Role.MANAGER: [],
-    Role.ADMIN: [],
-}
-
-
-def digest_section(*roles: str) -> Callable:
-    def register(func: Callable[[User, datetime], Section]) -> Callable:
-        for role in roles:
-            SECTIONS[role].append(func)
-        return func
-
-    return register
-
-
-# role -> functions (today) -> Sections a weekly digest adds after the role's own (the
-# managers' sync agenda). Other apps add theirs from their apps.py.
-WEEKLY_SECTIONS: dict[str, list[Callable[[date], list[Section]]]] = {role: [] for role in SECTIONS}
 
 
 def period_key(period: str, day: date) -> str:
@@ -90,193 +56,42 @@ def period_key(period: str, day: date) -> str:
     return day.isoformat()
 
 
-def _note_item(note: FeedbackNote) -> Item:
-    about = f" · {note.deal}" if note.deal_id else ""
-    return Item(
-        text=f"{note.get_topic_display()} from {note.author}{about}",
-        url=absolute(note.get_absolute_url()),
-        detail=note.body[:200],
-    )
-
-
-# Sales reps
-
-
-@digest_section(Role.SALES)
-def rep_review_outcomes(user: User, since: datetime) -> Section:
-    from deals.models import DealEvent, EventKind
-
-    events = (
-        DealEvent.objects.filter(
-            deal__owner=user,
-            at__gte=since,
-            kind__in=[
-                EventKind.VERDICT,
-                EventKind.CHANGES_REQUESTED,
-                EventKind.SIGNED_OFF,
-                EventKind.ESCALATION_DECIDED,
-                EventKind.WON,
-                EventKind.LOST,
-            ],
-        )
-        .exclude(kind=EventKind.VERDICT, data__verdict__in=["approved", "approved_with_condition"])
-        .select_related("deal", "actor")
-        .order_by("-at")[:LIST_LIMIT]
-    )
-    return Section(
-        "Flags and outcomes of your deals",
-        [
-            Item(
-                text=f"{e.deal}: {e.get_kind_display().lower()}"
-                + (f" — {e.data.get('summary')}" if e.data.get("summary") else "")
-                + (f" by {e.actor}" if e.actor else ""),
-                url=absolute(deal_url(e.deal)),
-                detail=e.reason[:200],
-            )
-            for e in events
-        ],
-    )
-
-
-@digest_section(Role.SALES)
-def rep_promises_delivered(user: User, since: datetime) -> Section:
-    from projects.models import RESOLVED_DELIVERABLE_STATUSES, Deliverable
-
-    deliverables = (
-        Deliverable.objects.filter(
-            project__deal__owner=user,
-            status__in=RESOLVED_DELIVERABLE_STATUSES,
-            updated_at__gte=since,
-        )
-        .select_related("project__deal")
-        .order_by("-updated_at")[:LIST_LIMIT]
-    )
-    return Section(
-        "How your promises were delivered",
-        [
-            Item(
-                text=f"{d.summary} ({d.project.deal}): {d.promise_label.lower()}",
-                url=absolute(d.project.get_absolute_url()),
-            )
-            for d in deliverables
-        ],
-    )
-
-
-@digest_section(Role.SALES)
-def rep_notes_from_delivery(user: User, since: datetime) -> Section:
-    notes = (
-        notes_visible_to(user)
-        .filter(direction=Direction.TO_SALES, created_at__gte=since)
-        .filter(
-            Q(recipient=user)
-            | Q(recipient__isnull=True, deal__owner=user)
-            | Q(recipient__isnull=True, deal__isnull=True)
-        )[:LIST_LIMIT]
-    )
-    return Section("Notes from delivery", [_note_item(n) for n in notes])
-
-
-# Project managers
-
-
-@digest_section(Role.PM)
-def pm_review_queue(user: User, since: datetime) -> Section:
-    from deals.selectors import review_rounds_waiting
-
-    now = timezone.now()
-    waiting = review_rounds_waiting(user).filter(Q(reviewer__isnull=True) | Q(reviewer=user))
-    rounds = waiting[:LIST_LIMIT]
-    return Section(
-        "Your review queue",
-        [
-            Item(
-                text=f"{r.deal} ({r.deal.client}) — "
-                + ("overdue, " if r.due_at < now else "")
-                + f"due {timezone.localtime(r.due_at):%a %d %b %H:%M}"
-                + ("" if r.reviewer_id else ", unclaimed"),
-                url=absolute(deal_url(r.deal)),
-            )
-            for r in rounds
-        ],
-        empty="No review waits for you.",
-    )
-
-
-@digest_section(Role.PM)
-def pm_notes_from_sales(user: User, since: datetime) -> Section:
-    notes = (
-        notes_visible_to(user)
-        .filter(direction=Direction.TO_DELIVERY, created_at__gte=since)
-        .filter(Q(recipient=user) | Q(recipient__isnull=True))[:LIST_LIMIT]
-    )
-    return Section("Notes from sales", [_note_item(n) for n in notes])
-
-
-@digest_section(Role.PM)
-def pm_deliverables_due(user: User, since: datetime) -> Section:
-    from projects.models import OPEN_DELIVERABLE_STATUSES, Deliverable
-
-    horizon = timezone.localdate() + timedelta(days=14)
-    deliverables = (
-        Deliverable.objects.filter(
-            project__pm=user, status__in=OPEN_DELIVERABLE_STATUSES, promised_date__lte=horizon
-        )
-        .select_related("project__deal")
-        .order_by("promised_date", "id")[:LIST_LIMIT]
-    )
-    return Section(
-        "Deliverables coming due",
-        [
-            Item(
-                text=f"{d.summary} ({d.project.deal}) — due {d.promised_date:%d %b}"
-                + (", late" if d.is_late else "")
-                + (", at risk" if d.status == "at_risk" else ""),
-                url=absolute(d.project.get_absolute_url()),
-            )
-            for d in deliverables
-        ],
-        empty="Nothing due in the next two weeks.",
-    )
-
-
-# Everyone
-
-
-def unread_section(user: User, since: datetime) -> Section:
-    notifications = Notification.objects.filter(
-        recipient=user, read_at__isnull=True, created_at__gte=since
-    )[:LIST_LIMIT]
-    return Section(
-        "Unread notifications",
-        [Item(n.text, absolute(n.url) if n.url else "") for n in notifications],
-    )
-
-
 def build_digest(user: User, period: str, *, now: datetime | None = None) -> Digest:
-    now = now or timezone.now()
+    """The user's digest, its dates and times in their own time zone."""
+    with recipient_time_zone(user):
+        return _build_digest(user, period, now=now or timezone.now())
+
+
+def _build_digest(user: User, period: str, *, now: datetime) -> Digest:
     since = user.last_digest_at or (now - PERIOD_LENGTH[period])
+    today = timezone.localdate(now)
     sections = [section(user, since) for section in SECTIONS.get(user.role, [])]
     if period == DigestPeriod.WEEKLY:
         for weekly in WEEKLY_SECTIONS.get(user.role, []):
-            sections += weekly(timezone.localdate(now))
-    sections.append(unread_section(user, since))
-    return Digest(user=user, period=period, since=since, sections=sections)
+            sections += weekly(today)
+    reported = frozenset(r for s in sections for item in s.items for r in item.reports)
+    sections.append(unread_section(user, since, reported))
+    return Digest(user=user, period=period, since=since, sections=sections, day=today)
 
 
 def render_digest(digest: Digest) -> tuple[str, str]:
+    """The digest's text and HTML bodies."""
     context: dict[str, Any] = {
         "digest": digest,
-        "recipient": digest.user,
-        "subject": digest.subject,
-        "site_url": settings.SITE_URL,
-        "link": settings.SITE_URL,
-        "preferences_url": absolute(reverse("feedback:preferences")),
+        **layout_context(
+            recipient=digest.user,
+            subject=digest.subject,
+            link=absolute(reverse("home")),
+            action="Open Handoff",
+            sent_because=f"You get this digest because you chose a {digest.period} digest "
+            "in your notification settings.",
+        ),
     }
-    return (
-        render_to_string("email/digest.txt", context),
-        render_to_string("email/digest.html", context),
-    )
+    with recipient_time_zone(digest.user):
+        return (
+            render_to_string("email/digest.txt", context),
+            render_html("email/digest.html", context),
+        )
 
 
 def send_digest(digest: Digest) -> None:
@@ -312,6 +127,40 @@ def recipients_for(period: str):
     return User.objects.filter(is_active=True, digest_frequency=period).exclude(email="")
 
 
+@dataclass
+class DigestPlan:
+    """What a run would do for one person: their digest, or why they get none."""
+
+    user: User
+    digest: Digest | None
+    reason: str = ""
+
+
+def plan_digest(user: User, period: str, *, now: datetime | None = None) -> DigestPlan:
+    """Whether `user` would get this period's digest now, and which; reads, never writes."""
+    now = now or timezone.now()
+    key = period_key(period, timezone.localdate(now))
+    if not user.is_active:
+        return DigestPlan(user, None, "their account is deactivated")
+    if not user.email:
+        return DigestPlan(user, None, "they have no email address")
+    if user.digest_frequency != period:
+        chose = (
+            "no digest" if user.digest_frequency == "off" else f"{user.digest_frequency} digests"
+        )
+        return DigestPlan(user, None, f"they chose {chose}")
+    if DigestDelivery.objects.filter(user=user, period=period, period_key=key).exists():
+        return DigestPlan(user, None, f"they already had this period's digest ({key})")
+    digest = build_digest(user, period, now=now)
+    if not digest.has_news:
+        return DigestPlan(user, None, f"nothing new since {digest.since_label}")
+    return DigestPlan(user, digest)
+
+
+def plan_digests(*, period: str, now: datetime | None = None) -> list[DigestPlan]:
+    return [plan_digest(u, period, now=now) for u in recipients_for(period).order_by("pk")]
+
+
 def send_digests(
     *, period: str, dry_run: bool = False, now: datetime | None = None
 ) -> dict[str, int]:
@@ -319,12 +168,11 @@ def send_digests(
     now = now or timezone.now()
     key = period_key(period, timezone.localdate(now))
     counts = {"sent": 0, "skipped": 0, "failed": 0}
+    if dry_run:
+        for plan in plan_digests(period=period, now=now):
+            counts["sent" if plan.digest else "skipped"] += 1
+        return counts
     for user in recipients_for(period).order_by("pk"):
-        if dry_run:
-            done = DigestDelivery.objects.filter(user=user, period=period, period_key=key)
-            news = not done.exists() and build_digest(user, period, now=now).has_news
-            counts["sent" if news else "skipped"] += 1
-            continue
         try:
             with transaction.atomic():
                 delivery = DigestDelivery.objects.create(

@@ -242,7 +242,7 @@ def test_immediate_preference_sends_an_email_after_commit(
     assert email.status == OutboxStatus.SENT
     assert email.to_address == rep.email
     [message] = mail.outbox
-    assert message.subject == f"Commitment flagged on {deal}"
+    assert message.subject == f"Commitment flagged: {deal}"
     assert f"https://handoff.example.com/deals/{deal.pk}/" in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"

@@ -205,7 +205,7 @@ def test_the_email_rendered_when_sent_shows_the_review_request(submitted_deal, p
     [message] = mail.outbox
     assert message.subject == f"Review requested: {submitted_deal}"
     text, html = message.body, message.alternatives[0][0]
-    due = f"{timezone.localtime(review_round.due_at):%a %-d %b %H:%M}"
+    due = f"{timezone.localtime(review_round.due_at):%a %-d %b %Y, %H:%M}"
     link = f"https://handoff.example.com/deals/{submitted_deal.pk}/"
     preferences = f"https://handoff.example.com{reverse('feedback:preferences')}"
     for body in (text, html):
@@ -216,7 +216,7 @@ def test_the_email_rendered_when_sent_shows_the_review_request(submitted_deal, p
         )
         assert f"The review is due {due}. Claim it from the review queue." in body
         assert preferences in body
-    assert f"Open in Handoff: {link}" in text
+    assert f"Review the deal: {link}" in text
     assert f"<title>Review requested: {submitted_deal}</title>" in html
     assert f"Rita Reyes submitted {submitted_deal} ({submitted_deal.client}) for review" in text
     assert f"The review is due {due}." in text and link in text
