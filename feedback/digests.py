@@ -30,7 +30,7 @@ from feedback.digest_items import (
 from feedback.digest_sections import unread_section
 from feedback.emails import absolute, layout_context, recipient_time_zone, render_html
 from feedback.models import DigestDelivery, DigestPeriod
-from handoff.models import User
+from handoff.models import Role, User
 
 # The registry and the pieces other apps build their sections from, where they look for them.
 __all__ = [
@@ -124,7 +124,12 @@ def _take_over_abandoned_claim(
 
 
 def recipients_for(period: str):
-    return User.objects.filter(is_active=True, digest_frequency=period).exclude(email="")
+    # Operators run the site; no digest is about their work.
+    return (
+        User.objects.filter(is_active=True, digest_frequency=period)
+        .exclude(email="")
+        .exclude(role=Role.ADMIN)
+    )
 
 
 @dataclass

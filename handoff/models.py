@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as BaseUserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -20,6 +21,15 @@ class DigestFrequency(models.TextChoices):
     DAILY = "daily", "Daily"
     WEEKLY = "weekly", "Weekly"
     OFF = "off", "Off"
+
+
+class UserManager(BaseUserManager):
+    """`createsuperuser` makes an operator: role admin, no digest (not a rep, nobody's recipient)."""
+
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.ADMIN)
+        extra_fields.setdefault("digest_frequency", DigestFrequency.OFF)
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):
@@ -42,6 +52,8 @@ class User(AbstractUser):
     time_zone = models.CharField(max_length=64, blank=True, validators=[valid_time_zone])
     # {category: "immediate" | "digest" | "off"}; missing keys use feedback.models defaults.
     email_preferences = models.JSONField(default=dict, blank=True)
+
+    objects = UserManager()
 
     class Meta:
         ordering = ["username"]
