@@ -328,8 +328,9 @@ OUTBOX_SWEEP_GRACE_SECONDS = env.int("OUTBOX_SWEEP_GRACE_SECONDS", default=120)
 CELERY_BEAT_SCHEDULE.update(
     {
         "feedback-sweep-outbox": {"task": "feedback.tasks.sweep_outbox", "schedule": 60.0},
-        "feedback-overdue-reviews": {
-            "task": "feedback.tasks.notify_overdue_reviews",
+        # Due soon, past the SLA, then each working day: each (round, kind, day) once.
+        "feedback-review-reminders": {
+            "task": "feedback.tasks.send_review_reminders",
             "schedule": 300.0,
         },
         "feedback-late-deliverables": {

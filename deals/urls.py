@@ -1,6 +1,7 @@
 from django.urls import path
 
 from deals import views, views_rules
+from deals.views_links import approve_link
 
 app_name = "deals"
 
@@ -11,6 +12,7 @@ urlpatterns = [
     path("clients/search/", views.client_search, name="client_search"),
     path("queue/", views.queue, name="queue"),
     path("escalations/", views.escalations, name="escalations"),
+    path("approve/<str:token>/", approve_link, name="approve_link"),
     path(
         "escalations/<int:escalation_pk>/decide/",
         views.escalation_decide,

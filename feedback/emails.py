@@ -25,6 +25,11 @@ from handoff.text import single_line
 SUBJECTS: dict[str, str] = {
     NotificationKind.SUBMITTED: "Review requested: {deal}",
     NotificationKind.CLAIMED: "Review claimed: {deal}",
+    NotificationKind.APPROVAL_NEEDED: "Approval needed: {deal}",
+    NotificationKind.REVIEW_ASSIGNED: "Review assigned to you: {deal}",
+    NotificationKind.REVIEW_RELEASED: "Review released: {deal}",
+    NotificationKind.COUNTER_ACCEPTED: "Counter-proposal accepted: {deal}",
+    NotificationKind.REVIEW_DUE_SOON: "Review due soon: {deal}",
     NotificationKind.FLAGGED: "Commitment flagged: {deal}",
     NotificationKind.CHANGES_REQUESTED: "Changes requested: {deal}",
     NotificationKind.SIGNED_OFF: "Signed off: {deal}",
@@ -43,6 +48,11 @@ SUBJECTS: dict[str, str] = {
 ACTIONS: dict[str, str] = {
     NotificationKind.SUBMITTED: "Review the deal",
     NotificationKind.CLAIMED: "Open the deal",
+    NotificationKind.APPROVAL_NEEDED: "Review the deal",
+    NotificationKind.REVIEW_ASSIGNED: "Review the deal",
+    NotificationKind.REVIEW_RELEASED: "Claim the review",
+    NotificationKind.COUNTER_ACCEPTED: "Open the deal",
+    NotificationKind.REVIEW_DUE_SOON: "Open the review",
     NotificationKind.FLAGGED: "See the flag",
     NotificationKind.CHANGES_REQUESTED: "Revise the deal",
     NotificationKind.SIGNED_OFF: "Open the deal",
@@ -62,6 +72,17 @@ ACTIONS: dict[str, str] = {
 _inliner = css_inline.CSSInliner(
     keep_at_rules=True, load_remote_stylesheets=False, resolve_css_variables=True
 )
+
+
+# The emails that ask someone to rule share one template, with its approval links.
+TEMPLATES: dict[str, str] = {
+    NotificationKind.SUBMITTED: "review_request",
+    NotificationKind.APPROVAL_NEEDED: "review_request",
+    NotificationKind.REVIEW_ASSIGNED: "review_request",
+    NotificationKind.REVIEW_RELEASED: "review_request",
+    NotificationKind.REVIEW_DUE_SOON: "review_reminder",
+    NotificationKind.REVIEW_OVERDUE: "review_reminder",
+}
 
 
 def absolute(url: str) -> str:
@@ -156,8 +177,9 @@ def _render_email(notification: Notification, context: dict[str, Any]) -> Render
             sent_because=sent_because(notification.kind),
         ),
     }
+    template = TEMPLATES.get(notification.kind, notification.kind)
     return RenderedEmail(
         subject=subject,
-        text_body=render_to_string(f"email/{notification.kind}.txt", ctx),
-        html_body=render_html(f"email/{notification.kind}.html", ctx),
+        text_body=render_to_string(f"email/{template}.txt", ctx),
+        html_body=render_html(f"email/{template}.html", ctx),
     )

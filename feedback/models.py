@@ -1,3 +1,5 @@
+"""Feedback notes, notifications and what each person wants emailed, the outbox, digests."""
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -101,12 +103,17 @@ class FeedbackNote(models.Model):
 class NotificationKind(models.TextChoices):
     SUBMITTED = "submitted", "Deal submitted for review"
     CLAIMED = "claimed", "Review claimed"
+    APPROVAL_NEEDED = "approval_needed", "Your approval is needed"
+    REVIEW_ASSIGNED = "review_assigned", "Review assigned to you"
+    REVIEW_RELEASED = "review_released", "Review released"
+    COUNTER_ACCEPTED = "counter_accepted", "Counter-proposal accepted"
     FLAGGED = "flagged", "Commitment flagged"
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
     SIGNED_OFF = "signed_off", "Deal signed off"
     WON = "won", "Deal won"
     ESCALATED = "escalated", "Flag escalated"
     ESCALATION_DECIDED = "escalation_decided", "Escalation decided"
+    REVIEW_DUE_SOON = "review_due_soon", "Review due soon"
     REVIEW_OVERDUE = "review_overdue", "Review past its SLA"
     DELIVERABLE_AT_RISK = "deliverable_at_risk", "Deliverable at risk"
     DELIVERABLE_LATE = "deliverable_late", "Deliverable late"
@@ -118,7 +125,8 @@ class NotificationKind(models.TextChoices):
 class EmailCategory(models.TextChoices):
     """What a user chooses email for: each notification kind belongs to one."""
 
-    REVIEWS = "reviews", "Reviews (submitted, claimed, past SLA)"
+    REVIEWS = "reviews", "Reviews (submitted, claimed, assigned, released, approval needed)"
+    REMINDERS = "reminders", "Review reminders (due soon, past SLA, still overdue)"
     OUTCOMES = "outcomes", "Review outcomes (flags, changes requested, sign-off, won)"
     ESCALATIONS = "escalations", "Escalations"
     DELIVERY = "delivery", "Projects (handoff questions, deliverables at risk or late)"
@@ -135,8 +143,13 @@ class EmailChoice(models.TextChoices):
 CATEGORY_OF_KIND: dict[str, str] = {
     NotificationKind.SUBMITTED: EmailCategory.REVIEWS,
     NotificationKind.CLAIMED: EmailCategory.REVIEWS,
-    NotificationKind.REVIEW_OVERDUE: EmailCategory.REVIEWS,
+    NotificationKind.APPROVAL_NEEDED: EmailCategory.REVIEWS,
+    NotificationKind.REVIEW_ASSIGNED: EmailCategory.REVIEWS,
+    NotificationKind.REVIEW_RELEASED: EmailCategory.REVIEWS,
+    NotificationKind.REVIEW_DUE_SOON: EmailCategory.REMINDERS,
+    NotificationKind.REVIEW_OVERDUE: EmailCategory.REMINDERS,
     NotificationKind.FLAGGED: EmailCategory.OUTCOMES,
+    NotificationKind.COUNTER_ACCEPTED: EmailCategory.OUTCOMES,
     NotificationKind.CHANGES_REQUESTED: EmailCategory.OUTCOMES,
     NotificationKind.SIGNED_OFF: EmailCategory.OUTCOMES,
     NotificationKind.WON: EmailCategory.OUTCOMES,
@@ -151,6 +164,7 @@ CATEGORY_OF_KIND: dict[str, str] = {
 
 DEFAULT_EMAIL_PREFERENCES: dict[str, str] = {
     EmailCategory.REVIEWS: EmailChoice.IMMEDIATE,
+    EmailCategory.REMINDERS: EmailChoice.IMMEDIATE,
     EmailCategory.OUTCOMES: EmailChoice.IMMEDIATE,
     EmailCategory.ESCALATIONS: EmailChoice.IMMEDIATE,
     EmailCategory.DELIVERY: EmailChoice.IMMEDIATE,

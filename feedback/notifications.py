@@ -2,129 +2,19 @@
 
 The receivers run inside the transaction of the change, so a notification and its
 email are written with the change or not at all; delivery is scheduled on commit.
+The review's own notices (submitted, assigned, released…) are in feedback.review_notices,
+its reminders in feedback.reminders.
 """
 
-from collections.abc import Iterable
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import transaction
 
-from feedback.emails import deal_url, email_subject
-from feedback.models import (
-    CATEGORY_OF_KIND,
-    Direction,
-    EmailChoice,
-    EmailOutbox,
-    FeedbackNote,
-    Notification,
-    NotificationKind,
-    email_choice,
-)
-from feedback.outbox import enqueue_on_commit, sweep_grace
-from handoff import tagged_json
+from feedback import review_notices
+from feedback.emails import deal_url
+from feedback.models import Direction, FeedbackNote, NotificationKind
+from feedback.notify import active_users, notify
 from handoff.models import Role, User
-
-
-def active_users(*roles: str) -> list[User]:
-    return list(User.objects.filter(role__in=roles, is_active=True))
-
-
-def notify(
-    *,
-    recipients: Iterable[User],
-    kind: str,
-    text: str,
-    url: str = "",
-    actor: User | None = None,
-    deal: Any = None,
-    project: Any = None,
-    key: str = "",
-    context: dict[str, Any] | None = None,
-) -> list[Notification]:
-    """Write one notification per recipient (never the actor) and its email if wanted now.
-
-    With a `key`, a recipient who already had this notification gets nothing: the
-    unique (recipient, key) makes a periodic check safe to run any number of times.
-    `context` holds what the email's template needs beyond the notification, as plain
-    values (dates and times included): the worker renders the email when it sends it.
-    """
-    people = _recipients(recipients, actor)
-    if not people:
-        return []
-    rows = [
-        Notification(
-            recipient=user,
-            kind=kind,
-            actor=actor,
-            deal=deal,
-            project=project,
-            text=text[:300],
-            url=url,
-            key=key,
-        )
-        for user in people
-    ]
-    if key:
-        created = []
-        for row in rows:
-            try:
-                with transaction.atomic():
-                    row.save()
-            except IntegrityError:
-                continue
-            created.append(row)
-    else:
-        created = Notification.objects.bulk_create(rows)
-    _queue_emails(created, context or {})
-    return created
-
-
-# What notify reads of each recipient; a user loaded without them is read again.
-RECIPIENT_FIELDS = frozenset({"is_active", "email", "email_preferences"})
-
-
-def _recipients(users: Iterable[User | None], actor: User | None) -> list[User]:
-    """Each active recipient once, never the actor, in one query at most whoever they are."""
-    people: dict[int, User] = {}
-    for user in users:
-        if user is not None and (actor is None or user.pk != actor.pk):
-            people.setdefault(user.pk, user)
-    partial = [pk for pk, user in people.items() if RECIPIENT_FIELDS & user.get_deferred_fields()]
-    if partial:
-        people.update(User.objects.in_bulk(partial))
-    return [user for user in people.values() if user.is_active]
-
-
-def _queue_emails(notifications: list[Notification], context: dict[str, Any]) -> None:
-    """Write the outbox rows of those who want email now; the worker renders and sends them."""
-    wanted = [
-        notification
-        for notification in notifications
-        if notification.recipient.email
-        and email_choice(notification.recipient, CATEGORY_OF_KIND[notification.kind])
-        == EmailChoice.IMMEDIATE
-    ]
-    if not wanted:
-        return
-    # One notify call tells everyone the same thing, so one subject serves every row.
-    subject = email_subject(wanted[0], context)
-    next_attempt_at = timezone.now() + sweep_grace()
-    stored_context = tagged_json.encode(context)
-    emails = EmailOutbox.objects.bulk_create(
-        EmailOutbox(
-            recipient=notification.recipient,
-            notification=notification,
-            context=stored_context,
-            to_address=notification.recipient.email,
-            kind=notification.kind,
-            subject=subject,
-            next_attempt_at=next_attempt_at,
-        )
-        for notification in wanted
-    )
-    enqueue_on_commit([email.pk for email in emails])
-
 
 # Deal events
 
@@ -137,56 +27,6 @@ def on_deal_event(sender: Any, event: Any, **kwargs: Any) -> None:
 
 def _rep(event: Any) -> list[User]:
     return [event.deal.owner]
-
-
-def _name(user: User | None) -> str | None:
-    return str(user) if user is not None else None
-
-
-def _submitted(event: Any) -> None:
-    review_round = event.deal.rounds.select_related("reviewer").order_by("-number").first()
-    # A resubmission goes back to the PM who asked for the changes; a first one to every PM.
-    if review_round and review_round.reviewer_id:
-        recipients = [review_round.reviewer]
-    else:
-        recipients = active_users(Role.PM)
-    deal = event.deal
-    notify(
-        recipients=recipients,
-        kind=NotificationKind.SUBMITTED,
-        text=f"{event.actor} submitted {deal} for review (round {event.data.get('round')}).",
-        url=deal_url(deal),
-        actor=event.actor,
-        deal=deal,
-        context={"round": event.data.get("round"), "due_at": review_round.due_at},
-    )
-
-
-def _claimed(event: Any) -> None:
-    deal = event.deal
-    notify(
-        recipients=_rep(event),
-        kind=NotificationKind.CLAIMED,
-        text=f"{event.actor} is reviewing {deal}.",
-        url=deal_url(deal),
-        actor=event.actor,
-        deal=deal,
-        context={"reviewer": str(event.actor)},
-    )
-
-
-def _assigned(event: Any) -> None:
-    deal = event.deal
-    reviewer = User.objects.filter(pk=event.data.get("reviewer")).first()
-    notify(
-        recipients=[deal.owner, reviewer],
-        kind=NotificationKind.CLAIMED,
-        text=f"{event.actor} assigned the review of {deal} to {reviewer}.",
-        url=deal_url(deal),
-        actor=event.actor,
-        deal=deal,
-        context={"reviewer": _name(reviewer)},
-    )
 
 
 def _verdict(event: Any) -> None:
@@ -285,9 +125,7 @@ def _escalation_decided(event: Any) -> None:
 
 
 DEAL_EVENT_HANDLERS = {
-    "submitted": _submitted,
-    "claimed": _claimed,
-    "assigned": _assigned,
+    **review_notices.HANDLERS,
     "verdict": _verdict,
     "changes_requested": _changes_requested,
     "signed_off": _signed_off,
@@ -346,36 +184,10 @@ def notify_note(note: FeedbackNote) -> None:
 
 
 def notify_overdue_reviews() -> int:
-    """Tell the reviewer and the managers, once per round, that a review is past its SLA."""
-    from deals.selectors import overdue_rounds
+    """The review reminders (feedback.reminders), under the name older callers use."""
+    from feedback import reminders
 
-    rounds = list(
-        overdue_rounds()
-        .filter(deal__status="in_review")
-        .select_related("deal__owner", "deal__client", "reviewer")
-    )
-    if not rounds:
-        return 0
-    managers = active_users(Role.MANAGER)
-    count = 0
-    for review_round in rounds:
-        deal = review_round.deal
-        with transaction.atomic():
-            count += len(
-                notify(
-                    recipients=[review_round.reviewer, *managers],
-                    kind=NotificationKind.REVIEW_OVERDUE,
-                    text=f"The review of {deal} was due {review_round.due_at:%d %b %H:%M}.",
-                    url=deal_url(deal),
-                    deal=deal,
-                    key=f"review_overdue:{review_round.pk}",
-                    context={
-                        "due_at": review_round.due_at,
-                        "reviewer": _name(review_round.reviewer),
-                    },
-                )
-            )
-    return count
+    return reminders.send_review_reminders()
 
 
 def notify_late_deliverables() -> int:

@@ -1,14 +1,15 @@
 """Celery tasks of the feedback loop. Every one is safe to run twice.
 
-send_email and send_emails claim each row with a conditional UPDATE, the periodic
-checks write notifications under a unique key, digests claim a unique DigestDelivery
-row: so `acks_late` (redelivery after a worker dies) cannot send anything twice.
+send_email and send_emails claim each row with a conditional UPDATE, review reminders claim
+a unique ReviewReminder row, the lateness check writes notifications under a unique key,
+digests claim a unique DigestDelivery row: so `acks_late` (redelivery after a worker dies)
+cannot send anything twice.
 """
 
 from celery import shared_task
 from django.db import OperationalError as DatabaseUnavailable
 
-from feedback import digests, notifications, outbox
+from feedback import digests, notifications, outbox, reminders
 
 # Redis redelivers an unacknowledged task after the visibility timeout (2 h), longer than
 # any countdown here; retries are bounded and back off.
@@ -42,8 +43,14 @@ def sweep_outbox() -> dict[str, int]:
 
 
 @shared_task(**SAFE_TO_REPEAT, soft_time_limit=60, time_limit=90)
+def send_review_reminders() -> int:
+    return reminders.send_review_reminders()
+
+
+# The beat of an older release still names it; the reminders replaced the overdue check.
+@shared_task(**SAFE_TO_REPEAT, soft_time_limit=60, time_limit=90)
 def notify_overdue_reviews() -> int:
-    return notifications.notify_overdue_reviews()
+    return reminders.send_review_reminders()
 
 
 @shared_task(**SAFE_TO_REPEAT, soft_time_limit=60, time_limit=90)

@@ -11,10 +11,11 @@ from deals import services as deals
 from deals.models import Escalation, ReviewRound, Verdict
 from feedback import emails, notifications, outbox, services, tasks
 from feedback.models import EmailOutbox, Notification, NotificationKind, OutboxStatus
-from handoff.models import Role, User
+from handoff import tagged_json
+from handoff.models import Role, TeamKind, User
 from projects import services as projects
 from projects.models import Deliverable
-from tests.factories import UserFactory
+from tests.factories import CommitmentFactory, TeamFactory, UserFactory
 from tests.feedback.conftest import (
     CaptureCount,
     changes_requested,
@@ -55,10 +56,11 @@ def test_claimed_reaches_the_rep(everyone, rep, pm):
     assert received(NotificationKind.CLAIMED) == {"rep"}
 
 
-def test_assigned_reaches_the_rep_and_the_reviewer(everyone, rep, pm2, manager):
+def test_assigned_tells_the_rep_and_asks_the_reviewer(everyone, rep, pm2, manager):
     deal = submitted(rep)
     deals.review_assign(deal=deal, actor=manager, reviewer=pm2)
-    assert received(NotificationKind.CLAIMED) == {"rep", "pm2"}
+    assert received(NotificationKind.CLAIMED) == {"rep"}
+    assert received(NotificationKind.REVIEW_ASSIGNED) == {"pm2"}
 
 
 def test_each_flag_reaches_the_rep_and_approvals_are_silent(everyone, rep, pm):
@@ -118,18 +120,18 @@ def test_review_past_sla_reaches_reviewer_and_managers_once(everyone, rep, pm):
     ReviewRound.objects.filter(deal=deal).update(
         due_at=timezone.now() - datetime.timedelta(hours=1)
     )
-    assert tasks.notify_overdue_reviews() == 2
-    assert tasks.notify_overdue_reviews() == 0
+    assert tasks.send_review_reminders() == 1
+    assert tasks.send_review_reminders() == 0
     assert received(NotificationKind.REVIEW_OVERDUE) == {"pm", "manager"}
 
 
-def test_unclaimed_review_past_sla_reaches_managers(everyone, rep):
+def test_unclaimed_review_past_sla_reaches_the_pms_and_managers(everyone, rep):
     deal = submitted(rep)
     ReviewRound.objects.filter(deal=deal).update(
         due_at=timezone.now() - datetime.timedelta(hours=1)
     )
-    notifications.notify_overdue_reviews()
-    assert received(NotificationKind.REVIEW_OVERDUE) == {"manager"}
+    assert tasks.notify_overdue_reviews() == 1  # the name an older beat still sends
+    assert received(NotificationKind.REVIEW_OVERDUE) == {"pm", "pm2", "manager"}
 
 
 def test_deliverable_at_risk_reaches_rep_and_pm(everyone, rep, pm, manager):
@@ -398,3 +400,240 @@ def test_recipients_loaded_without_their_settings_cost_one_query(everyone, rep):
 
     assert notify_pms(2) == notify_pms(30)
     assert EmailOutbox.objects.filter(kind=NotificationKind.MENTION).count() == 32
+
+
+# The review's own notices: approvers asked by rules, hand-ons, releases, counters
+
+
+def _rule(manager, **data):
+    return deals.review_rule_create(actor=manager, data={"name": "Needs approval", **data})
+
+
+def _text(kind: str, username: str) -> str:
+    return Notification.objects.get(kind=kind, recipient__username=username).text
+
+
+def test_a_rule_asks_its_approvers_and_the_pms_hear_of_the_submission(everyone, rep, manager):
+    _rule(manager, approver="manager", kinds=["integration"])
+    deal = draft(rep, commitments=1)
+    integration = CommitmentFactory(deal=deal, kind="integration", summary="SSO with Azure AD")
+    deals.deal_submit(deal=deal, actor=rep)
+    assert received(NotificationKind.SUBMITTED) == {"pm", "pm2"}
+    assert received(NotificationKind.APPROVAL_NEEDED) == {"manager"}
+    assert _text(NotificationKind.APPROVAL_NEEDED, "manager") == (
+        f"Your approval is needed on {deal}: “{integration.summary}”."
+    )
+
+
+def test_a_team_rule_asks_only_that_teams_pms_beside_the_lead_reviewer(everyone, rep, pm, manager):
+    outsider = UserFactory(username="pm3", role=Role.PM)
+    team = TeamFactory(name="Integration", kind=TeamKind.DELIVERY)
+    team.members.add(everyone["pm2"])
+    _rule(manager, approver="pm", team=team, kinds=["integration"])
+    deal = changes_requested(rep, pm)
+    CommitmentFactory(deal=deal, kind="integration")  # editing revises it back to draft
+    Notification.objects.all().delete()
+    deals.deal_submit(deal=deal, actor=rep)
+    assert received(NotificationKind.SUBMITTED) == {"pm"}  # the lead reviewer
+    assert received(NotificationKind.APPROVAL_NEEDED) == {"pm2"}
+    assert not Notification.objects.filter(recipient=outsider).exists()
+
+
+def test_the_submission_says_what_was_carried_and_what_is_left(everyone, rep, pm):
+    deal = submitted(rep, pm, commitments=3)
+    rule(deal, pm, flag_first=True)
+    deals.deal_request_changes(deal=deal, actor=pm)
+    deals.deal_revise(deal=deal, actor=rep)
+    Notification.objects.all().delete()
+    deals.deal_submit(deal=deal, actor=rep)
+    assert _text(NotificationKind.SUBMITTED, "pm") == (
+        f"Rita Reyes submitted {deal} for review (round 2): "
+        "2 approvals carried from round 1, 1 commitment to rule."
+    )
+    assert not Notification.objects.filter(kind=NotificationKind.APPROVAL_NEEDED).exists()
+
+
+def test_a_first_submission_counts_what_is_to_rule(everyone, rep):
+    deal = submitted(rep, commitments=2)
+    assert _text(NotificationKind.SUBMITTED, "pm") == (
+        f"Rita Reyes submitted {deal} for review (round 1): 2 commitments to rule."
+    )
+
+
+def test_a_hand_on_asks_the_new_reviewer_with_the_note(everyone, rep, pm, pm2):
+    deal = submitted(rep, pm)
+    Notification.objects.all().delete()
+    deals.review_assign(deal=deal, actor=pm, reviewer=pm2, note="I am off from Monday")
+    assert _text(NotificationKind.REVIEW_ASSIGNED, "pm2") == (
+        f"Priya Mehta handed the review of {deal} on to you: “I am off from Monday”"
+    )
+    assert _text(NotificationKind.CLAIMED, "rep") == (
+        f"Priya Mehta handed the review of {deal} on to Tom Berg."
+    )
+    assert received(NotificationKind.REVIEW_ASSIGNED) == {"pm2"}
+
+
+def test_a_manager_reassigning_tells_the_reviewer_taken_off(everyone, rep, pm, pm2, manager):
+    deal = submitted(rep, pm)
+    Notification.objects.all().delete()
+    deals.review_assign(deal=deal, actor=manager, reviewer=pm2)
+    assert received(NotificationKind.CLAIMED) == {"rep", "pm"}
+    assert received(NotificationKind.REVIEW_ASSIGNED) == {"pm2"}
+
+
+def test_a_release_tells_the_pms_who_may_claim_it(everyone, rep, pm):
+    deal = submitted(rep, pm)
+    Notification.objects.all().delete()
+    deals.review_release(deal=deal, actor=pm, note="Too much on my plate")
+    assert received(NotificationKind.REVIEW_RELEASED) == {"pm2"}
+    assert "Too much on my plate" in _text(NotificationKind.REVIEW_RELEASED, "pm2")
+    assert Notification.objects.count() == 1
+
+
+def test_an_accepted_counter_tells_the_pm_who_proposed_it(everyone, rep, pm):
+    deal = submitted(rep, pm, commitments=2)
+    first, second = deal.commitments.order_by("id")
+    deals.commitment_rule(
+        commitment=first,
+        actor=pm,
+        verdict="flagged",
+        reason="Too soon",
+        counter_date=timezone.localdate() + datetime.timedelta(days=120),
+    )
+    deals.commitment_rule(commitment=second, actor=pm, verdict="approved")
+    deals.deal_request_changes(deal=deal, actor=pm)
+    Notification.objects.all().delete()
+    flag = Verdict.objects.get(commitment=first, verdict="flagged")
+    deals.verdict_accept_counter(verdict=flag, actor=rep)
+    assert received(NotificationKind.COUNTER_ACCEPTED) == {"pm"}
+    email = EmailOutbox.objects.get(kind=NotificationKind.COUNTER_ACCEPTED)
+    assert outbox.deliver(email.pk) is True
+    email.refresh_from_db()
+    promised = timezone.localdate() + datetime.timedelta(days=120)
+    assert f"promised {promised:%-d %b %Y}" in email.text_body
+
+
+def test_nobody_is_told_of_a_deal_they_may_not_see(everyone, rep, pm, monkeypatch):
+    from feedback import review_notices
+
+    deal = submitted(rep, pm)
+    Notification.objects.all().delete()
+    hidden = User.objects.exclude(username="pm2")
+    monkeypatch.setattr(review_notices, "people_who_see", lambda d: hidden.filter(is_active=True))
+    deals.review_release(deal=deal, actor=pm)
+    assert not Notification.objects.exists()
+
+
+# The email that asks someone to rule carries approval links
+
+
+def _email_to(user, kind):
+    return EmailOutbox.objects.get(to_address=user.email, kind=kind)
+
+
+def test_the_review_request_email_has_an_approve_link_per_commitment_and_one_for_all(
+    everyone, rep, pm, settings
+):
+    settings.SITE_URL = "https://handoff.example.com"
+    deal = submitted(rep, commitments=2)
+    email = _email_to(pm, NotificationKind.SUBMITTED)
+    context = tagged_json.decode(email.context)
+    summaries = [c.summary for c in deal.commitments.order_by("id")]
+    assert [item["summary"] for item in context["approvals"]] == summaries
+    assert all(
+        item["url"].startswith("https://handoff.example.com/deals/approve/")
+        for item in context["approvals"]
+    )
+    assert context["approve_all_url"].startswith("https://handoff.example.com/deals/approve/")
+    other = tagged_json.decode(_email_to(everyone["pm2"], NotificationKind.SUBMITTED).context)
+    assert other["approve_all_url"] != context["approve_all_url"]  # each link names its reader
+    assert outbox.deliver(email.pk) is True
+    email.refresh_from_db()
+    assert email.subject == f"Review requested: {deal}"
+    for body in (email.text_body, email.html_body):
+        assert context["approve_all_url"] in body and "Approve all unchanged" in body
+        assert all(item["url"] in body for item in context["approvals"])
+        assert "Meets: Approval by the lead reviewer" in body
+
+
+def test_an_approver_is_linked_only_to_what_they_may_approve(everyone, rep, manager):
+    _rule(manager, approver="manager", kinds=["integration"])
+    deal = draft(rep, commitments=1)
+    CommitmentFactory(deal=deal, kind="integration", summary="SSO with Azure AD")
+    deals.deal_submit(deal=deal, actor=rep)
+    context = tagged_json.decode(_email_to(manager, NotificationKind.APPROVAL_NEEDED).context)
+    assert [item["summary"] for item in context["approvals"]] == ["SSO with Azure AD"]
+    assert context["approvals"][0]["needs"] == "Approval by a manager"
+    assert "approve_all_url" not in context  # one commitment: its own link says it all
+
+
+def test_carried_approvals_are_not_linked_again(everyone, rep, pm):
+    deal = submitted(rep, pm, commitments=3)
+    rule(deal, pm, flag_first=True)
+    deals.deal_request_changes(deal=deal, actor=pm)
+    deals.deal_revise(deal=deal, actor=rep)
+    EmailOutbox.objects.all().delete()
+    deals.deal_submit(deal=deal, actor=rep)
+    context = tagged_json.decode(_email_to(pm, NotificationKind.SUBMITTED).context)
+    flagged = deal.commitments.order_by("id").first()
+    assert [item["summary"] for item in context["approvals"]] == [flagged.summary]
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        NotificationKind.APPROVAL_NEEDED,
+        NotificationKind.REVIEW_ASSIGNED,
+        NotificationKind.REVIEW_RELEASED,
+        NotificationKind.COUNTER_ACCEPTED,
+        NotificationKind.REVIEW_DUE_SOON,
+    ],
+)
+def test_new_kinds_email_by_preference(everyone, pm, kind):
+    from feedback.models import CATEGORY_OF_KIND, DEFAULT_EMAIL_PREFERENCES, email_choice
+
+    assert (
+        email_choice(pm, CATEGORY_OF_KIND[kind])
+        == DEFAULT_EMAIL_PREFERENCES[CATEGORY_OF_KIND[kind]]
+    )
+    pm.email_preferences = {CATEGORY_OF_KIND[kind]: "off"}
+    notifications.notify(recipients=[pm], kind=kind, text="Something", url="/")
+    assert not EmailOutbox.objects.filter(kind=kind).exists()
+    assert received(kind) == {"pm"}
+
+
+def test_reminders_are_a_category_of_their_own(everyone, rep, pm):
+    pm.email_preferences = {"reminders": "off"}
+    pm.save()
+    deal = submitted(rep, pm)
+    ReviewRound.objects.filter(deal=deal).update(
+        due_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    tasks.send_review_reminders()
+    assert "pm" in received(NotificationKind.REVIEW_OVERDUE)
+    assert not EmailOutbox.objects.filter(to_address=pm.email, kind="review_overdue").exists()
+    assert EmailOutbox.objects.filter(to_address=pm.email, kind="submitted").exists()
+
+
+def test_submitting_under_rules_runs_as_many_queries_for_30_approvers_as_for_2(
+    rep, pm, pm2, manager, django_capture_on_commit_callbacks
+):
+    team = TeamFactory(name="Integration", kind=TeamKind.DELIVERY)
+    _rule(manager, approver="manager", kinds=["integration"])
+    _rule(manager, approver="pm", team=team, kinds=["integration"], name="Integration PMs")
+
+    def submit() -> int:
+        deal = draft(rep, commitments=1)
+        CommitmentFactory(deal=deal, kind="integration")
+        with CaptureCount() as counted, django_capture_on_commit_callbacks():
+            deals.deal_submit(deal=deal, actor=rep)
+        return counted.count
+
+    team.members.add(pm2)
+    with_two = submit()
+    more = UserFactory.create_batch(14, role=Role.PM) + UserFactory.create_batch(
+        14, role=Role.MANAGER
+    )
+    team.members.add(*more[:14])
+    assert submit() == with_two
+    assert Notification.objects.filter(kind=NotificationKind.APPROVAL_NEEDED).count() == 1 + 15
