@@ -1,6 +1,7 @@
 """Races the deals suite does not already run: verdicts, flag vs sign-off, win vs lose,
-escalations, and the same races over HTTP. One success and one clear refusal, never two
-successes, never a 500. PostgreSQL only: real row locks, one connection per thread.
+escalations, parallel approvers of a review rule, and the same races over HTTP. One success
+and one clear refusal, never two successes, never a 500. PostgreSQL only: real row locks, one
+connection per thread.
 """
 
 from collections.abc import Callable
@@ -13,7 +14,13 @@ from deals import services
 from deals.models import Client, Deal, DealEvent, EventKind, SignOff, Verdict
 from handoff.errors import DomainError
 from tests.concurrency import race
-from tests.security.world import new_deal, rule_all, signed_off_deal
+from tests.security.world import (
+    commitment_data,
+    deal_data,
+    new_deal,
+    rule_all,
+    signed_off_deal,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -177,3 +184,100 @@ def test_concurrent_verdicts_over_the_api(rep, pm, pm2, acme):
     codes = sorted(code for _, code in results)
     assert codes[0] == 200 and codes[1] in (403, 409), results
     assert Verdict.objects.filter(round__deal=deal).count() == 1
+
+
+# The review engine: parallel approvers, and a sign-off against a rule approver's flag
+
+
+@pytest.fixture
+def integration(pm, pm2):
+    from handoff.models import Team, TeamKind
+
+    team = Team.objects.create(name="Integration", kind=TeamKind.DELIVERY)
+    team.members.add(pm, pm2)
+    return team
+
+
+def _integration_deal(rep, pm, manager, team, acme) -> Deal:
+    """A claimed review: one scope commitment (the lead's) and one integration (the team's)."""
+    services.review_rule_create(
+        actor=manager,
+        data={
+            "name": "Integrations need the Integration team",
+            "kinds": ["integration"],
+            "approver": "pm",
+            "team": team,
+        },
+    )
+    deal = services.deal_create(
+        actor=rep,
+        data=deal_data(acme, "Integrated rollout"),
+        commitments=[commitment_data(1), {**commitment_data(2), "kind": "integration"}],
+    )
+    services.deal_submit(deal=deal, actor=rep)
+    services.review_claim(deal=deal, actor=pm)
+    return deal
+
+
+def _answer_as(user, url: str, data: dict) -> Callable[[], tuple[int, str]]:
+    def call() -> tuple[int, str]:
+        api = APIClient()
+        api.force_authenticate(user)
+        response = api.post(url, data, format="json")
+        return response.status_code, response.json().get("code", "")
+
+    return call
+
+
+def test_two_approvers_of_a_one_approver_requirement_at_once(
+    rep, pm, pm2, manager, acme, integration
+):
+    from deals.models import Approval
+
+    deal = _integration_deal(rep, pm, manager, integration, acme)
+    commitment = deal.commitments.get(kind="integration")
+    url = reverse("api:commitment-verdict", kwargs={"pk": commitment.pk})
+
+    results = race(
+        _answer_as(pm, url, {"verdict": "approved"}),
+        _answer_as(pm2, url, {"verdict": "approved"}),
+    )
+
+    answers = sorted(value for _, value in results)
+    assert answers[0] == (200, "") and answers[1] == (409, "already_approved"), results
+    (approval,) = Approval.objects.filter(requirement__commitment=commitment)
+    verdict = Verdict.objects.get(commitment=commitment)
+    assert verdict.decided_by_id == approval.approver_id
+    assert verdict.verdict == "approved"
+
+
+def test_a_sign_off_against_a_rule_approvers_flag_never_signs_a_stale_state(
+    rep, pm, pm2, manager, acme, integration
+):
+    deal = _integration_deal(rep, pm, manager, integration, acme)
+    scope, hookup = deal.commitments.order_by("id")
+    services.commitment_rule(commitment=scope, actor=pm, verdict="approved")
+    services.commitment_rule(commitment=hookup, actor=pm2, verdict="approved")
+
+    results = race(
+        lambda: services.deal_sign_off(deal=deal, actor=pm),
+        lambda: services.commitment_rule(
+            commitment=hookup, actor=pm2, verdict="flagged", reason="The API is not ready"
+        ),
+    )
+
+    (sign_off, flag) = results
+    assert outcomes(results) == ["error", "ok"], results
+    deal.refresh_from_db()
+    if sign_off[0] == "ok":
+        assert deal.status == "signed_off"
+        assert flag[1].code == "rule_not_allowed"
+        signed = SignOff.objects.get(deal=deal)
+        assert set(
+            Verdict.objects.filter(round=signed.round).values_list("verdict", flat=True)
+        ) == {"approved"}
+    else:
+        assert deal.status == "in_review"
+        assert sign_off[1].code in ("flagged_commitments", "approvals_missing")
+        assert not SignOff.objects.filter(deal=deal).exists()
+        assert Verdict.objects.get(commitment=hookup).verdict == "flagged"
