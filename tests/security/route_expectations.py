@@ -142,6 +142,13 @@ EXPECTATIONS: dict[str, Expect] = {
     "deals:client_search": E(page(pm=FORBIDDEN), query="client_search=acme"),
     "deals:queue": E(page(rep=FORBIDDEN, rep2=FORBIDDEN)),
     "deals:escalations": E(page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
+    # An email's approval link: a token that is not one answers 400 to anyone signed in, and
+    # changes nothing (tests/deals/test_approval_links.py has the real links).
+    "deals:approve_link": E(
+        roles(400, anonymous=LOGIN),
+        post=roles(400, anonymous=LOGIN),
+        params={"token": "literal:not-a-real-link"},
+    ),
     "deals:detail": E(page(rep2=HIDDEN)),
     "deals:edit": E(
         page(rep2=HIDDEN, pm=HIDDEN, manager=FORBIDDEN),
