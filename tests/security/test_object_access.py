@@ -458,3 +458,33 @@ class TestMentions:
                 if deals_visible_to(user).filter(pk=deal.pk).exists()
             }
             assert seeing & set(world.users) == expected, deal.title
+
+
+@pytest.mark.django_db
+class TestApprovalLinks:
+    """An email's approval link shows its deal to the person it was sent to, and to no one else."""
+
+    def test_someone_elses_link_shows_nothing_of_the_deal(self, world, client_for):
+        from deals.approval_links import approval_path, approval_token
+        from deals.models import ReviewRound
+
+        deal = world.deals["in_review"]
+        review_round = ReviewRound.objects.get(deal=deal, decided_at__isnull=True)
+        commitments = list(deal.commitments.all())
+        url = approval_path(
+            approval_token(
+                user=world.users["pm"], review_round=review_round, commitments=commitments
+            )
+        )
+        assert client_for(world.users["pm"]).get(url).status_code == 200
+        for name in ("rep", "rep2", "manager"):
+            for response in (
+                client_for(world.users[name]).get(url),
+                client_for(world.users[name]).post(url),
+            ):
+                body = response.content.decode()
+                assert response.status_code == 403, name
+                assert deal.title not in body and deal.client.name not in body, name
+                assert all(c.summary not in body for c in commitments), name
+                assert reverse("deals:detail", args=[deal.pk]) not in body, name
+        assert not review_round.verdicts.exists()
