@@ -430,3 +430,13 @@ def test_the_settings_page_links_managers_to_the_rules(rule, manager, pm, rep, c
     assert "1 live rule." in for_manager
     for other in (pm, rep):
         assert "Manage review rules" not in text(client_for(other).get(reverse("settings")))
+
+
+def test_retiring_a_replaced_version_retires_nothing_and_says_why(rule, manager, client_for):
+    newer = services.review_rule_update(rule=rule, actor=manager, data={"approvals_required": 2})
+
+    response = client_for(manager).post(retire_url(rule), follow=True)
+
+    newer.refresh_from_db()
+    assert newer.is_live
+    assert "since you opened it (now version 2): nothing was retired." in text(response)
