@@ -440,3 +440,14 @@ def test_retiring_a_replaced_version_retires_nothing_and_says_why(rule, manager,
     newer.refresh_from_db()
     assert newer.is_live
     assert "since you opened it (now version 2): nothing was retired." in text(response)
+
+
+@pytest.mark.parametrize("viewer", ["rep", "pm"])
+def test_others_get_the_same_refusal_for_a_rule_that_exists_and_one_that_does_not(
+    request, rule, viewer, client_for
+):
+    http = client_for(request.getfixturevalue(viewer))
+
+    for pk in (rule.pk, 999999):
+        assert http.get(reverse("deals:review_rule_edit", args=[pk])).status_code == 403
+        assert http.get(reverse("deals:review_rule_retire", args=[pk])).status_code == 403
