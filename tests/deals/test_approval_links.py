@@ -261,3 +261,27 @@ def test_the_anonymous_are_sent_to_sign_in_first(deal, pm, client):
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
     assert client.post(url).status_code == 302
     assert not Verdict.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_link_used_twice_at_once_approves_once(rep, pm, pm2):
+    from django.db import connection
+
+    from deals.approval_links import LinkRefused, link_approve
+    from tests.concurrency import race
+
+    if connection.vendor != "postgresql":
+        pytest.skip("two real connections at once need PostgreSQL")
+    deal = draft_deal(rep, commitments=2)
+    services.deal_submit(deal=deal, actor=rep)
+    token = urlsplit(link(pm, deal)).path.split("/")[-2]
+    results = race(
+        lambda: link_approve(user=pm, token=token), lambda: link_approve(user=pm, token=token)
+    )
+    outcomes = sorted(outcome for outcome, _ in results)
+    assert outcomes == ["error", "ok"], results
+    error = next(value for outcome, value in results if outcome == "error")
+    assert isinstance(error, LinkRefused) and error.status == 409
+    assert ApprovalLinkUse.objects.count() == 1
+    assert DealEvent.objects.filter(deal=deal, kind=EventKind.VERDICT).count() == 2
