@@ -223,7 +223,6 @@ def pm_deliverables_due(user: User, since: datetime) -> Section:
 # Notifications whose text writes a date its own way: the digest says what happened instead,
 # and the item's date is written like every other.
 OWN_WORDS = {
-    NotificationKind.REVIEW_OVERDUE: "The review is past its SLA",
     NotificationKind.DELIVERABLE_LATE: "A deliverable passed its promised date",
 }
 
