@@ -1,11 +1,17 @@
 """Random people doing random things to deals, through the services and the API.
 
+The world has review rules (integration promises need a PM of the Integration team, pricing
+on large deals a manager, big efforts two PMs) that a manager may change or retire midway;
+approvals carry into the next round and counter-proposals are accepted.
+
 After every step: no deal is won unless its last sign-off's fingerprint matches its
-commitments now; every status a deal went through is in its event trail, in order; the API
-never answers 5xx.
+commitments now, and every commitment as signed was approved under the rules of its round
+(each requirement met by enough distinct people who could give it); every status a deal went
+through is in its event trail, in order; the API never answers 5xx.
 """
 
 import contextlib
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -23,9 +29,23 @@ from hypothesis.stateful import (
 from rest_framework.test import APIClient
 
 from deals import services
-from deals.models import Client, Commitment, Deal, DealEvent, Escalation, Verdict
+from deals.approvals import could_satisfy
+from deals.models import (
+    ApprovalRequirement,
+    ApproverKind,
+    Client,
+    Commitment,
+    Deal,
+    DealEvent,
+    Escalation,
+    ReviewRule,
+    Verdict,
+)
 from handoff.errors import DomainError
+from handoff.models import Team, TeamKind
 from tests.security.world import commitment_data, deal_data
+
+KINDS = ("scope", "integration", "pricing")
 
 ACTORS = ("rep", "rep2", "pm", "pm2", "manager")
 VERDICTS = ("approved", "approved_with_condition", "flagged")
@@ -38,7 +58,16 @@ MACHINE_SETTINGS = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-RUNS = {"steps": 0, "api_calls": 0, "examples": 0, "won": 0, "signed_off": 0}
+RUNS = {
+    "steps": 0,
+    "api_calls": 0,
+    "examples": 0,
+    "won": 0,
+    "signed_off": 0,
+    "won_under_rules": 0,
+    "carried": 0,
+    "counters_accepted": 0,
+}
 
 
 class DealWorkflow(RuleBasedStateMachine):
@@ -50,6 +79,20 @@ class DealWorkflow(RuleBasedStateMachine):
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
         self.client = Client.objects.create(name="Machine client")
+        team = Team.objects.create(name="Integration", kind=TeamKind.DELIVERY)
+        team.members.add(self.users["pm2"])
+        manager = self.users["manager"]
+        for data in (
+            {"name": "Integration", "kinds": ["integration"], "approver": "pm", "team": team},
+            {
+                "name": "Big pricing",
+                "kinds": ["pricing"],
+                "min_deal_value": 10000,
+                "approver": "manager",
+            },
+            {"name": "Big effort", "min_effort_days": 8, "approver": "pm", "approvals_required": 2},
+        ):
+            services.review_rule_create(actor=manager, data=data)
         self.deals: list[int] = []
         self.seen: dict[int, list[str]] = {}
         RUNS["examples"] += 1
@@ -87,12 +130,20 @@ class DealWorkflow(RuleBasedStateMachine):
 
     # Rules
 
-    @rule(owner=st.sampled_from(("rep", "rep2")), commitments=st.integers(1, 3))
-    def create_deal(self, owner: str, commitments: int) -> None:
+    @rule(
+        owner=st.sampled_from(("rep", "rep2")),
+        kinds=st.lists(st.sampled_from(KINDS), min_size=1, max_size=3),
+        big=st.booleans(),
+    )
+    def create_deal(self, owner: str, kinds: list[str], big: bool) -> None:
+        items = [
+            {**commitment_data(n), "kind": kind, **({"effort_days": 10} if big and n == 1 else {})}
+            for n, kind in enumerate(kinds, start=1)
+        ]
         deal = services.deal_create(
             actor=self.users[owner],
             data=deal_data(self.client, f"Deal {len(self.deals) + 1}"),
-            commitments=[commitment_data(n) for n in range(1, commitments + 1)],
+            commitments=items,
         )
         self.deals.append(deal.pk)
         self.seen[deal.pk] = [deal.status]
@@ -130,8 +181,67 @@ class DealWorkflow(RuleBasedStateMachine):
             "reason": "Not feasible" if verdict == "flagged" else "",
             "condition": "If staffed" if verdict == "approved_with_condition" else "",
         }
+        typed = dict(data)
+        if verdict == "flagged" and c % 2 == 0:
+            data["counter_effort_days"] = "7.5"
+            typed["counter_effort_days"] = Decimal("7.5")
         url = reverse("api:commitment-verdict", kwargs={"pk": commitment.pk})
-        self._do(via_api, actor, services.commitment_rule, url, data, commitment=commitment, **data)
+        self._do(
+            via_api, actor, services.commitment_rule, url, data, commitment=commitment, **typed
+        )
+
+    @precondition(lambda self: self.deals)
+    @rule(i=st.integers(0, 9), actor=st.sampled_from(ACTORS), via_api=st.booleans())
+    def accept_counter(self, i, actor, via_api):
+        flag = (
+            Verdict.objects.filter(round__deal=self._deal(i), verdict="flagged")
+            .exclude(counter_effort_days=None)
+            .order_by("-pk")
+            .first()
+        )
+        if flag is None:
+            return
+        before = flag.counter_accepted_version
+        url = reverse("api:verdict-accept-counter", kwargs={"pk": flag.pk}) if via_api else ""
+        self._do(via_api, actor, services.verdict_accept_counter, url, {}, verdict=flag)
+        flag.refresh_from_db()
+        RUNS["counters_accepted"] += before is None and flag.counter_accepted_version is not None
+
+    @precondition(lambda self: self.deals)
+    @rule(
+        actor=st.sampled_from(ACTORS),
+        name=st.sampled_from(("Integration", "Big pricing", "Big effort")),
+        change=st.sampled_from(("two", "one", "retire")),
+    )
+    def change_a_rule(self, actor, name, change):
+        rule_ = ReviewRule.objects.filter(name=name, retired_at__isnull=True).first()
+        if rule_ is None:
+            return
+        RUNS["steps"] += 1
+        if change == "retire":
+            self._service(services.review_rule_retire, rule=rule_, actor=self.users[actor])
+        else:
+            data = {"approvals_required": 2 if change == "two" else 1}
+            self._service(
+                services.review_rule_update, rule=rule_, actor=self.users[actor], data=data
+            )
+
+    @precondition(lambda self: self.deals)
+    @rule(
+        i=st.integers(0, 9),
+        actor=st.sampled_from(ACTORS),
+        to=st.sampled_from(("pm", "pm2")),
+        release=st.booleans(),
+    )
+    def hand_on(self, i, actor, to, release):
+        deal = self._deal(i)
+        RUNS["steps"] += 1
+        if release:
+            self._service(services.review_release, deal=deal, actor=self.users[actor])
+        else:
+            self._service(
+                services.review_assign, deal=deal, actor=self.users[actor], reviewer=self.users[to]
+            )
 
     @precondition(lambda self: self.deals)
     @rule(i=st.integers(0, 9), actor=st.sampled_from(ACTORS), via_api=st.booleans())
@@ -227,14 +337,18 @@ class DealWorkflow(RuleBasedStateMachine):
     @precondition(lambda self: self.deals)
     @rule(
         i=st.integers(0, 9),
-        steps=st.integers(1, 8),
-        flag=st.sampled_from((False, False, True)),
+        steps=st.integers(1, 12),
+        flag=st.sampled_from((False, True)),
         via_api=st.booleans(),
     )
     def the_right_people_take_the_next_steps(self, i, steps, flag, via_api):
-        """Random actors rarely get a deal far; this moves it on as the workflow intends."""
+        """Random actors rarely get a deal far; this moves it on as the workflow intends,
+        flagging (with a counter-proposal) in the first round only when `flag`, so that the
+        next round has approvals to carry and a counter-proposal to accept."""
         for _ in range(steps):
-            self._next_step(i, flag, via_api)
+            deal = self._deal(i)
+            first_round = deal.rounds.count() <= 1
+            self._next_step(i, flag and first_round, via_api)
 
     def _next_step(self, i, flag, via_api):
         deal = self._deal(i)
@@ -243,15 +357,27 @@ class DealWorkflow(RuleBasedStateMachine):
         reviewer = "pm"
         if open_round and open_round.reviewer_id:
             reviewer = next(n for n, u in self.users.items() if u.pk == open_round.reviewer_id)
-        if deal.status in ("draft", "changes_requested"):
+        countered = (
+            Verdict.objects.filter(
+                round__deal=deal, verdict="flagged", counter_accepted_version=None
+            )
+            .exclude(counter_effort_days=None)
+            .exists()
+        )
+        if deal.status == "changes_requested" and countered:
+            self.accept_counter(i, owner, via_api)
+        elif deal.status in ("draft", "changes_requested"):
             self.submit(i, owner, via_api)
         elif deal.status == "in_review":
+            commitments = list(deal.commitments.order_by("id"))
             ruled = set(open_round.verdicts.values_list("commitment_id", flat=True))
-            unruled = deal.commitments.exclude(pk__in=ruled).order_by("id").first()
-            if unruled is not None:
-                verdict = "flagged" if flag else "approved"
-                c = list(deal.commitments.order_by("id")).index(unruled)
-                self.rule_on_commitment(i, c, reviewer, verdict, via_api)
+            waiting = self._waiting(open_round, ruled, commitments, reviewer)
+            if waiting is not None:
+                c, who = waiting
+                # One flag a round at most, so the next round has approvals to carry.
+                flagged = open_round.verdicts.filter(verdict="flagged").exists()
+                verdict = "flagged" if flag and not flagged and c not in ruled else "approved"
+                self.rule_on_commitment(i, c, who, verdict, via_api)
             elif open_round.verdicts.filter(verdict="flagged").exists():
                 self.request_changes(i, reviewer, via_api)
             else:
@@ -259,17 +385,77 @@ class DealWorkflow(RuleBasedStateMachine):
         elif deal.status == "signed_off":
             self.win(i, owner, via_api)
 
+    def _waiting(self, open_round, ruled, commitments, reviewer):
+        """The first commitment still short of an approval, and who can give it."""
+        requirements = ApprovalRequirement.objects.filter(round=open_round).prefetch_related(
+            "approvals"
+        )
+        by_commitment = {}
+        for requirement in requirements:
+            by_commitment.setdefault(requirement.commitment_id, []).append(requirement)
+        flagged = set(
+            open_round.verdicts.filter(verdict="flagged").values_list("commitment_id", flat=True)
+        )
+        for index, commitment in enumerate(commitments):
+            if commitment.pk in flagged:
+                continue
+            if commitment.pk not in by_commitment and commitment.pk not in ruled:
+                return index, reviewer
+            for requirement in by_commitment.get(commitment.pk, []):
+                given = {a.approver_id for a in requirement.approvals.all()}
+                if len(given) >= requirement.approvals_required:
+                    continue
+                if requirement.approver == ApproverKind.REVIEWER:
+                    return index, reviewer
+                for name in ("pm2", "pm", "manager"):
+                    user = self.users[name]
+                    if user.pk not in given and could_satisfy(user, requirement):
+                        return index, name
+        return None
+
     # Invariants
 
     @invariant()
     def won_only_with_a_matching_sign_off(self) -> None:
         RUNS["won"] += Deal.objects.filter(pk__in=self.deals, status="won").count()
         RUNS["signed_off"] += Deal.objects.filter(pk__in=self.deals, status="signed_off").count()
+        RUNS["carried"] += Verdict.objects.filter(
+            round__deal__in=self.deals, carried_from_round__isnull=False
+        ).count()
         for deal in Deal.objects.filter(pk__in=self.deals, status="won"):
             sign_off = deal.sign_offs.order_by("-signed_at", "-pk").first()
             assert sign_off is not None, f"{deal} is won without a sign-off"
             digest, _ = services.fingerprint(deal.commitments.all())
             assert sign_off.fingerprint == digest, f"{deal} is won on other commitments"
+            self._approved_under_its_rules(deal, sign_off)
+
+    def _approved_under_its_rules(self, deal, sign_off) -> None:
+        """Every commitment as signed was approved by enough distinct people who could."""
+        review_round = sign_off.round
+        versions = {item["id"]: item["version"] for item in sign_off.snapshot}
+        verdicts = {v.commitment_id: v for v in review_round.verdicts.all()}
+        requirements = list(
+            ApprovalRequirement.objects.filter(round=review_round).prefetch_related(
+                "approvals__approver"
+            )
+        )
+        for commitment_id, version in versions.items():
+            verdict = verdicts.get(commitment_id)
+            assert verdict is not None and verdict.is_approval, f"{deal}: {commitment_id} unruled"
+            assert verdict.commitment_version == version, f"{deal}: verdict on another version"
+        rules_used = False
+        for requirement in requirements:
+            approvers = [a.approver for a in requirement.approvals.all()]
+            assert len({a.pk for a in approvers}) >= requirement.approvals_required, (
+                f"{deal}: {requirement.label} not met at sign-off"
+            )
+            if requirement.approver != ApproverKind.REVIEWER:
+                rules_used = True
+                for approver in approvers:
+                    assert could_satisfy(approver, requirement), (
+                        f"{deal}: {approver} cannot give {requirement.label}"
+                    )
+        RUNS["won_under_rules"] += rules_used
 
     @invariant()
     def every_status_change_has_its_event(self) -> None:
@@ -300,6 +486,10 @@ def test_random_actions_keep_the_close_gate_and_the_audit_trail(users):
     run_state_machine_as_test(DealWorkflow, settings=MACHINE_SETTINGS)
     assert RUNS["examples"] >= 10
     assert RUNS["api_calls"] > 0
-    # The machine reached the close gate, not only the easy refusals.
+    # The machine reached the close gate, not only the easy refusals, and did so under rules,
+    # with carried approvals and accepted counter-proposals.
     assert RUNS["won"] > 0
+    assert RUNS["won_under_rules"] > 0
+    assert RUNS["carried"] > 0
+    assert RUNS["counters_accepted"] > 0
     print(f"\nworkflow machine: {RUNS}")
