@@ -198,8 +198,7 @@ def submitted(event: Any) -> None:
     notify(
         recipients=lead,
         kind=NotificationKind.SUBMITTED,
-        text=f"{event.actor} submitted {deal} for review (round {review_round.number}): "
-        f"{summary}.",
+        text=f"{event.actor} submitted {deal} for review (round {review_round.number}): {summary}.",
         url=deal_url(deal),
         actor=event.actor,
         deal=deal,

@@ -7,7 +7,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core import signing
+from django.db import connection
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from deals import services
@@ -117,6 +119,25 @@ def test_the_links_in_the_submission_email_work_for_their_reader(deal, pm, clien
     assert client_for(pm).get(path).status_code == 200
     assert client_for(pm).post(path).status_code == 302
     assert approved_by(deal, pm) == set(deal.commitments.values_list("pk", flat=True))
+
+
+def test_the_page_runs_as_many_queries_for_one_commitment_as_for_twelve(
+    rep, pm, client_for, django_assert_num_queries
+):
+    http = client_for(pm)
+
+    def page(count: int) -> str:
+        deal = draft_deal(rep, commitments=count)
+        services.deal_submit(deal=deal, actor=rep)
+        return link(pm, deal)
+
+    http.get(page(1))  # the session and its caches warmed up
+    url = page(1)
+    with CaptureQueriesContext(connection) as one:
+        assert http.get(url).status_code == 200
+    url = page(12)
+    with django_assert_num_queries(len(one.captured_queries)):
+        assert http.get(url).status_code == 200
 
 
 # Links that change nothing
@@ -266,8 +287,6 @@ def test_the_anonymous_are_sent_to_sign_in_first(deal, pm, client):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_one_link_used_twice_at_once_approves_once(rep, pm, pm2):
-    from django.db import connection
-
     from deals.approval_links import LinkRefused, link_approve
     from tests.concurrency import race
 
