@@ -4,18 +4,29 @@ import copy
 
 from django import forms
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.forms import inlineformset_factory
 from django.urls import reverse
 from django.utils.choices import CallableChoiceIterator
 
 from deals.filters import DealFilter
-from deals.models import Client, Commitment, Deal, DealStatus, EscalationDecision, VerdictKind
+from deals.models import (
+    Client,
+    Commitment,
+    CommitmentKind,
+    Deal,
+    DealStatus,
+    EscalationDecision,
+    VerdictKind,
+)
 from deals.selectors import clients_matching, clients_recent_for, clients_visible_to
 from handoff.models import Role, User
 from handoff.web.forms import DateInput, ServiceErrorsMixin
 from handoff.web.widgets import FlatSelect
 
 COMMITMENTS_PREFIX = "commitments"
+# Said as a field error wherever effort is typed, not as the database constraint's name.
+NEGATIVE_EFFORT = "Effort cannot be negative."
 
 
 class _OneChoice(forms.Select):
@@ -133,6 +144,9 @@ class DealForm(ServiceErrorsMixin, forms.ModelForm):
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # Validation writes what was typed into the instance: the form keeps a copy of its own,
+        # so the page (its heading after a conflict) and the services see the deal as stored.
+        self.instance = copy.copy(self.instance)
         self.fields["value"].widget.attrs.update(min="0", step="0.01")
         if self.instance.pk and not self.is_bound:
             self.initial["expected_version"] = self.instance.version
@@ -233,10 +247,14 @@ class CommitmentForm(ServiceErrorsMixin, forms.ModelForm):
             "promised_date": DateInput(),
             "detail": forms.Textarea(attrs={"rows": 2}),
         }
+        error_messages = {"effort_days": {"min_value": NEGATIVE_EFFORT}}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["effort_days"].widget.attrs.update(min="0", step="0.5")
+        self.fields["kind"].choices = [("", "Choose a kind"), *CommitmentKind.choices]
+        effort = self.fields["effort_days"]
+        effort.validators.append(MinValueValidator(0, message=NEGATIVE_EFFORT))
+        effort.widget.attrs.update(min="0", step="0.5")
         if "DELETE" in self.fields:
             self.fields["DELETE"].label = "Remove this commitment"
 
@@ -317,6 +335,7 @@ class RuleForm(ServiceErrorsMixin, forms.Form):
         min_value=0,
         max_digits=7,
         decimal_places=1,
+        error_messages={"min_value": NEGATIVE_EFFORT},
         widget=forms.NumberInput(attrs={"min": "0", "step": "0.5"}),
     )
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from deals.forms import NEGATIVE_EFFORT
 from deals.models import (
     MAX_APPROVERS,
     MAX_DEAL_VALUE,
@@ -49,6 +50,7 @@ class ReviewRuleForm(ServiceErrorsMixin, forms.Form):
         max_value=MAX_EFFORT_DAYS,
         max_digits=7,
         decimal_places=1,
+        error_messages={"min_value": NEGATIVE_EFFORT},
     )
     promised_within_days = forms.IntegerField(
         label="Promised within (days of submission)",

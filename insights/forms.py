@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from handoff.models import SharedGoal, Team
+from handoff.models import GoalMetric, SharedGoal, Team
 from handoff.web.forms import DateInput
 from insights.figures.window import DEFAULT_RANGE_DAYS, Window, default_range, window_for
 
@@ -76,6 +76,10 @@ class GoalForm(forms.ModelForm):
             "quarter": "For example 2026-Q4.",
             "target": "Rates in percent (90 means 90 %), turnaround in working days.",
         }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["metric"].choices = [("", "Choose a figure"), *GoalMetric.choices]
 
     def clean_target(self) -> Decimal:
         target = self.cleaned_data["target"]
