@@ -318,6 +318,41 @@ class AssignForm(ServiceErrorsMixin, forms.Form):
     )
 
 
+def _note_field() -> forms.CharField:
+    return forms.CharField(
+        label="Note",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional: what the next reviewer should know.",
+    )
+
+
+class HandOnForm(ServiceErrorsMixin, forms.Form):
+    """The lead reviewer hands the review to another project manager, with a note."""
+
+    reviewer = forms.ModelChoiceField(
+        label="Hand on to",
+        queryset=User.objects.filter(role=Role.PM, is_active=True).only(*User.NAME_FIELDS),
+        empty_label="Choose a project manager",
+        widget=FlatSelect,
+    )
+    note = _note_field()
+
+    def __init__(self, *args, exclude: User | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if exclude is not None:
+            self.fields["reviewer"].queryset = self.fields["reviewer"].queryset.exclude(
+                pk=exclude.pk
+            )
+
+
+class ReleaseForm(ServiceErrorsMixin, forms.Form):
+    """The lead reviewer gives the review back to the queue, with a note."""
+
+    note = _note_field()
+
+
 class RuleForm(ServiceErrorsMixin, forms.Form):
     """One commitment's verdict; the page splits its fields over three small forms."""
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deals import views, views_rules
+from deals import views, views_deal, views_rules
 from deals.views_links import approve_link
 
 app_name = "deals"
@@ -26,26 +26,31 @@ urlpatterns = [
         views_rules.review_rule_retire,
         name="review_rule_retire",
     ),
-    path("<int:pk>/", views.deal_detail, name="detail"),
+    path("<int:pk>/", views_deal.deal_detail, name="detail"),
     path("<int:pk>/edit/", views.deal_edit, name="edit"),
-    path("<int:pk>/comments/", views.comment_add, name="comment"),
+    path("<int:pk>/comments/", views_deal.comment_add, name="comment"),
     path(
         "<int:pk>/commitments/<int:commitment_pk>/rule/",
-        views.commitment_rule,
+        views_deal.commitment_rule,
         name="rule",
     ),
     path(
         "<int:pk>/verdicts/<int:verdict_pk>/escalate/",
-        views.verdict_escalate,
+        views_deal.verdict_escalate,
         name="escalate",
+    ),
+    path(
+        "<int:pk>/verdicts/<int:verdict_pk>/accept-counter/",
+        views_deal.verdict_accept_counter,
+        name="accept_counter",
     ),
     *[
         path(
             f"<int:pk>/{action.replace('_', '-')}/",
-            views.deal_transition,
+            views_deal.deal_transition,
             {"action": action},
             name=action,
         )
-        for action in views.TRANSITION_ACTIONS
+        for action in views_deal.TRANSITION_ACTIONS
     ],
 ]

@@ -1,14 +1,11 @@
 """Deals pages: thin views over deals.selectors and deals.services."""
 
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -16,25 +13,15 @@ from deals import rules, selectors, services
 from deals.filters import SORTS, rounds_matching
 from deals.forms import (
     COMMITMENTS_PREFIX,
-    AssignForm,
-    CommentForm,
     DealFilterForm,
     DealForm,
-    EscalateForm,
     EscalationDecideForm,
-    ReasonForm,
-    ReviseForm,
-    RuleForm,
     commitment_formset,
     new_commitment_form,
 )
-from deals.models import Client, Deal, DealStatus, Verdict
-from deals.panels import deal_panels_context
+from deals.models import REVISED_BY_EDITING, Client, Deal
 from deals.selectors import (
-    deal_comments,
-    deal_events,
     deal_get_for_user,
-    deal_rounds,
     escalations_open,
     escalations_visible_to,
     review_rounds_waiting,
@@ -112,36 +99,17 @@ def _kept(forms) -> list:
     return [f for f in forms if f.has_changed() and not f.cleaned_data.get("DELETE")]
 
 
-def _save_deal(request: HttpRequest, form: DealForm, formset, deal: Deal | None) -> Deal | None:
-    """Apply the form through the services, all or nothing; None when a rule said no."""
-    actor = request.user
+def _save_deal(
+    request: HttpRequest, form: DealForm, formset, deal: Deal | None, *, submit: bool = False
+) -> Deal | None:
+    """Apply the form through the services, all or nothing, and with `submit` submit the deal
+    in the same step; None when a rule said no (nothing is then saved or submitted)."""
     try:
         with transaction.atomic():
-            data = form.deal_data(_client_for(request, form))
-            if deal is None:
-                return services.deal_create(
-                    actor=actor,
-                    data=data,
-                    commitments=[f.service_data() for f in _kept(formset.forms)],
-                )
-            services.deal_update(
-                deal=deal,
-                actor=actor,
-                data=data,
-                expected_version=form.cleaned_data["expected_version"],
-            )
-            for commitment_form in formset.initial_forms:
-                if commitment_form.cleaned_data.get("DELETE"):
-                    services.commitment_remove(commitment=commitment_form.instance, actor=actor)
-                elif commitment_form.has_changed():
-                    services.commitment_update(
-                        commitment=commitment_form.instance,
-                        actor=actor,
-                        data=commitment_form.service_data(),
-                    )
-            for commitment_form in _kept(formset.extra_forms):
-                services.commitment_add(deal=deal, actor=actor, data=commitment_form.service_data())
-            return deal
+            saved = _write_deal(request, form, formset, deal)
+            if submit:
+                services.deal_submit(deal=saved, actor=request.user)
+            return saved
     except ActionForbidden:
         raise
     except DomainError as error:
@@ -149,6 +117,30 @@ def _save_deal(request: HttpRequest, form: DealForm, formset, deal: Deal | None)
     except ValidationError as error:
         form.add_service_error(error)
     return None
+
+
+def _write_deal(request: HttpRequest, form: DealForm, formset, deal: Deal | None) -> Deal:
+    actor = request.user
+    data = form.deal_data(_client_for(request, form))
+    if deal is None:
+        return services.deal_create(
+            actor=actor, data=data, commitments=[f.service_data() for f in _kept(formset.forms)]
+        )
+    services.deal_update(
+        deal=deal, actor=actor, data=data, expected_version=form.cleaned_data["expected_version"]
+    )
+    for commitment_form in formset.initial_forms:
+        if commitment_form.cleaned_data.get("DELETE"):
+            services.commitment_remove(commitment=commitment_form.instance, actor=actor)
+        elif commitment_form.has_changed():
+            services.commitment_update(
+                commitment=commitment_form.instance,
+                actor=actor,
+                data=commitment_form.service_data(),
+            )
+    for commitment_form in _kept(formset.extra_forms):
+        services.commitment_add(deal=deal, actor=actor, data=commitment_form.service_data())
+    return deal
 
 
 def _with_one_more_row(data):
@@ -171,15 +163,24 @@ def _deal_form_page(request: HttpRequest, deal: Deal | None) -> HttpResponse:
         formset = commitment_formset(data, instance=deal)
         # Adding a row or searching clients without JavaScript shows the form again, as typed.
         redisplay = "add_commitment" in data or "find_client" in data
+        submit = "save_and_submit" in data
         if not redisplay and form.is_valid() and formset.is_valid():
-            saved = _save_deal(request, form, formset, deal)
+            saved = _save_deal(request, form, formset, deal, submit=submit)
             if saved is not None:
-                messages.success(request, "Deal saved." if deal else "Deal created.")
+                done = "saved" if deal else "created"
+                if submit:
+                    done += " and submitted for review"
+                messages.success(request, f"Deal {done}.")
                 return redirect(saved)
     else:
         form = DealForm(instance=deal, user=request.user)
         formset = commitment_formset(instance=deal, extra=formset_extra)
-    context = {"form": form, "formset": formset, "deal": deal}
+    context = {
+        "form": form,
+        "formset": formset,
+        "deal": deal,
+        "revises": deal is not None and deal.status in REVISED_BY_EDITING,
+    }
     return render(request, "deals/deal_form.html", context)
 
 
@@ -228,203 +229,6 @@ def commitment_row(request: HttpRequest) -> HttpResponse:
         index = 0
     context = {"form": new_commitment_form(index), "index": index, "total": index + 1}
     return render(request, "deals/partials/commitment_added.html", context)
-
-
-# The deal page
-
-
-def _escalation_of(verdict: Verdict):
-    try:
-        return verdict.escalation
-    except Verdict.escalation.RelatedObjectDoesNotExist:
-        return None
-
-
-def _deal_page_context(request: HttpRequest, deal: Deal, forms: dict | None = None) -> dict:
-    forms = forms or {}
-    user = request.user
-    rounds = deal_rounds(deal)
-    open_round = rounds[0] if rounds and rounds[0].is_open else None
-    verdicts_by_round = [(r, {v.commitment_id: v for v in r.verdicts.all()}) for r in rounds]
-    current = verdicts_by_round[0][1] if verdicts_by_round else {}
-    commitments = list(deal.commitments.all())
-    actions = rules.available_actions(
-        user,
-        deal,
-        open_round,
-        commitment_ids=[c.pk for c in commitments],
-        verdicts=current if open_round else None,
-    )
-    items = []
-    for commitment in commitments:
-        verdict = current.get(commitment.pk)
-        escalation = _escalation_of(verdict) if verdict else None
-        items.append(
-            {
-                "commitment": commitment,
-                "verdict": verdict,
-                "escalation": escalation,
-                "can_escalate": verdict is not None
-                and bool(
-                    rules.can_escalate(
-                        user, deal, verdict, latest_round=rounds[0], escalated=bool(escalation)
-                    )
-                ),
-                "history": [
-                    (r, verdicts[commitment.pk])
-                    for r, verdicts in verdicts_by_round[1:]
-                    if commitment.pk in verdicts
-                ],
-                "rule_form": forms.get(("rule", commitment.pk))
-                or RuleForm(prefix=f"rule-{commitment.pk}"),
-                "escalate_form": forms.get(("escalate", verdict.pk if verdict else None))
-                or EscalateForm(prefix=f"escalate-{verdict.pk if verdict else 0}"),
-            }
-        )
-    sign_off = None
-    if deal.status in (DealStatus.SIGNED_OFF, DealStatus.WON):
-        sign_off = deal.sign_offs.select_related("signed_by").order_by("-signed_at").first()
-    context = {
-        "deal": deal,
-        "rounds": rounds,
-        "current_round": rounds[0] if rounds else None,
-        "open_round": open_round,
-        "items": items,
-        "actions": actions,
-        "sign_off": sign_off,
-        "escalations": deal.escalations.select_related(
-            "raised_by", "decided_by", "verdict__commitment"
-        ),
-        "events": deal_events(deal),
-        "comments": deal_comments(deal).prefetch_related("mentions"),
-        "status_labels": dict(DealStatus.choices),
-        "lose_form": forms.get("lose") or ReasonForm(prefix="lose"),
-        "assign_form": forms.get("assign") or AssignForm(prefix="assign"),
-        "comment_form": forms.get("comment") or CommentForm(prefix="comment"),
-    }
-    context.update(deal_panels_context(request, deal))
-    return context
-
-
-def _deal_page(request: HttpRequest, deal: Deal, forms: dict | None = None) -> HttpResponse:
-    return render(request, "deals/deal_detail.html", _deal_page_context(request, deal, forms))
-
-
-@login_required
-@require_GET
-def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _deal_page(request, deal_get_for_user(request.user, pk))
-
-
-def _transition(service: Callable, form_class=None, done: str = "") -> dict:
-    return {"service": service, "form_class": form_class, "done": done}
-
-
-TRANSITION_ACTIONS = {
-    "submit": _transition(services.deal_submit, done="Submitted for review."),
-    "claim": _transition(services.review_claim, done="You claimed this review."),
-    "assign": _transition(services.review_assign, AssignForm, "Reviewer assigned."),
-    "request_changes": _transition(services.deal_request_changes, done="Changes requested."),
-    "sign_off": _transition(services.deal_sign_off, done="Signed off."),
-    "revise": _transition(services.deal_revise, ReviseForm, "Back in draft: edit and resubmit."),
-    "win": _transition(services.deal_win, done="Marked as won."),
-    "lose": _transition(services.deal_lose, ReasonForm, "Marked as lost."),
-}
-
-
-@login_required
-@require_POST
-@domain_errors(back=_back)
-def deal_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    deal = deal_get_for_user(request.user, pk)
-    spec = TRANSITION_ACTIONS[action]
-    form = spec["form_class"](request.POST, prefix=action) if spec["form_class"] else None
-    if form is not None:
-        if form.is_valid():
-            try:
-                spec["service"](deal=deal, actor=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                form.add_service_error(error)
-        if form.errors:
-            messages.error(request, "Please correct the highlighted field.")
-            return _deal_page(request, deal, {action: form})
-    else:
-        spec["service"](deal=deal, actor=request.user)
-    messages.success(request, spec["done"])
-    return redirect(deal)
-
-
-def _commitment_block(
-    request: HttpRequest, deal: Deal, commitment_pk: int, forms: dict
-) -> HttpResponse:
-    """The commitment's block for htmx, with the deal's actions swapped out of band."""
-    context = _deal_page_context(request, deal, forms)
-    context["item"] = next(i for i in context["items"] if i["commitment"].pk == commitment_pk)
-    block = render_to_string("deals/deal_detail.html#commitment", context, request)
-    actions = render_to_string("deals/deal_detail.html#actions", {**context, "oob": True}, request)
-    return HttpResponse(block + actions)
-
-
-@login_required
-@require_POST
-@domain_errors(back=_back)
-def commitment_rule(request: HttpRequest, pk: int, commitment_pk: int) -> HttpResponse:
-    deal = deal_get_for_user(request.user, pk)
-    commitment = get_object_or_404(deal.commitments, pk=commitment_pk)
-    form = RuleForm(request.POST, prefix=f"rule-{commitment.pk}")
-    if form.is_valid():
-        try:
-            services.commitment_rule(commitment=commitment, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_error(error)
-    forms = {("rule", commitment.pk): form} if form.errors else {}
-    deal.refresh_from_db()
-    if request.htmx:
-        return _commitment_block(request, deal, commitment.pk, forms)
-    if forms:
-        return _deal_page(request, deal, forms)
-    return redirect(f"{deal.get_absolute_url()}#commitment-{commitment.pk}")
-
-
-@login_required
-@require_POST
-@domain_errors(back=_back)
-def verdict_escalate(request: HttpRequest, pk: int, verdict_pk: int) -> HttpResponse:
-    deal = deal_get_for_user(request.user, pk)
-    verdict = get_object_or_404(
-        Verdict.objects.select_related("round"), pk=verdict_pk, round__deal=deal
-    )
-    form = EscalateForm(request.POST, prefix=f"escalate-{verdict.pk}")
-    if form.is_valid():
-        try:
-            services.verdict_escalate(verdict=verdict, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_error(error)
-    if form.errors:
-        return _deal_page(request, deal, {("escalate", verdict.pk): form})
-    messages.success(request, "Escalated to a manager.")
-    return redirect(f"{deal.get_absolute_url()}#commitment-{verdict.commitment_id}")
-
-
-@login_required
-@require_POST
-@domain_errors(back=_back)
-def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
-    deal = deal_get_for_user(request.user, pk)
-    form = CommentForm(request.POST, prefix="comment")
-    if form.is_valid():
-        try:
-            comment = services.comment_add(
-                deal=deal, actor=request.user, body=form.cleaned_data["body"]
-            )
-        except ValidationError as error:
-            form.add_service_error(error)
-        else:
-            if left_out := services.mentions_left_out(comment):
-                messages.warning(request, left_out)
-    if form.errors:
-        return _deal_page(request, deal, {"comment": form})
-    return redirect(f"{deal.get_absolute_url()}#comments")
 
 
 # Review queue and escalations

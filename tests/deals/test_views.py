@@ -311,10 +311,15 @@ def test_deal_page_shows_fields_sla_commitments_timeline_and_only_the_owners_act
 
     html = response.content.decode()
     assert 'data-status="in_review"' in html
-    assert "Due <time" in html
+    # How far the due time is, with the time itself in its title.
+    assert re.search(
+        r'<time datetime="[^"]+" title="Due \w{3} \d+ \w{3} \d{4}, \d\d:\d\d">Due in \d+ (days|h)</time>',
+        html,
+    )
+    assert "Review round 1" in html
     for summary in deal.commitments.values_list("summary", flat=True):
         assert summary in html
-    assert "Submitted for review" in html  # the timeline
+    assert "Rita Reyes submitted the deal for review (round 1, due" in html  # the timeline
     assert "Draft → In review" in html
     assert ">Submit for review<" not in html
     assert ">Approve<" not in html
@@ -902,11 +907,19 @@ def test_ruling_with_htmx_answers_the_commitment_block_and_the_actions(rep, pm, 
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.lstrip().startswith(f'<article id="commitment-{second.pk}"')
+    # The commitments and the review's next step, the side column out of band.
+    assert html.lstrip().startswith('<section id="commitments"')
+    assert f'id="commitment-{second.pk}"' in html
     assert 'data-verdict="approved_with_condition"' in html
     assert "Only with a named architect" in html
-    assert 'id="deal-actions" class="deal-actions" aria-label="Actions" hx-swap-oob="true"' in html
+    assert (
+        '<aside id="deal-side" class="deal-side" aria-label="Deal facts and actions" hx-swap-oob="true">'
+        in html
+    )
+    assert "2 of 2</strong> approvals given" in html
+    assert 'data-confirm-dialog="confirm-sign_off"' in html
     assert ">Sign off<" in html
+    assert "<html" not in html
 
 
 def test_a_flag_without_a_reason_shows_the_error_next_to_the_reason(rep, pm, client_for):
@@ -1035,7 +1048,11 @@ def test_revise_after_sign_off_asks_for_confirmation_and_voids_it(rep, pm, clien
     deal = deal_in(DealStatus.SIGNED_OFF, owner=rep, pm=pm)
 
     html = client_for(rep).get(deal.get_absolute_url()).content.decode()
-    assert 'data-confirm="This voids the sign-off' in html
+    assert 'data-confirm-dialog="confirm-revise"' in html
+    assert "This voids the sign-off" in html
+    confirm = client_for(rep).get(reverse("deals:revise", args=[deal.pk]))
+    assert confirm.status_code == 200
+    assert "Are you sure you want to revise" in confirm.content.decode()
 
     post(client_for(rep), "revise", deal)
 
@@ -1270,3 +1287,415 @@ def test_deal_page_query_count_does_not_grow_with_commitments_and_rounds(
     http = client_for(pm)
 
     assert _queries(http, small.get_absolute_url()) == _queries(http, large.get_absolute_url())
+
+
+# The record layout: rows, badges, requirements, the next step
+
+
+def flagged_with_counter(rep, pm) -> Deal:
+    """Changes requested: the first commitment flagged with a counter-proposal, the second approved."""
+    deal = draft_deal(rep)
+    first, second = deal.commitments.order_by("id")
+    services.deal_submit(deal=deal, actor=rep)
+    services.commitment_rule(
+        commitment=first,
+        actor=pm,
+        verdict=VerdictKind.FLAGGED,
+        reason="The ERP vendor needs a month",
+        counter_date=first.promised_date + datetime.timedelta(days=14),
+        counter_effort_days=Decimal("15"),
+    )
+    services.commitment_rule(commitment=second, actor=pm, verdict=VerdictKind.APPROVED)
+    services.deal_request_changes(deal=deal, actor=pm)
+    return fresh(deal)
+
+
+def integration_rule(manager, member):
+    from handoff.models import TeamKind
+    from tests.factories import TeamFactory
+
+    team = TeamFactory(name="Integration", kind=TeamKind.DELIVERY)
+    team.members.add(member)
+    return services.review_rule_create(
+        actor=manager,
+        data={"name": "Integration", "kinds": ["integration"], "approver": "pm", "team": team},
+    )
+
+
+def test_the_lead_reviewer_sees_which_commitments_need_a_ruling_and_why_sign_off_waits(
+    rep, pm, client_for
+):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
+    first, _second = deal.commitments.order_by("id")
+    services.commitment_rule(commitment=first, actor=pm, verdict=VerdictKind.APPROVED)
+
+    html = client_for(pm).get(deal.get_absolute_url()).content.decode()
+
+    assert html.count(">Needs your ruling<") == 1
+    assert ">Approved<" in html
+    assert "Approval by the lead reviewer — Priya Mehta ✓" in html
+    assert "Approval by the lead reviewer — waiting" in html
+    assert "1 of 2</strong> approvals given" in html
+    assert "1 needs your ruling" in html
+    assert "Lead reviewer: Priya Mehta" in html
+    # Disabled, with the rule's own reason.
+    assert 'disabled aria-describedby="sign-off-why">Sign off</button>' in html
+    assert "Rule on every commitment first: 1 still without a verdict." in html
+    assert "Change ruling" in html  # the approved one collapsed to its verdict
+
+
+def test_requirements_name_who_approved_and_who_is_waited_for(rep, pm, pm2, manager, client_for):
+    integration_rule(manager, pm2)
+    deal = draft_deal(rep)
+    first, second = deal.commitments.order_by("id")
+    first.kind = "integration"
+    first.save()
+    services.deal_submit(deal=deal, actor=rep)
+    services.review_claim(deal=deal, actor=pm)
+    services.commitment_rule(commitment=second, actor=pm, verdict=VerdictKind.APPROVED)
+
+    lead = client_for(pm).get(deal.get_absolute_url()).content.decode()
+    tom = client_for(pm2).get(deal.get_absolute_url()).content.decode()
+
+    assert "Approval by a PM of Integration — waiting" in lead
+    assert "Approvals are missing: &#x27;" in lead or "Approvals are missing" in lead
+    assert lead.count(">Needs your ruling<") == 0  # the lead cannot meet the integration rule
+    assert tom.count(">Needs your ruling<") == 1
+    assert ">Approve<" in tom
+    assert "Sign off</button>" not in tom  # only the lead reviewer decides
+
+    services.commitment_rule(commitment=first, actor=pm2, verdict=VerdictKind.APPROVED)
+    lead = client_for(pm).get(deal.get_absolute_url()).content.decode()
+    assert "Approval by a PM of Integration — Tom Berg ✓" in lead
+    assert 'data-confirm-dialog="confirm-sign_off"' in lead
+
+
+def test_carried_approvals_show_their_round_and_need_no_ruling(rep, pm, client_for):
+    deal = flagged_with_counter(rep, pm)
+    first, _second = deal.commitments.order_by("id")
+    services.commitment_update(commitment=first, actor=rep, data={"summary": "Sync, revised"})
+    services.deal_submit(deal=deal, actor=rep)
+
+    html = client_for(pm).get(deal.get_absolute_url()).content.decode()
+
+    assert ">Carried from round 1 · approved by Priya Mehta<" in html
+    assert "Approval by the lead reviewer — Priya Mehta ✓ (carried from round 1)" in html
+    assert html.count(">Needs your ruling<") == 1
+    assert "1 of 2</strong> approvals given" in html
+
+
+def test_the_owner_is_offered_the_counter_proposal_with_what_it_changes(rep, pm, client_for):
+    deal = flagged_with_counter(rep, pm)
+    first = deal.commitments.order_by("id").first()
+    flag = deal.rounds.get().verdicts.get(verdict=VerdictKind.FLAGGED)
+    proposed = first.promised_date + datetime.timedelta(days=14)
+
+    owner = client_for(rep).get(deal.get_absolute_url()).content.decode()
+    reviewer = client_for(pm).get(deal.get_absolute_url()).content.decode()
+
+    assert ">Accept counter-proposal<" in owner
+    assert reverse("deals:accept_counter", args=[deal.pk, flag.pk]) in owner
+    assert (
+        f"Promised date {first.promised_date:%-d %b %Y} → {proposed:%-d %b %Y}, effort 5 → 15 days"
+        in owner
+    )
+    assert ">Accept counter-proposal<" not in reviewer
+    assert ">Flagged<" in owner
+
+
+def test_accepting_a_counter_proposal_makes_a_draft_ready_to_submit(rep, pm, client_for):
+    deal = flagged_with_counter(rep, pm)
+    first = deal.commitments.order_by("id").first()
+    flag = deal.rounds.get().verdicts.get(verdict=VerdictKind.FLAGGED)
+    url = reverse("deals:accept_counter", args=[deal.pk, flag.pk])
+
+    response = client_for(rep).post(url, follow=True)
+
+    assert response.redirect_chain[-1][0] == f"{deal.get_absolute_url()}#commitment-{first.pk}"
+    assert any(
+        m.startswith("Counter-proposal accepted: promised date") for m in messages_of(response)
+    )
+    html = response.content.decode()
+    assert 'data-status="draft"' in html
+    assert ">Submit for review<" in html
+    assert ">Accept counter-proposal<" not in html
+    first.refresh_from_db()
+    assert first.effort_days == Decimal("15") and first.version == 2
+
+    again = client_for(rep).post(url, follow=True)
+    assert any("already accepted" in m for m in messages_of(again))
+
+
+@pytest.mark.parametrize(("who", "expected"), [("rep2", 404), ("pm", 403), ("manager", 403)])
+def test_only_the_owner_accepts_a_counter_proposal(request, rep, pm, client_for, who, expected):
+    request.getfixturevalue("rep2")
+    request.getfixturevalue("manager")
+    deal = flagged_with_counter(rep, pm)
+    flag = deal.rounds.get().verdicts.get(verdict=VerdictKind.FLAGGED)
+    url = reverse("deals:accept_counter", args=[deal.pk, flag.pk])
+
+    assert client_for(request.getfixturevalue(who)).post(url).status_code == expected
+    assert client_for(rep).get(url).status_code == 405
+    assert fresh(deal).status == DealStatus.CHANGES_REQUESTED
+
+
+def test_a_verdict_of_another_deal_answers_404(rep, pm, client_for):
+    deal = flagged_with_counter(rep, pm)
+    other = flagged_with_counter(rep, pm)
+    flag = other.rounds.get().verdicts.get(verdict=VerdictKind.FLAGGED)
+
+    response = client_for(rep).post(reverse("deals:accept_counter", args=[deal.pk, flag.pk]))
+
+    assert response.status_code == 404
+
+
+def test_the_lead_reviewer_releases_the_review_with_a_note(rep, pm, pm2, client_for):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
+    html = client_for(pm).get(deal.get_absolute_url()).content.decode()
+    assert ">Release review<" in html and ">Hand on<" in html
+
+    response = post(client_for(pm), "release", deal, {"release-note": "Off until Monday"})
+
+    assert response.status_code == 302
+    assert fresh(deal).rounds.get().reviewer is None
+    assert fresh(deal).events.filter(kind="released", reason="Off until Monday").exists()
+    assert ">Claim review<" in client_for(pm2).get(deal.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize(("who", "expected"), [("pm2", 403), ("rep", 403), ("rep2", 404)])
+def test_only_the_lead_reviewer_releases(request, rep, pm, client_for, who, expected):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
+
+    response = post(client_for(request.getfixturevalue(who)), "release", deal)
+
+    assert response.status_code == expected
+    assert fresh(deal).rounds.get().reviewer == pm
+
+
+def test_a_release_note_too_long_is_a_field_error(rep, pm, client_for):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
+
+    response = post(client_for(pm), "release", deal, {"release-note": "x" * 2001})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_release-note_error"' in html
+    assert '<details class="disclosure" open>' in html
+    assert fresh(deal).rounds.get().reviewer == pm
+
+
+def test_the_lead_reviewer_hands_the_review_on(rep, pm, pm2, client_for):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
+    html = client_for(pm).get(deal.get_absolute_url()).content.decode()
+    assert f'<option value="{pm.pk}"' not in html  # not to oneself
+    assert f'<option value="{pm2.pk}">Tom Berg</option>' in html
+
+    response = post(
+        client_for(pm), "hand_on", deal, {"hand_on-reviewer": pm2.pk, "hand_on-note": "ERP"}
+    )
+
+    assert response.status_code == 302
+    assert fresh(deal).rounds.get().reviewer == pm2
+    event = fresh(deal).events.get(kind="assigned")
+    assert event.data["handed_on"] is True and event.reason == "ERP"
+
+
+def test_handing_on_to_oneself_or_nobody_is_a_field_error(rep, pm, client_for):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
+
+    for data in ({"hand_on-reviewer": pm.pk}, {"hand_on-reviewer": ""}):
+        response = post(client_for(pm), "hand_on", deal, data)
+        assert response.status_code == 200
+        assert 'id="id_hand_on-reviewer_error"' in response.content.decode()
+    assert fresh(deal).rounds.get().reviewer == pm
+
+
+@pytest.mark.parametrize(("who", "expected"), [("pm2", 403), ("rep", 403), ("rep2", 404)])
+def test_only_the_lead_reviewer_or_a_manager_hands_on(
+    request, rep, pm, pm2, client_for, who, expected
+):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
+
+    response = post(
+        client_for(request.getfixturevalue(who)), "hand_on", deal, {"hand_on-reviewer": pm2.pk}
+    )
+
+    assert response.status_code == expected
+    assert fresh(deal).rounds.get().reviewer == pm
+
+
+def test_a_manager_keeps_assign(rep, pm, manager, client_for):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
+
+    html = client_for(manager).get(deal.get_absolute_url()).content.decode()
+
+    assert ">Assign reviewer<" in html
+    assert ">Hand on<" not in html and ">Release review<" not in html
+
+
+# Confirmations before what cannot be undone, with and without JavaScript
+
+
+@pytest.mark.parametrize(
+    ("action", "status", "who", "says"),
+    [
+        ("sign_off", DealStatus.IN_REVIEW, "pm", "Are you sure you want to sign off"),
+        ("request_changes", "flagged", "pm", "Are you sure you want to request changes on"),
+        ("win", DealStatus.SIGNED_OFF, "rep", "creates its project"),
+        ("lose", DealStatus.DRAFT, "rep", "Are you sure you want to mark as lost"),
+        ("revise", DealStatus.SIGNED_OFF, "rep", "This voids the sign-off"),
+    ],
+)
+def test_a_confirmation_page_asks_first_and_its_form_acts(
+    request, rep, pm, client_for, action, status, who, says
+):
+    flagged = status == "flagged"
+    deal = deal_in(DealStatus.IN_REVIEW if flagged else status, owner=rep, pm=pm, flagged=flagged)
+    http = client_for(request.getfixturevalue(who))
+    url = reverse(f"deals:{action}", args=[deal.pk])
+    page_html = http.get(deal.get_absolute_url()).content.decode()
+    assert f'<form method="get" action="{url}" class="confirm-opener">' in page_html
+    assert f'<dialog id="confirm-{action}"' in page_html
+
+    response = http.get(url)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert says in html
+    assert f'<form method="post" action="{url}">' in html
+    assert fresh(deal).status == (DealStatus.IN_REVIEW if flagged else status)
+    data = {"lose-reason": "Budget cut"} if action == "lose" else {}
+    assert http.post(url, data).status_code == 302
+    assert fresh(deal).status != (DealStatus.IN_REVIEW if flagged else status)
+
+
+def test_a_confirmation_page_says_what_sign_off_and_request_changes_decide(rep, pm, client_for):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, flagged=True)
+    flagged = deal.commitments.order_by("id").first()
+
+    html = client_for(pm).get(reverse("deals:request_changes", args=[deal.pk])).content.decode()
+
+    assert f"“{flagged.summary}”: Too soon" in html
+    assert "goes back to Rita Reyes" in html
+
+
+def test_a_confirmation_page_refuses_like_the_action(rep, rep2, pm, pm2, client_for):
+    in_review = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
+    sign_off = reverse("deals:sign_off", args=[in_review.pk])
+
+    assert client_for(rep).get(sign_off).status_code == 403
+    assert client_for(pm2).get(sign_off).status_code == 403
+    assert client_for(rep2).get(sign_off).status_code == 404
+    not_yet = client_for(pm).get(sign_off, follow=True)
+    assert not_yet.redirect_chain[-1][0] == in_review.get_absolute_url()
+    assert any("Rule on every commitment first" in m for m in messages_of(not_yet))
+    assert client_for(rep).get(reverse("deals:win", args=[in_review.pk])).status_code == 302
+    # Actions that need no confirmation answer GET as before.
+    assert client_for(rep).get(reverse("deals:submit", args=[in_review.pk])).status_code == 405
+    assert client_for(rep2).get(reverse("deals:claim", args=[in_review.pk])).status_code == 405
+
+
+def test_mark_as_lost_keeps_its_reason_in_the_dialog_not_an_open_box(rep, client_for):
+    deal = draft_deal(rep)
+
+    html = client_for(rep).get(deal.get_absolute_url()).content.decode()
+
+    dialog = html[html.index('<dialog id="confirm-lose"') :]
+    assert 'name="lose-reason"' in dialog[: dialog.index("</dialog>")]
+    assert html.count('name="lose-reason"') == 1
+
+
+# Busy states and the keyboard
+
+
+def test_every_htmx_request_shows_an_indicator_and_disables_its_trigger(rep, pm, client_for):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
+
+    html = client_for(pm).get(deal.get_absolute_url()).content.decode()
+    main = html[html.index('<main id="main"') :]  # the header's notification badge only polls
+
+    requests = re.findall(r"<[^>]* hx-(?:post|get)=[^>]*>", main)
+    assert len(requests) == 6  # three ruling forms for each of the two commitments
+    for tag in requests:
+        assert "hx-indicator=" in tag and 'hx-disabled-elt="find button"' in tag, tag
+    assert html.count('class="htmx-indicator busy"') == 2
+
+
+def test_the_keys_are_listed_and_marked_on_the_controls(rep, pm, client_for):
+    deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
+
+    html = client_for(pm).get(deal.get_absolute_url()).content.decode()
+
+    assert '<dialog id="keyboard-help"' in html
+    for key in ("j", "k", "a", "c", "f", "?"):
+        assert f"<kbd>{key}</kbd>" in html
+    assert html.count("data-commitment>") == 2
+    assert 'aria-keyshortcuts="a">Approve</button>' in html
+
+
+# Editing a deal whose changes were requested, and Save and submit
+
+
+def test_edit_says_it_revises_a_deal_whose_changes_were_requested(rep, pm, client_for):
+    deal = deal_in(DealStatus.CHANGES_REQUESTED, owner=rep, pm=pm)
+
+    page = client_for(rep).get(deal.get_absolute_url()).content.decode()
+    form = client_for(rep).get(reverse("deals:edit", args=[deal.pk])).content.decode()
+
+    assert "Editing will move this deal back to draft." in page
+    assert ">Revise<" not in page
+    assert "editing will move it back to draft" in form
+
+
+def test_save_and_submit_creates_and_submits_in_one_step(rep, client_for):
+    data = deal_form_data(ClientFactory(), rows=[commitment_row("Go live by June")])
+    data["save_and_submit"] = "1"
+
+    response = client_for(rep).post(reverse("deals:create"), data, follow=True)
+
+    deal = Deal.objects.get()
+    assert deal.status == DealStatus.IN_REVIEW
+    assert deal.rounds.count() == 1
+    assert "Deal created and submitted for review." in messages_of(response)
+
+
+def test_save_and_submit_with_an_error_submits_nothing_and_keeps_the_typing(rep, client_for):
+    data = deal_form_data(
+        ClientFactory(), rows=[commitment_row("Typed promise", promised_date="")], title=""
+    )
+    data["save_and_submit"] = "1"
+
+    response = client_for(rep).post(reverse("deals:create"), data)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert not Deal.objects.exists()
+    assert "Typed promise" in html
+
+
+def test_save_and_submit_without_commitments_saves_nothing_and_says_why(rep, client_for):
+    deal = draft_deal(rep, commitments=0)
+    data = edit_form_data(deal, title="Renamed", save_and_submit="1")
+
+    response = client_for(rep).post(reverse("deals:edit", args=[deal.pk]), data)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Add at least one commitment before submitting for review." in html
+    assert 'value="Renamed"' in html
+    assert fresh(deal).title != "Renamed"
+    assert fresh(deal).status == DealStatus.DRAFT
+
+
+def test_save_and_submit_revises_a_deal_whose_changes_were_requested(rep, pm, client_for):
+    deal = deal_in(DealStatus.CHANGES_REQUESTED, owner=rep, pm=pm)
+    data = edit_form_data(deal, save_and_submit="1")
+    data["commitments-0-summary"] = "A promise we can keep"
+
+    response = client_for(rep).post(reverse("deals:edit", args=[deal.pk]), data)
+
+    assert response.status_code == 302
+    deal = fresh(deal)
+    assert deal.status == DealStatus.IN_REVIEW
+    assert deal.rounds.count() == 2
+    assert deal.events.filter(kind="revised", data__implicit=True).exists()

@@ -39,6 +39,7 @@ def test_a_flag_reaches_the_rep_and_a_customer_note_is_acknowledged(
         login(pm_page, "pm", PASSWORD)
         pm_page.goto(deal.get_absolute_url())
         promise = pm_page.get_by_role("article", name="Live in three warehouses by June")
+        promise.get_by_text("Flag…").click()
         promise.get_by_label("Reason").fill("June is too soon for three sites.")
         promise.get_by_role("button", name="Flag").click()
         expect(promise.locator("[data-verdict]")).to_have_attribute("data-verdict", "flagged")

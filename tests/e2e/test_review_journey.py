@@ -84,7 +84,7 @@ def test_rep_and_pm_take_a_deal_from_promises_to_won(page, login, axe_violations
         effort="60",
     )
     assert axe_violations(page) == []
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
 
     expect_status(page, "draft")
     expect(commitment(page, timeline)).to_be_visible()
@@ -99,53 +99,70 @@ def test_rep_and_pm_take_a_deal_from_promises_to_won(page, login, axe_violations
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Review queue").click()
     page.get_by_role("link", name="Warehouse rollout").click()
     flagged = commitment(page, timeline)
+    expect(flagged).to_contain_text("Needs your ruling")
+    # The flag's form opens only when asked.
+    expect(flagged.get_by_label("Reason")).to_be_hidden()
+    flagged.get_by_text("Flag…").click()
     flagged.get_by_label("Reason").fill("June is too soon for three sites; two by June.")
     flagged.get_by_label("Counter date").fill(in_days(90))
     flagged.get_by_role("button", name="Flag").click()
     expect(flagged.locator("p[data-verdict]")).to_have_attribute("data-verdict", "flagged")
+    # Request changes waits until every commitment is ruled on, and says so.
+    request_changes = page.get_by_role("button", name="Request changes")
+    expect(request_changes).to_be_disabled()
+    expect(
+        page.get_by_text("Rule on every commitment first: 1 still without a verdict.").first
+    ).to_be_visible()
     approved = commitment(page, staffing)
     approved.get_by_role("button", name="Approve", exact=True).click()
     expect(approved.locator("p[data-verdict]")).to_have_attribute("data-verdict", "approved")
     assert axe_violations(page) == []
-    page.get_by_role("button", name="Request changes").click()
+    expect(request_changes).to_be_enabled()
+    request_changes.click()
+    dialog = page.get_by_role("dialog", name=re.compile("Are you sure you want to request changes"))
+    expect(dialog).to_contain_text("June is too soon")
+    dialog.get_by_role("button", name="Request changes").click()
     expect_status(page, "changes_requested")
     log_out(page, pm)
 
-    # The rep revises the flagged promise and resubmits.
+    # The rep edits the flagged promise (which revises the deal) and resubmits in one step.
     login(page, "rep", PASSWORD)
     open_deal(page, "Warehouse rollout")
     expect(commitment(page, timeline)).to_contain_text("June is too soon")
-    page.get_by_role("button", name="Revise").click()
-    expect_status(page, "draft")
+    expect(page.get_by_role("button", name="Revise")).to_have_count(0)
+    expect(page.get_by_text("Editing will move this deal back to draft")).to_be_visible()
     page.get_by_role("link", name="Edit").click()
     first = page.get_by_role("group", name="Commitment 1")
     first.get_by_label("Summary").fill("Live in two warehouses by June, the third by September")
     first.get_by_label("Promised date").fill(in_days(90))
-    page.get_by_role("button", name="Save").click()
-    expect_status(page, "draft")
-    page.get_by_role("button", name="Submit for review").click()
+    page.get_by_role("button", name="Save and submit").click()
     expect_status(page, "in_review")
+    expect(page.get_by_text("Deal saved and submitted for review.")).to_be_visible()
     log_out(page, rep)
 
-    # The PM approves both and signs the deal off.
+    # The PM rules on what changed; the staffing's approval carried over, and signs off.
     login(page, "pm", PASSWORD)
     open_deal(page, "Warehouse rollout")
+    staffed = commitment(page, staffing)
+    expect(staffed).to_contain_text("Carried from round 1 · approved by Priya Mehta")
+    expect(staffed.get_by_text("Earlier rounds (1)")).to_be_visible()
     revised = commitment(page, "Live in two warehouses by June")
     revised.get_by_role("button", name="Approve", exact=True).click()
     expect(revised.locator("p[data-verdict]")).to_have_attribute("data-verdict", "approved")
-    staffed = commitment(page, staffing)
-    staffed.get_by_role("button", name="Approve", exact=True).click()
-    expect(staffed.locator("p[data-verdict]")).to_have_attribute("data-verdict", "approved")
-    expect(staffed.get_by_text("Earlier rounds (1)")).to_be_visible()
     page.get_by_role("button", name="Sign off").click()
+    page.get_by_role("dialog").get_by_role("button", name="Sign off").click()
     expect_status(page, "signed_off")
     expect(page.get_by_text(re.compile("Signed off by Priya Mehta"))).to_be_visible()
     log_out(page, pm)
 
-    # The rep wins it.
+    # The rep wins it, once sure: the dialog says the project starts.
     login(page, "rep", PASSWORD)
     open_deal(page, "Warehouse rollout")
     page.get_by_role("button", name="Mark as won").click()
+    dialog = page.get_by_role("dialog", name=re.compile("Are you sure you want to mark as won"))
+    expect(dialog).to_contain_text("creates its project")
+    assert axe_violations(page) == []
+    dialog.get_by_role("button", name="Mark as won").click()
     expect_status(page, "won")
     assert axe_violations(page) == []
 
@@ -172,7 +189,7 @@ def test_pm_claims_from_the_queue_and_a_manager_overrules_an_escalation(
     assert axe_violations(page) == []
     page.get_by_role("button", name="Claim review of Data migration").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Data migration")
-    expect(page.get_by_text("Reviewer: Priya Mehta")).to_be_visible()
+    expect(page.get_by_text("Lead reviewer: Priya Mehta")).to_be_visible()
     log_out(page, pm)
 
     login(page, "manager", PASSWORD)
@@ -214,7 +231,7 @@ def test_rep_finds_a_client_without_javascript(browser, live_server, axe_violati
             promised=in_days(60),
             effort="40",
         )
-        page.get_by_role("button", name="Save").click()
+        page.get_by_role("button", name="Save", exact=True).click()
 
         expect_status(page, "draft")
         expect(page.get_by_text("Acme Logistics")).to_be_visible()

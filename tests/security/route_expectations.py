@@ -179,15 +179,37 @@ EXPECTATIONS: dict[str, Expect] = {
         post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=302),
         data={"rule-{commitment.in_review}-verdict": "approved"},
     ),
+    # What cannot be undone asks first: GET is the confirmation page (for whom the rule
+    # allows it; a rule's "not yet" sends the lead reviewer back to the deal), POST acts.
     "deals:request_changes": E(
-        roles(NOT_ALLOWED, anonymous=LOGIN),
+        roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=PAGE_ACTION),
         post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=PAGE_ACTION),
         params={"pk": "deal.claimed"},
     ),
     "deals:sign_off": E(
-        roles(NOT_ALLOWED, anonymous=LOGIN),
+        roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=PAGE_ACTION),
         post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=PAGE_ACTION),
         params={"pk": "deal.claimed"},
+    ),
+    # The lead reviewer (pm on deal.claimed) gives the review back or hands it on; a manager
+    # may hand it on too (that is assigning it).
+    "deals:release": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=302),
+        params={"pk": "deal.claimed"},
+        data={"release-note": "Away until Monday"},
+    ),
+    "deals:hand_on": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=302, manager=302),
+        params={"pk": "deal.claimed"},
+        data={"hand_on-reviewer": "@user.pm2", "hand_on-note": "Knows the client"},
+    ),
+    # The owner accepts a counter-proposal; the world's flag has none, so rep is refused in words.
+    "deals:accept_counter": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, rep=PAGE_ACTION, rep2=HIDDEN),
+        params={"pk": "deal.changes_requested", "verdict_pk": "verdict.flagged"},
     ),
     "deals:escalate": E(
         roles(NOT_ALLOWED, anonymous=LOGIN),
@@ -204,17 +226,17 @@ EXPECTATIONS: dict[str, Expect] = {
         },
     ),
     "deals:revise": E(
-        roles(NOT_ALLOWED, anonymous=LOGIN),
+        roles(FORBIDDEN, anonymous=LOGIN, rep=200, rep2=HIDDEN),
         post=roles(FORBIDDEN, anonymous=LOGIN, rep=302, rep2=HIDDEN),
         params={"pk": "deal.signed_off"},
     ),
     "deals:win": E(
-        roles(NOT_ALLOWED, anonymous=LOGIN),
+        roles(200, anonymous=LOGIN, rep2=HIDDEN, pm=FORBIDDEN),
         post=roles(302, anonymous=LOGIN, rep2=HIDDEN, pm=FORBIDDEN),
         params={"pk": "deal.signed_off"},
     ),
     "deals:lose": E(
-        roles(NOT_ALLOWED, anonymous=LOGIN),
+        roles(200, anonymous=LOGIN, rep2=HIDDEN, pm=FORBIDDEN),
         post=roles(302, anonymous=LOGIN, rep2=HIDDEN, pm=FORBIDDEN),
         data={"lose-reason": "Budget cut"},
     ),
