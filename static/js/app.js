@@ -55,23 +55,6 @@ document.addEventListener("keydown", (event) => {
   box.select();
 });
 
-// A form that came back with errors: start the reader at its summary, and let each of its links
-// put the cursor in the field it names (a link to an input only scrolls to it).
-const focusErrorSummary = (root) => {
-  const summary = root.querySelector && root.querySelector("[data-error-summary]");
-  if (summary) summary.focus();
-};
-focusErrorSummary(document);
-document.addEventListener("htmx:afterSettle", (event) => focusErrorSummary(event.target));
-document.addEventListener("click", (event) => {
-  const link = event.target.closest("[data-error-summary] a[href^='#']");
-  const field = link && document.getElementById(link.getAttribute("href").slice(1));
-  if (!field) return;
-  event.preventDefault();
-  field.scrollIntoView({ block: "center" });
-  field.focus();
-});
-
 // A table that scrolls inside its box must be reachable from the keyboard to scroll it.
 const focusScrollers = () => {
   for (const box of document.querySelectorAll(".table-wrap")) {
