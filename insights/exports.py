@@ -6,26 +6,11 @@ reads it in the machine's legacy code page and garbles every accented name.
 """
 
 import csv
-from decimal import Decimal
-from typing import Any
 
+from insights.figures.cells import UNIT_NAMES, csv_cell
 from insights.figures.results import Table
 
 BOM = "\ufeff"
-# How a unit reads in a header or a Unit column; counts have none.
-UNIT_NAMES = {"percent": "%", "days": "days", "hours": "hours"}
-
-
-def csv_cell(value: Any, unit: str) -> Any:
-    if value is None or value == "":
-        return ""
-    if unit == "percent":
-        return round(float(value) * 100, 1)
-    if isinstance(value, Decimal | float):
-        return round(float(value), 2)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value  # a spreadsheet must not run a name as a formula
-    return value
 
 
 def header(label: str, unit: str | None) -> str:

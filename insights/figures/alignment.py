@@ -9,8 +9,8 @@ from dataclasses import asdict
 from typing import Any
 
 from insights import snapshots
-from insights.exports import UNIT_NAMES, csv_cell
 from insights.figures.capacity import pipeline_capacity
+from insights.figures.cells import UNIT_NAMES, csv_cell
 from insights.figures.feedback import feedback_health
 from insights.figures.flags import (
     flag_rate,
