@@ -121,6 +121,9 @@ class ReviewRuleSerializer(serializers.ModelSerializer):
     kinds = serializers.ListField(
         child=serializers.ChoiceField(choices=CommitmentKind.choices), read_only=True
     )
+    value_currency = serializers.ChoiceField(
+        choices=Currency.choices, allow_blank=True, read_only=True
+    )
     team_name = serializers.CharField(source="team.name", read_only=True, allow_null=True)
     created_by_name = serializers.CharField(source="created_by.display_name", read_only=True)
     retired_by_name = serializers.CharField(

@@ -69,6 +69,7 @@ def _known_ids(world) -> dict[str, int]:
         "/api/v1/commitments/{id}/": objects["commitment.in_review"].pk,
         "/api/v1/verdicts/{id}/": objects["verdict.flagged"].pk,
         "/api/v1/escalations/{id}/": objects["escalation"].pk,
+        "/api/v1/review-rules/{id}/": objects["review_rule"].pk,
         "/api/v1/projects/{id}/": objects["project"].pk,
         "/api/v1/deliverables/{id}/": objects["deliverable"].pk,
         "/api/v1/feedback/{id}/": objects["note"].pk,
