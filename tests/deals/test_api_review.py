@@ -268,6 +268,13 @@ def test_rules_route_commitments_to_their_approvers(rep, pm, pm2, ivy, integrati
     can_rule = {pk: row["can_rule"] for pk, row in rows.items()}
     assert can_rule == {hookup.pk: False, price.pk: False, staff.pk: True, scope.pk: True}
     assert by_commitment(approvals(deal, ivy))[hookup.pk]["can_rule"] is True
+    as_manager = by_commitment(approvals(deal, manager))
+    assert {pk: row["can_rule"] for pk, row in as_manager.items()} == {
+        hookup.pk: False,
+        price.pk: True,
+        staff.pk: False,
+        scope.pk: False,
+    }
 
     refused = rule_on(hookup, pm)
     assert refused.status_code == 403
@@ -345,9 +352,9 @@ def test_a_rule_changed_after_a_submission_leaves_that_round_as_it_was(
 RULE = {"name": "Timelines need a manager", "kinds": ["timeline"], "approver": "manager"}
 
 
-@pytest.mark.parametrize("who", ["rep", "rep2", "pm"])
-def test_only_managers_manage_review_rules(who, rep, rep2, pm, manager):
-    user = {"rep": rep, "rep2": rep2, "pm": pm}[who]
+@pytest.mark.parametrize("who", ["rep", "rep2", "pm", "pm2"])
+def test_only_managers_manage_review_rules(who, rep, rep2, pm, pm2, manager):
+    user = {"rep": rep, "rep2": rep2, "pm": pm, "pm2": pm2}[who]
     rule = create_rule(manager, **RULE)
     one = f"/api/v1/review-rules/{rule['id']}/"
     calls = [
@@ -507,14 +514,16 @@ def _countered(rep, pm):
     return deal, verdict
 
 
-def test_the_owner_accepts_a_counter_proposal(rep, rep2, pm, manager):
+def test_the_owner_accepts_a_counter_proposal(rep, rep2, pm, pm2, manager):
     deal, verdict = _countered(rep, pm)
     url = f"/api/v1/verdicts/{verdict.pk}/accept-counter/"
 
     assert api().post(url).status_code == 401
     assert api(rep2).post(url).status_code == 404
-    assert api(pm).post(url).status_code == 403
-    assert api(manager).post(url).status_code == 403
+    for user in (pm, pm2, manager):
+        refused = api(user).post(url)
+        assert refused.status_code == 403
+        assert refused.json()["detail"] == "Only the deal's owner can accept a counter-proposal."
     accepted = api(rep).post(url)
 
     assert accepted.status_code == 200, accepted.content
@@ -599,9 +608,14 @@ def test_release_outside_a_review_is_409(rep, pm):
     assert response.json()["code"] == "release_not_allowed"
 
 
-def test_the_lead_reviewer_hands_the_review_on(rep, pm, pm2, manager):
+def test_the_lead_reviewer_hands_the_review_on(rep, rep2, pm, pm2, manager):
     deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
     url = f"/api/v1/deals/{deal.pk}/assign/"
+
+    assert api().post(url, {"reviewer": pm2.pk}).status_code == 401
+    assert api(rep2).post(url, {"reviewer": pm2.pk}).status_code == 404
+    assert api(rep).post(url, {"reviewer": pm2.pk}).status_code == 403
+    assert api(pm2).post(url, {"reviewer": pm2.pk}).status_code == 403  # not the lead
 
     to_self = api(pm).post(url, {"reviewer": pm.pk})
     assert to_self.status_code == 400
