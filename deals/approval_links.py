@@ -31,6 +31,7 @@ from deals.models import (
 from deals.selectors import deals_visible_to
 from handoff.errors import DomainError
 from handoff.models import Team, User
+from handoff.templatetags.formats import when
 
 SALT = "deals.approval_links"
 # More than a deal may hold (MAX_COMMITMENTS_PER_DEAL); a longer list was not made here.
@@ -221,8 +222,7 @@ def _load(user: User, payload: LinkPayload, *, lock: bool) -> ApprovalLink:
         review_round = ReviewRound.objects.get(pk=review_round.pk)
     if used is not None:
         raise LinkRefused(
-            f"This approval link was already used, on {used.used_at:%d %b %Y at %H:%M}. "
-            "Each link works once.",
+            f"This approval link was already used, on {when(used.used_at)}. Each link works once.",
             status=409,
             code="already_used",
             deal=deal,
