@@ -2,11 +2,14 @@
 
 from django.urls import path
 
-from insights import views
+from insights import views, views_recalculate
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("recompute/", views.recompute, name="dashboard-recompute"),
+    path("recompute/", views_recalculate.recompute, name="dashboard-recompute"),
+    path(
+        "recompute/status/", views_recalculate.recompute_status, name="dashboard-recompute-status"
+    ),
     path("export/<slug:table>.csv", views.export, name="dashboard-export"),
     path("agenda/", views.agenda, name="dashboard-agenda"),
     path("goals/", views.goals, name="dashboard-goals"),

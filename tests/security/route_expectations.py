@@ -490,6 +490,8 @@ EXPECTATIONS: dict[str, Expect] = {
         roles(FORBIDDEN, anonymous=LOGIN, manager=NOT_ALLOWED),
         post=roles(FORBIDDEN, anonymous=LOGIN, manager=302),
     ),
+    # Without htmx the recalculation's progress is a message on the dashboard (302).
+    "dashboard-recompute-status": E(roles(FORBIDDEN, anonymous=LOGIN, manager=302)),
     "dashboard-goals": E(page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
     "dashboard-goal-create": E(
         page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),
