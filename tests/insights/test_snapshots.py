@@ -77,20 +77,6 @@ def test_the_page_says_when_its_figures_were_computed(rep, pm, manager, client_f
 
 
 @pytest.mark.django_db
-def test_figures_wait_for_the_job_or_a_recalculation_then_change(rep, pm, manager, client_for):
-    http = client_for(manager)
-    history([rep], pm, manager, 3)
-    before = in_review_shown(http.get("/dashboard/"))
-    submit_one(rep)
-    assert in_review_shown(http.get("/dashboard/")) == before  # still the stored figure
-
-    response = http.post("/dashboard/recompute/", {"from": "", "to": ""}, follow=True)
-    assert response.redirect_chain[-1][0].startswith("/dashboard/?from=")
-    assert "Figures recalculated in" in response.content.decode()
-    assert in_review_shown(response) == before + 1
-
-
-@pytest.mark.django_db
 def test_a_stored_result_older_than_the_limit_is_recomputed_on_read(rep, pm, manager, client_for):
     http = client_for(manager)
     history([rep], pm, manager, 3)
@@ -99,20 +85,6 @@ def test_a_stored_result_older_than_the_limit_is_recomputed_on_read(rep, pm, man
     limit = datetime.timedelta(seconds=settings.METRICS_SNAPSHOT_MAX_AGE_SECONDS)
     MetricsSnapshot.objects.update(computed_at=timezone.now() - limit - datetime.timedelta(1))
     assert in_review_shown(http.get("/dashboard/")) == before + 1
-
-
-@pytest.mark.django_db
-def test_recalculating_keeps_the_range_and_team(rep, pm, manager, client_for):
-    team = TeamFactory(name="Sales South", kind=TeamKind.SALES)
-    team.members.add(rep)
-    response = client_for(manager).post(
-        "/dashboard/recompute/", {"from": "2026-01-01", "to": "2026-03-31", "team": team.pk}
-    )
-    assert response.status_code == 302
-    assert response["Location"] == f"/dashboard/?from=2026-01-01&to=2026-03-31&team={team.pk}"
-    assert MetricsSnapshot.objects.filter(
-        key=f"alignment:v1:2026-01-01:2026-03-31:{team.pk}"
-    ).exists()
 
 
 @pytest.mark.django_db
