@@ -5,6 +5,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Prefetch
 from django.http import HttpRequest
 
 from deals import rules
@@ -18,9 +19,17 @@ from deals.forms import (
     ReleaseForm,
     RuleForm,
 )
-from deals.models import Commitment, Deal, DealStatus, ReviewRound, Verdict, VerdictKind
+from deals.models import (
+    Commitment,
+    Deal,
+    DealStatus,
+    Escalation,
+    ReviewRound,
+    Verdict,
+    VerdictKind,
+)
 from deals.panels import deal_panels_context
-from deals.selectors import deal_comments, deal_events, deal_rounds
+from deals.selectors import deal_comments, deal_events
 from deals.timeline import day, days, timeline
 from handoff.models import User
 from handoff.roles import is_manager
@@ -179,8 +188,20 @@ class ReviewState:
         }
 
 
+def _rounds(deal: Deal) -> list[ReviewRound]:
+    """Every round of the deal, newest first, with its verdicts and their escalations."""
+    escalations = Escalation.objects.select_related("raised_by", "decided_by")
+    return list(
+        deal.rounds.select_related("reviewer", "submitted_by")
+        .prefetch_related(
+            "verdicts__decided_by", Prefetch("verdicts__escalation", queryset=escalations)
+        )
+        .order_by("-number")
+    )
+
+
 def review_state(deal: Deal) -> ReviewState:
-    rounds = deal_rounds(deal)
+    rounds = _rounds(deal)
     commitments = list(deal.commitments.all())
     verdicts = {v.commitment_id: v for v in rounds[0].verdicts.all()} if rounds else {}
     states = round_requirements(rounds[0] if rounds else None, commitments, verdicts)
