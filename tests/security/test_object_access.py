@@ -210,6 +210,12 @@ class TestPages:
         [
             ("deals:detail", {"pk": "deal.in_review"}),
             ("deals:edit", {"pk": "deal.draft"}),
+            # The confirmation pages of what cannot be undone name the deal and its flags.
+            ("deals:sign_off", {"pk": "deal.claimed"}),
+            ("deals:request_changes", {"pk": "deal.claimed"}),
+            ("deals:win", {"pk": "deal.signed_off"}),
+            ("deals:lose", {"pk": "deal.in_review"}),
+            ("deals:revise", {"pk": "deal.signed_off"}),
             ("projects:detail", {"pk": "project"}),
             ("projects:brief", {"pk": "project"}),
             ("feedback:note", {"pk": "note"}),
