@@ -121,7 +121,15 @@ def api_deal_list(user: User, **params: str):
 
 @pytest.mark.parametrize(
     ("sort", "index"),
-    [("value", "deal_value_idx"), ("close", "deal_close_idx"), ("title", "deal_title_idx")],
+    [
+        ("value", "deal_value_idx"),
+        ("close", "deal_close_idx"),
+        ("title", "deal_title_idx"),
+        # A column header turns a sort around: the same index, read backwards.
+        ("-value", "deal_value_idx"),
+        ("-close", "deal_close_idx"),
+        ("-title", "deal_title_idx"),
+    ],
 )
 def test_manager_deal_list_sorted_reads_the_index_of_that_order(user, sort, index):
     manager = user("manager")
