@@ -290,3 +290,31 @@ def test_without_javascript_the_confirmation_is_a_page(browser, live_server):
         expect_status(page, DealStatus.LOST)
     finally:
         context.close()
+
+
+def test_a_double_click_sends_once_and_the_row_shows_it_is_busy(page, login):
+    users = people()
+    deal = four_promises(users["rep"])
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+
+    login(page, "rep", PASSWORD)
+    page.goto(deal.get_absolute_url())
+    posts.clear()
+    page.get_by_role("button", name="Submit for review").dblclick()
+    expect_status(page, "in_review")
+    assert len([u for u in posts if u.endswith("/submit/")]) == 1, posts
+    page.context.clear_cookies()
+
+    login(page, "pm", PASSWORD)
+    page.goto(deal.get_absolute_url())
+    price = row(page, PRICE)
+    # Hold the answer back a moment, to see the busy row and its disabled button.
+    page.route("**/rule/", lambda route: (page.wait_for_timeout(1500), route.continue_()))
+    posts.clear()
+    price.get_by_role("button", name="Approve", exact=True).dblclick()
+    expect(price).to_have_class(re.compile("htmx-request"))
+    expect(price.get_by_text("Saving…")).to_have_css("opacity", "1")
+    expect(price.get_by_role("button", name="Approve", exact=True)).to_be_disabled()
+    expect(price.locator("p[data-verdict]")).to_have_attribute("data-verdict", "approved")
+    assert len([u for u in posts if u.endswith("/rule/")]) == 1, posts
