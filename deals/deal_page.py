@@ -122,13 +122,13 @@ def _badge(row: CommitmentRow, *, in_review: bool, all_met: bool) -> Badge | Non
         return Badge("needs", "Needs your ruling")
     if verdict is None:
         return Badge("pending", "Not ruled yet") if in_review else None
+    if not all_met:
+        return Badge("waiting", "Waiting for approvals")
     if verdict.is_carried:
         who = _carried_by(verdict, row.states)
         return Badge(
             "carried", f"Carried from round {verdict.carried_from_round} · approved by {who}"
         )
-    if not all_met:
-        return Badge("waiting", "Waiting for approvals")
     return Badge(verdict.verdict, verdict.get_verdict_display())
 
 

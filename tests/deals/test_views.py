@@ -1699,3 +1699,31 @@ def test_save_and_submit_revises_a_deal_whose_changes_were_requested(rep, pm, cl
     assert deal.status == DealStatus.IN_REVIEW
     assert deal.rounds.count() == 2
     assert deal.events.filter(kind="revised", data__implicit=True).exists()
+
+
+def test_a_commitment_approved_by_one_approver_waits_for_the_other(
+    rep, pm, pm2, manager, client_for
+):
+    integration_rule(manager, pm2)
+    services.review_rule_create(
+        actor=manager,
+        data={"name": "Managers see integrations", "kinds": ["integration"], "approver": "manager"},
+    )
+    deal = draft_deal(rep, commitments=1)
+    commitment = deal.commitments.get()
+    commitment.kind = "integration"
+    commitment.save()
+    services.deal_submit(deal=deal, actor=rep)
+    services.review_claim(deal=deal, actor=pm)
+    services.commitment_rule(commitment=commitment, actor=pm2, verdict=VerdictKind.APPROVED)
+
+    lead = client_for(pm).get(deal.get_absolute_url()).content.decode()
+    boss = client_for(manager).get(deal.get_absolute_url()).content.decode()
+
+    assert ">Waiting for approvals<" in lead
+    assert "Approval by a PM of Integration — Tom Berg ✓" in lead
+    assert "Approval by a manager — waiting" in lead
+    assert "1 of 2</strong> approvals given" in lead
+    assert "Approvals are missing" in lead
+    assert ">Needs your ruling<" in boss
+    assert ">Approve<" in boss
