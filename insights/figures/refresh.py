@@ -9,6 +9,7 @@ from handoff.models import Team, quarter_of
 from insights import snapshots
 from insights.figures.alignment import stored_alignment
 from insights.figures.goals import stored_goal_values
+from insights.figures.trends import stored_previous_figures
 from insights.figures.window import default_range, window_for
 
 # Stored results not recomputed for this long are dropped by the refresh job.
@@ -18,8 +19,9 @@ SNAPSHOT_KEEP_DAYS = 2
 def refresh_snapshots(today: date | None = None) -> dict[str, Any]:
     """The scheduled job: recompute what pages read most, drop what nobody needed lately.
 
-    The dashboard's default range for both teams and for each team, and this quarter's
-    goal values. Other ranges are computed when someone first looks at them.
+    The dashboard's default range for both teams and for each team, with the headline
+    figures of the period before it, and this quarter's goal values. Other ranges are
+    computed when someone first looks at them.
     """
     today = today or timezone.localdate()
     start, end = default_range(today)
@@ -28,6 +30,12 @@ def refresh_snapshots(today: date | None = None) -> dict[str, Any]:
     ]
     for w in windows:
         stored_alignment(w, recompute=True)
+        stored_previous_figures(w, recompute=True)
     stored_goal_values(quarter_of(today), today, recompute=True)
     forgotten = snapshots.forget(timedelta(days=SNAPSHOT_KEEP_DAYS))
-    return {"alignments": len(windows), "goals": 1, "forgotten": forgotten}
+    return {
+        "alignments": len(windows),
+        "previous_periods": len(windows),
+        "goals": 1,
+        "forgotten": forgotten,
+    }
