@@ -1,6 +1,6 @@
-"""The home page's "what needs you now": one card per thing waiting for this user, by role.
-
-Reads scoped to the user; each card is two queries whatever it holds.
+"""Reads for the insights pages: the home page's "what needs you now", one card per thing
+waiting for this user, by role (two queries a card whatever it holds), and the dashboard's
+capacity heat map.
 """
 
 from django.urls import reverse
@@ -16,6 +16,9 @@ from deals.selectors import (
     review_rounds_waiting,
 )
 from handoff.roles import is_manager, is_pm, is_sales
+from insights.figures.capacity import CAPACITY_WEEKS
+from insights.figures.window import Window
+from projects.selectors import team_capacity
 
 HOME_LIST_SIZE = 5
 
@@ -114,3 +117,9 @@ def needs_me_cards(user) -> list[dict]:
             ),
         ]
     return cards
+
+
+def capacity_heat_map(w: Window) -> dict:
+    """Each PM's load against capacity for the dashboard's next 12 weeks, as the capacity page
+    shows it; a delivery team's PMs only. At most four queries, whatever the work."""
+    return team_capacity(weeks=CAPACITY_WEEKS, pm_ids=w.pms)

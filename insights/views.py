@@ -19,10 +19,12 @@ from insights.figures.agenda import sync_agenda
 from insights.figures.alignment import TABLE_KEYS, stored_alignment, table_for_export
 from insights.figures.goals import current_goals, goal_progress
 from insights.figures.scorecards import scorecard as person_scorecard
+from insights.figures.trends import previous_window, stored_previous_figures
 from insights.figures.window import Window
 from insights.forms import FilterForm, GoalForm, RangeForm
 from insights.rules import MANAGERS, can_see_scorecard
-from insights.selectors import needs_me_cards
+from insights.selectors import capacity_heat_map, needs_me_cards
+from insights.views_dashboard import headline, panels
 
 
 @login_required
@@ -51,6 +53,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "window": w,
             "figures": result.figures,
             "tables": result.tables,
+            "headline": headline(result, stored_previous_figures(w)),
+            "previous": previous_window(w),
+            "panels": panels(result),
+            "heat_map": capacity_heat_map(w),
             "computed_at": result.computed_at,
             "refresh_minutes": max(1, round(settings.METRICS_REFRESH_SECONDS / 60)),
             "goals": current_goals(),
@@ -58,18 +64,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "figures_csv": f"{reverse('dashboard-export', args=['figures'])}?{query}",
         },
     )
-
-
-@login_required
-@role_required(*MANAGERS)
-@require_http_methods(["POST"])
-def recompute(request: HttpRequest) -> HttpResponse:
-    """Recompute the figures of one range now instead of waiting for the scheduled job."""
-    form = FilterForm(request.POST)
-    w = form.window()
-    result = stored_alignment(w, recompute=True)
-    messages.success(request, f"Figures recalculated in {result.seconds:.1f} s.")
-    return redirect(f"{reverse('dashboard')}?{filter_query(w)}")
 
 
 @login_required

@@ -1,4 +1,4 @@
-// Draws each dashboard chart from its JSON data island; the table below each chart holds the same data.
+// Draws each dashboard chart from its JSON data island; the table behind each chart's toggle holds the same data.
 (() => {
   const palette = ["#0a6ebd", "#c75000", "#1a7f37", "#8250df", "#bf3989", "#59636e"];
 
@@ -26,8 +26,12 @@
     const scales = round
       ? {}
       : {
-          x: { stacked: spec.stacked },
-          y: { beginAtZero: true, stacked: spec.stacked, ticks: { callback: formatTick(spec.unit) } },
+          x: { stacked: spec.stacked, ticks: { autoSkip: true, maxRotation: 0 } },
+          y: {
+            beginAtZero: true,
+            stacked: spec.stacked,
+            ticks: { callback: formatTick(spec.unit), maxTicksLimit: 6 },
+          },
         };
     new window.Chart(canvas, {
       type: round ? "doughnut" : spec.type,
@@ -37,7 +41,13 @@
         maintainAspectRatio: false,
         animation: false,
         scales,
-        plugins: { legend: { display: round || datasets.length > 1 } },
+        plugins: {
+          legend: {
+            display: round || datasets.length > 1,
+            position: round ? "right" : "top",
+            labels: { boxWidth: 12, font: { size: 11 } },
+          },
+        },
       },
     });
   }

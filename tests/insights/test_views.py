@@ -78,8 +78,11 @@ def test_dashboard_shows_each_figure_with_how_and_its_deals(rep, pm, manager, cl
         assert figure.label in page
         assert figure.how.split(":")[0][:40] in page
     assert "/deals/?status=in_review" in page
-    assert 'data-chart="chart-flag-rate-by-rep"' in page
-    assert 'id="chart-flag-rate-by-rep" type="application/json"' in page
+    assert 'data-chart="chart-pipeline-capacity"' in page
+    assert 'id="chart-pipeline-capacity" type="application/json"' in page
+    # One rep is a row of a table, not a chart of one bar.
+    assert 'data-chart="chart-flag-rate-by-rep"' not in page
+    assert 'data-panel="flag-rate-by-rep"' in page
     assert "<script>" not in page  # data islands only: the CSP forbids inline scripts
     assert "Promise-kept rate" in page  # the goal of the quarter
 
@@ -340,7 +343,8 @@ def test_htmx_filter_answers_with_the_results_only(manager, client_for):
     page = response.content.decode()
     assert page.lstrip().startswith('<div id="dashboard-results">')
     assert "<html" not in page
-    assert 'data-chart="chart-pipeline-capacity"' in page
+    assert 'data-panel="pipeline-capacity"' in page
+    assert 'aria-labelledby="figures-heading"' in page
 
 
 @pytest.mark.django_db
