@@ -1,6 +1,7 @@
 """A manager reads the alignment dashboard, narrows its range, exports a table and opens the agenda."""
 
 import datetime
+import re
 from pathlib import Path
 
 from django.utils import timezone
@@ -37,12 +38,26 @@ def test_manager_reads_the_dashboard_and_opens_the_agenda(page, login, axe_viola
     )
     expect(page.get_by_text("(30 days)")).to_be_visible()
 
-    section = page.get_by_role("region", name="Flag rate by rep")
-    chart = section.get_by_role("img", name="Chart of flag rate by rep")
-    expect(chart).to_be_visible()
+    # The headline figures come first, each with how it moved on the previous 30 days.
+    flag_rate = page.locator('[data-figure="flag_rate"]')
+    expect(flag_rate.locator(".count")).to_have_text("33 %")
+    expect(flag_rate.get_by_text("nothing to compare in the previous 30 days")).to_be_visible()
+
+    # A chart has its data behind a toggle that works without JavaScript.
+    capacity = page.get_by_role("region", name=re.compile("^Pipeline effort against delivery"))
+    expect(
+        capacity.get_by_role("img", name=re.compile("^Chart of pipeline effort"))
+    ).to_be_visible()
     assert page.evaluate(
-        "() => Boolean(window.Chart && Chart.getChart(document.querySelector('canvas[data-chart=\"chart-flag-rate-by-rep\"]')))"
+        "() => Boolean(window.Chart && Chart.getChart(document.querySelector('canvas[data-chart=\"chart-pipeline-capacity\"]')))"
     )
+    expect(capacity.get_by_role("table")).to_be_hidden()
+    capacity.get_by_text("Data table").click()
+    expect(capacity.get_by_role("table").get_by_role("row")).to_have_count(13)
+
+    # One rep is not a chart of one bar: the rows are shown as a table.
+    section = page.get_by_role("region", name="Flag rate by rep")
+    expect(section.get_by_role("img")).to_have_count(0)
     table = section.get_by_role("table")
     expect(table.get_by_role("row", name="Rita Reyes 3 1 33 %")).to_be_visible()
 
@@ -50,7 +65,7 @@ def test_manager_reads_the_dashboard_and_opens_the_agenda(page, login, axe_viola
         section.get_by_role("link", name="Download CSV of flag rate by rep").click()
     download = download_info.value
     assert download.suggested_filename.startswith("flag-rate-by-rep-")
-    content = Path(download.path()).read_text(encoding="utf-8").splitlines()
+    content = Path(download.path()).read_text(encoding="utf-8-sig").splitlines()
     assert content == ["Rep,Verdicts,Flagged,Flag rate (%)", "Rita Reyes,3,1,33.3"]
 
     # Figures are stored; a manager who cannot wait for the next refresh recalculates them.
@@ -61,7 +76,8 @@ def test_manager_reads_the_dashboard_and_opens_the_agenda(page, login, axe_viola
     expect(in_review).to_have_text("1")
     expect(page.get_by_text("Figures computed at")).to_be_visible()
     page.get_by_role("button", name="Recalculate now").click()
-    expect(page.get_by_text("Figures recalculated in")).to_be_visible()
+    expect(page.get_by_text("Recalculated at")).to_be_visible()
+    page.get_by_role("link", name="Reload the figures").click()
     expect(in_review).to_have_text("2")
     expect(page).to_have_url(f"/dashboard/?from={today - datetime.timedelta(days=29)}&to={today}")
 
