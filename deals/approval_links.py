@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from deals import services
-from deals.approvals import RequirementState, round_requirements, satisfies
+from deals.approvals import RequirementState, prime_team_ids, round_requirements, satisfies
 from deals.models import (
     ApprovalLinkUse,
     ApproverKind,
@@ -30,7 +30,7 @@ from deals.models import (
 )
 from deals.selectors import deals_visible_to
 from handoff.errors import DomainError
-from handoff.models import Team, User
+from handoff.models import User
 from handoff.templatetags.formats import when
 
 SALT = "deals.approval_links"
@@ -104,19 +104,6 @@ def approval_token(*, user: User, review_round: ReviewRound, commitments: Iterab
 
 def approval_path(token: str) -> str:
     return reverse("deals:approve_link", args=[token])
-
-
-def prime_team_ids(users: Iterable[User]) -> None:
-    """Read the teams of many users in one query, for deals.approvals.team_ids to find."""
-    pending = {u.pk: u for u in users if getattr(u, "_handoff_team_ids", None) is None}
-    if not pending:
-        return
-    teams: dict[int, set[int]] = {pk: set() for pk in pending}
-    memberships = Team.members.through.objects.filter(user_id__in=pending)
-    for user_id, team_id in memberships.values_list("user_id", "team_id"):
-        teams[user_id].add(team_id)
-    for pk, user in pending.items():
-        user._handoff_team_ids = frozenset(teams[pk])
 
 
 def needs_from(

@@ -89,13 +89,29 @@ def requirement_from(review_round: ReviewRound, commitment: Commitment, rule: Re
     )
 
 
+_TEAM_IDS = "_handoff_team_ids"
+
+
 def team_ids(user: User) -> frozenset[int]:
-    """The teams `user` belongs to, read once per user object."""
-    cached = getattr(user, "_handoff_team_ids", None)
+    """The teams `user` belongs to, read once per user object (or primed for many)."""
+    cached = getattr(user, _TEAM_IDS, None)
     if cached is None:
         cached = frozenset(Team.objects.filter(members=user).values_list("pk", flat=True))
-        user._handoff_team_ids = cached
+        setattr(user, _TEAM_IDS, cached)
     return cached
+
+
+def prime_team_ids(users: Iterable[User]) -> None:
+    """Read the teams of many users in one query, so team_ids() asks nothing more."""
+    pending = {u.pk: u for u in users if getattr(u, _TEAM_IDS, None) is None}
+    if not pending:
+        return
+    teams: dict[int, set[int]] = {pk: set() for pk in pending}
+    memberships = Team.members.through.objects.filter(user_id__in=pending)
+    for user_id, team_id in memberships.values_list("user_id", "team_id"):
+        teams[user_id].add(team_id)
+    for pk, user in pending.items():
+        setattr(user, _TEAM_IDS, frozenset(teams[pk]))
 
 
 def satisfies(user: User, requirement: ApprovalRequirement, review_round: ReviewRound) -> bool:

@@ -19,9 +19,8 @@ from deals.approval_links import (
     approval_token,
     commitments_to_approve,
     needs_from,
-    prime_team_ids,
 )
-from deals.approvals import RequirementState, round_requirements
+from deals.approvals import RequirementState, prime_team_ids, round_requirements
 from deals.models import Commitment, Deal, ReviewRound, Verdict, VerdictKind
 from deals.selectors import people_who_see
 from feedback.emails import absolute, deal_url
