@@ -49,8 +49,9 @@ document.addEventListener("keydown", (event) => {
   if (!box) return;
   event.preventDefault();
   const menu = box.closest("details");
-  // On a phone the box is in the closed menu: open it first.
-  if (menu && !menu.open && box.getClientRects().length === 0) menu.open = true;
+  // On a phone the box is in the closed menu (its button shows): open it first.
+  const button = menu && menu.querySelector("summary");
+  if (button && !menu.open && getComputedStyle(button).display !== "none") menu.open = true;
   box.focus();
   box.select();
 });
