@@ -143,11 +143,18 @@ def _queue_item(review_round: Any, user: User, now: datetime) -> Item:
     deal = review_round.deal
     path = deal_url(deal)
     overdue = review_round.due_at < now
-    reports = {(NotificationKind.SUBMITTED, path)}
+    # A queued round stands for every notice that asked this PM to look at it.
+    asked = (
+        NotificationKind.SUBMITTED,
+        NotificationKind.APPROVAL_NEEDED,
+        NotificationKind.REVIEW_DUE_SOON,
+        NotificationKind.REVIEW_RELEASED,
+    )
+    reports = {(kind, path) for kind in asked}
     if overdue:
         reports.add((NotificationKind.REVIEW_OVERDUE, path))
     if review_round.reviewer_id == user.pk:
-        reports.add((NotificationKind.CLAIMED, path))
+        reports |= {(NotificationKind.CLAIMED, path), (NotificationKind.REVIEW_ASSIGNED, path)}
     return Item(
         text=f"Review round {review_round.number} "
         + ("past its SLA" if overdue else "waiting")

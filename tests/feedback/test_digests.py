@@ -282,3 +282,24 @@ def test_digest_dates_are_written_one_way(busy_week, rep, pm, manager):
                     rf"(?:^|\s)(?:\w{{3}} )?[1-9]\d? {month} \d{{4}}(?:, \d\d:\d\d)?", line
                 ), line
                 assert not re.search(rf"\b0\d {month}", line), line
+
+
+def test_a_queued_round_stands_for_the_review_notices_that_point_at_it(busy_week, pm):
+    """Asked to approve, reminded, or handed a review: the queue item tells it once."""
+    from feedback.models import NotificationKind
+
+    queued = Deal.objects.get(owner__username="rep2")
+    for kind in (
+        NotificationKind.APPROVAL_NEEDED,
+        NotificationKind.REVIEW_DUE_SOON,
+        NotificationKind.REVIEW_RELEASED,
+    ):
+        Notification.objects.create(
+            recipient=pm,
+            kind=kind,
+            deal=queued,
+            text=f"{kind} {queued.title}",
+            url=queued.get_absolute_url(),
+        )
+    pm_text, _ = digests.render_digest(digests.build_digest(pm, "weekly"))
+    assert pm_text.count(queued.title) == 1
