@@ -45,6 +45,29 @@ GAP = {
 # Written by the same call as the event before them, so at the same moment.
 SAME_CALL = {(EventKind.CREATED, EventKind.COMMITMENT_ADDED)}
 
+# (time the seed wrote an audit row, time the row was given), from every demo trail dated in
+# this process: the rows other apps' demos wrote along with them (notifications) follow.
+_moved: list[tuple[datetime.datetime, datetime.datetime]] = []
+
+
+def remember_moved(pairs: list[tuple[datetime.datetime, datetime.datetime]]) -> None:
+    _moved.extend(pairs)
+
+
+def take_moved() -> list[tuple[datetime.datetime, datetime.datetime]]:
+    """Every (written, given) pair remembered so far, oldest written first; forgets them."""
+    pairs = sorted(_moved)
+    _moved.clear()
+    return pairs
+
+
+def moved_time(pairs, written: datetime.datetime) -> datetime.datetime | None:
+    """The time given to what the seed wrote at `written`: that of the audit row just before."""
+    before = bisect.bisect_right(
+        pairs, (written, datetime.datetime.max.replace(tzinfo=datetime.UTC))
+    )
+    return pairs[before - 1][1] if before else None
+
 
 def date_trail(deal: Deal, *, created: datetime.datetime) -> None:
     """Give the deal's events, sign-offs, escalations and comments times that fit its rounds."""
@@ -74,6 +97,7 @@ def date_trail(deal: Deal, *, created: datetime.datetime) -> None:
         moved.append((event.at, at))
         last, previous = at, event.kind
     _date_comments(deal, moved, created)
+    remember_moved(moved)
     Deal.objects.filter(pk=deal.pk).update(updated_at=last)
     if first := rounds.get(1):
         # The time of the first submission moves with it; the status is left as it is.

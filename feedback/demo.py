@@ -8,9 +8,10 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from deals.demo_history import moved_time, take_moved
 from deals.models import Commitment, Deal
 from feedback import notifications, rules, services
-from feedback.models import FeedbackNote
+from feedback.models import FeedbackNote, Notification, NotificationKind
 from handoff.models import User
 
 # author, direction, recipient (None: the team), topic, commitment kind to link, body, answer
@@ -91,6 +92,7 @@ def seed(users: dict[str, User]) -> dict[str, User]:
     if FeedbackNote.objects.exists():
         return users
     now = timezone.now()
+    _date_notifications_of_the_trails(before=now)
     for index, (author, direction, to, topic, kind, body, answer) in enumerate(NOTES):
         commitment = _commitment_of_kind(kind) if kind else None
         note = services.note_create(
@@ -107,12 +109,23 @@ def seed(users: dict[str, User]) -> dict[str, User]:
                 services.note_reply(note=note, actor=users[who], reply=reply)
             else:
                 services.note_acknowledge(note=note, actor=users[who])
-        FeedbackNote.objects.filter(pk=note.pk).update(
-            created_at=now - datetime.timedelta(days=2 * (len(NOTES) - index), hours=index)
-        )
+        written = now - datetime.timedelta(days=2 * (len(NOTES) - index), hours=index)
+        FeedbackNote.objects.filter(pk=note.pk).update(created_at=written)
+        Notification.objects.filter(
+            kind=NotificationKind.FEEDBACK_NOTE, url=note.get_absolute_url()
+        ).update(created_at=written)
     notifications.notify_overdue_reviews()
     notifications.notify_late_deliverables()
     return users
+
+
+def _date_notifications_of_the_trails(*, before: datetime.datetime) -> None:
+    """A notification the deals' and projects' demos caused takes the time of its event."""
+    pairs = take_moved()
+    for notification in Notification.objects.filter(created_at__lt=before).only("created_at"):
+        given = moved_time(pairs, notification.created_at)
+        if given is not None:
+            Notification.objects.filter(pk=notification.pk).update(created_at=given)
 
 
 def _commitment_of_kind(kind: str) -> Commitment | None:

@@ -10,6 +10,7 @@ import datetime
 import pgtrigger
 from django.utils import timezone
 
+from deals.demo_history import remember_moved
 from deals.models import DealEvent, EventKind
 from handoff.audit import APPEND_ONLY_TRIGGER
 from projects.models import Deliverable, DeliverableStatus, Project, ProjectEvent, ProjectEventKind
@@ -33,6 +34,7 @@ def date_history(project: Project) -> None:
     now = timezone.now()
     last = won.at
     deliverables = {d.pk: d for d in project.deliverables.all()}
+    moved: list[tuple[datetime.datetime, datetime.datetime]] = []
     for event in ProjectEvent.objects.filter(project=project).order_by("id"):
         if event.kind == ProjectEventKind.CREATED:
             at = won.at
@@ -47,8 +49,10 @@ def date_history(project: Project) -> None:
         # Seeding only: the audit tables refuse updates everywhere else (handoff.audit).
         with pgtrigger.ignore(f"projects.ProjectEvent:{APPEND_ONLY_TRIGGER}"):
             ProjectEvent._base_manager.filter(pk=event.pk).update(at=at)
+        moved.append((event.at, at))
         if event.kind != ProjectEventKind.DELIVERABLE_STATUS_CHANGED:
             last = at
+    remember_moved(moved)
     latest = ProjectEvent.objects.filter(project=project).order_by("-at").first()
     Project.objects.filter(pk=project.pk).update(
         created_at=won.at, updated_at=latest.at if latest else won.at
