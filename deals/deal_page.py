@@ -3,7 +3,6 @@ summary, the next step of the review and who may take it, in a fixed number of q
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db.models import Prefetch
 from django.http import HttpRequest
@@ -30,7 +29,7 @@ from deals.models import (
 )
 from deals.panels import deal_panels_context
 from deals.selectors import deal_comments, deal_events
-from deals.timeline import day, days, timeline
+from deals.timeline import day, days, number, timeline
 from handoff.models import User
 from handoff.roles import is_manager
 
@@ -55,7 +54,7 @@ class CommitmentRow:
     badge: Badge | None
     can_rule: bool = False
     needs_ruling: bool = False
-    escalation: object = None
+    escalation: Escalation | None = None
     can_escalate: bool = False
     counter_change: str = ""
     rule_form: RuleForm | None = None
@@ -76,10 +75,6 @@ def _escalation_of(verdict: Verdict):
         return None
 
 
-def _effort(value: Decimal) -> str:
-    return days(value).removesuffix(" days").removesuffix(" day")
-
-
 def counter_change(commitment: Commitment, flag: Verdict) -> str:
     """What accepting a flag's counter-proposal changes: "promised date 20 Mar 2027 → 3 Apr 2027,
     effort 12 → 15 days"."""
@@ -88,7 +83,7 @@ def counter_change(commitment: Commitment, flag: Verdict) -> str:
         changes.append(f"promised date {day(commitment.promised_date)} → {day(flag.counter_date)}")
     effort = flag.counter_effort_days
     if effort is not None and effort != commitment.effort_days:
-        changes.append(f"effort {_effort(commitment.effort_days)} → {days(effort)}")
+        changes.append(f"effort {number(commitment.effort_days)} → {days(effort)}")
     return ", ".join(changes) or "nothing: the commitment already reads as proposed"
 
 

@@ -66,16 +66,20 @@ def moment(value: str | None) -> str:
     return f"{day(parsed.date())}, {parsed:%H:%M}"
 
 
-def days(value: Decimal | str | float | None) -> str:
-    """12 days, 12.5 days, 1 day: an effort in person-days without trailing zeros."""
-    if value is None or value == "":
-        return ""
+def number(value: Decimal | str | float) -> str:
+    """12, 12.5: an effort without trailing zeros."""
     try:
         text = f"{Decimal(str(value)):f}"
     except InvalidOperation:
-        return f"{value} days"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
+        return str(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def days(value: Decimal | str | float | None) -> str:
+    """12 days, 12.5 days, 1 day: an effort in person-days."""
+    if value is None or value == "":
+        return ""
+    text = number(value)
     return f"{text} day" if text == "1" else f"{text} days"
 
 
@@ -115,8 +119,9 @@ def _commitment_changes(before: Mapping, after: Mapping) -> str:
             f"promised date {day(before.get('promised_date'))} → {day(after.get('promised_date'))}"
         )
     if before.get("effort_days") != after.get("effort_days"):
-        effort_before = days(before.get("effort_days")).removesuffix(" days").removesuffix(" day")
-        changes.append(f"effort {effort_before} → {days(after.get('effort_days'))}")
+        changes.append(
+            f"effort {number(before.get('effort_days'))} → {days(after.get('effort_days'))}"
+        )
     if before.get("detail") != after.get("detail"):
         changes.append("detail")
     return ", ".join(changes)
