@@ -1,5 +1,4 @@
-"""Viewsets of the review's own records: verdicts (escalate a flag, accept its counter-proposal),
-escalations, and the managers' review rules."""
+"""Viewsets of the review's own records: verdicts, escalations and managers' review rules."""
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
