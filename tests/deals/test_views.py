@@ -1462,7 +1462,9 @@ def test_the_lead_reviewer_releases_the_review_with_a_note(rep, pm, pm2, client_
     assert ">Claim review<" in client_for(pm2).get(deal.get_absolute_url()).content.decode()
 
 
-@pytest.mark.parametrize(("who", "expected"), [("pm2", 403), ("rep", 403), ("rep2", 404)])
+@pytest.mark.parametrize(
+    ("who", "expected"), [("pm2", 403), ("rep", 403), ("manager", 403), ("rep2", 404)]
+)
 def test_only_the_lead_reviewer_releases(request, rep, pm, client_for, who, expected):
     deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
 
@@ -1524,13 +1526,18 @@ def test_only_the_lead_reviewer_or_a_manager_hands_on(
     assert fresh(deal).rounds.get().reviewer == pm
 
 
-def test_a_manager_keeps_assign(rep, pm, manager, client_for):
+def test_a_manager_keeps_assign(rep, pm, pm2, manager, client_for):
     deal = deal_in(DealStatus.IN_REVIEW, owner=rep, pm=pm, ruled=False)
 
     html = client_for(manager).get(deal.get_absolute_url()).content.decode()
 
     assert ">Assign reviewer<" in html
     assert ">Hand on<" not in html and ">Release review<" not in html
+    # Handing on is assigning: a manager may do it by that route too.
+    response = post(client_for(manager), "hand_on", deal, {"hand_on-reviewer": pm2.pk})
+    assert response.status_code == 302
+    assert fresh(deal).rounds.get().reviewer == pm2
+    assert fresh(deal).events.get(kind="assigned").data["handed_on"] is False
 
 
 # Confirmations before what cannot be undone, with and without JavaScript
