@@ -10,6 +10,7 @@ the settings take for the links in emails unless SITE_URL is set.
 
 import argparse
 import contextlib
+import ipaddress
 import os
 import signal
 import subprocess
@@ -147,13 +148,13 @@ def _signal_group(process: subprocess.Popen, signum: int) -> None:
 
 def dev_server_url(host: str, port: str) -> str:
     """The address a browser on this machine reaches the server at, for links in emails."""
-    if host in ("", "0.0.0.0"):  # noqa: S104 - names the wildcard, binds nothing
-        host = "127.0.0.1"
-    elif host == "::":
-        host = "[::1]"
-    elif ":" in host and not host.startswith("["):
-        host = f"[{host}]"
-    return f"http://{host}:{port}"
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:  # a name, such as localhost
+        return f"http://{host or '127.0.0.1'}:{port}"
+    if address.is_unspecified:  # served on every interface: this machine's own address
+        address = ipaddress.ip_address("::1" if address.version == 6 else "127.0.0.1")
+    return f"http://[{address}]:{port}" if address.version == 6 else f"http://{address}:{port}"
 
 
 def build(argv: Sequence[str] | None = None) -> Supervisor:
