@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/accept/", views.handoff_accept, name="accept"),
     path("<int:pk>/questions/", views.questions_send, name="questions"),
     path("<int:pk>/status/", views.project_status, name="status"),
+    path("<int:pk>/complete/", views.project_complete, name="complete"),
     path("<int:pk>/kickoff/", views.kickoff_add, name="kickoff_add"),
     path("kickoff/<int:pk>/toggle/", views.kickoff_toggle, name="kickoff_toggle"),
     path("kickoff/<int:pk>/remove/", views.kickoff_remove, name="kickoff_remove"),

@@ -9,11 +9,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from handoff.models import Role
 from handoff.roles import can_review, is_pm, role_required
+from handoff.web.confirm import confirm_page
 from handoff.web.errors import came_from, domain_errors
 from handoff.web.lists import DESCENDING, Column, ListSearchForm, Sorting
 from handoff.web.pagination import CappedPaginator
 from handoff.web.settings_page import settings_page
-from projects import selectors, services
+from projects import confirmations, selectors, services
 from projects.forms import (
     BriefForm,
     CapacityExceptionForm,
@@ -24,22 +25,15 @@ from projects.forms import (
     QuestionsForm,
 )
 from projects.models import (
-    PROJECT_TRANSITIONS,
     CapacityException,
     DeliverableStatus,
     KickoffItem,
     PMCapacity,
     ProjectStatus,
 )
-from projects.panels import project_panels_context
-from projects.promises import promise_summary
+from projects.project_page import live_parts, project_context, promise_counts
 
 PAGE_SIZE = 25
-STATUS_BUTTONS = {
-    ProjectStatus.ACTIVE: "Resume project",
-    ProjectStatus.ON_HOLD: "Put on hold",
-    ProjectStatus.COMPLETED: "Complete project",
-}
 # A refused action goes back to the page it came from, else to the project list.
 _back = came_from("projects:list")
 
@@ -63,13 +57,6 @@ PROJECT_COLUMNS = Sorting(
     Column("deliverables", "Deliverables", ("-deliverable_count", "-id"), first=DESCENDING),
     Column("created", "Newest", ("-created_at", "-id"), first=DESCENDING),
     default="created",
-)
-DELIVERABLE_COLUMNS = Sorting(
-    Column("deliverable", "Deliverable", ("summary", "id")),
-    Column("promised", "Promised", ("promised_date", "id")),
-    Column("effort", "Effort (days)", ("-effort_days", "id"), first=DESCENDING),
-    Column("status", "Status", ("status", "id")),
-    default="promised",
 )
 
 
@@ -103,54 +90,10 @@ def project_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _project_context(request: HttpRequest, project, **forms) -> dict:
-    user = request.user
-    search = ListSearchForm(request.GET, label="Search deliverables", placeholder="Summary")
-    deliverables = selectors.project_deliverables(
-        project, q=search.text, order=DELIVERABLE_COLUMNS.order_by(request.GET)
-    )
-    is_project_pm = project.pm_id == user.pk
-    can_update = services.can_lead_delivery(project, user)
-    return {
-        "project": project,
-        "deal": project.deal,
-        "deliverables": deliverables,
-        "deliverable_search": search,
-        "deliverable_headers": DELIVERABLE_COLUMNS.headers(request.GET),
-        "kickoff_items": list(project.kickoff_items.all()),
-        "events": list(selectors.project_events(project)[:50]),
-        "summary": promise_summary(project.deliverables.all()),
-        "is_project_pm": is_project_pm,
-        "can_update_deliverables": can_update,
-        "can_edit_brief": services.can_edit_brief(project, user),
-        "status_moves": [
-            (value, STATUS_BUTTONS[value]) for value in PROJECT_TRANSITIONS.get(project.status, ())
-        ]
-        if can_update
-        else [],
-        "kickoff_form": forms.get("kickoff_form") or KickoffItemForm(),
-        "questions_form": forms.get("questions_form") or QuestionsForm(),
-        "status_forms": {
-            d.pk: DeliverableStatusForm(
-                initial={
-                    "status": d.status,
-                    "status_reason": d.status_reason,
-                    "delivered_on": d.delivered_on,
-                },
-                auto_id=f"id_%s_{d.pk}",
-            )
-            for d in deliverables
-        }
-        if can_update
-        else {},
-        **project_panels_context(project, user),
-    }
-
-
 @login_required
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get_for_user(request.user, pk)
-    return render(request, "projects/project_detail.html", _project_context(request, project))
+    return render(request, "projects/project_detail.html", project_context(request, project))
 
 
 @login_required
@@ -168,14 +111,53 @@ def brief_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "projects/brief_form.html", {"project": project, "form": form})
 
 
+def _refuse_unless(allowed: bool, reason: str) -> None:
+    """A confirmation page opens only for someone who may take its action."""
+    if not allowed:
+        raise PermissionDenied(reason)
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 @domain_errors(back=_back)
 def handoff_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks (the page without script); POST accepts: the project becomes active."""
     project = selectors.project_get_for_user(request.user, pk)
+    if request.method == "GET":
+        _refuse_unless(project.pm_id == request.user.pk, "Only the project's manager can accept.")
+        if project.status != ProjectStatus.KICKOFF:
+            messages.info(request, "The handoff of this project was already accepted.")
+            return redirect(project)
+        return confirm_page(request, confirmations.accept(project))
     services.project_accept_handoff(project=project, actor=request.user)
     messages.success(request, "Handoff accepted: the project is active.")
     return _done(request, project.get_absolute_url())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_errors(back=_back)
+def project_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks (the page without script); POST completes the project, for good."""
+    project = selectors.project_get_for_user(request.user, pk)
+    if request.method == "GET":
+        _refuse_unless(
+            services.can_lead_delivery(project, request.user),
+            "Only the project's manager or a manager can complete it.",
+        )
+        if project.status != ProjectStatus.ACTIVE:
+            messages.error(
+                request,
+                f"A project that is {project.get_status_display().lower()} cannot be completed.",
+            )
+            return redirect(project)
+        still_open = promise_counts(project)["open"]
+        return confirm_page(request, confirmations.complete(project, still_open=still_open))
+    services.project_change_status(
+        project=project, actor=request.user, status=ProjectStatus.COMPLETED
+    )
+    messages.success(request, "The project is completed.")
+    return redirect(project)
 
 
 @login_required
@@ -213,7 +195,7 @@ def questions_send(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Questions sent to {project.deal.owner}.")
             return _done(request, project.get_absolute_url())
-    context = _project_context(request, project, questions_form=form)
+    context = project_context(request, project, questions_form=form)
     return render(request, "projects/project_detail.html", context, status=400)
 
 
@@ -232,7 +214,7 @@ def kickoff_add(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_service_error(error)
         else:
             return _done(request, project.get_absolute_url() + "#kickoff")
-    context = _project_context(request, project, kickoff_form=form)
+    context = project_context(request, project, kickoff_form=form)
     return render(request, "projects/project_detail.html", context, status=400)
 
 
@@ -254,11 +236,22 @@ def kickoff_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 @domain_errors(back=_back)
 def kickoff_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks (the page without script); POST removes the checklist item."""
     item = _kickoff_item(request, pk)
+    if request.method == "GET":
+        _refuse_unless(
+            item.project.pm_id == request.user.pk,
+            "Only the project's manager can edit the kickoff checklist.",
+        )
+        if item.project.status == ProjectStatus.COMPLETED:
+            messages.error(request, "This project is completed.")
+            return redirect(item.project)
+        return confirm_page(request, confirmations.kickoff_remove(item))
     services.kickoff_item_remove(item=item, actor=request.user)
+    messages.success(request, f"Removed “{item.text}” from the checklist.")
     return _done(request, item.project.get_absolute_url() + "#kickoff")
 
 
@@ -295,10 +288,16 @@ def deliverable_status(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_service_error(error)
             else:
                 if request.htmx:
+                    # The row, and out of band what it changed: the promises and the history.
                     return render(
                         request,
-                        "projects/project_detail.html#deliverable_row",
-                        {"d": deliverable, "project": project, "can_update_deliverables": True},
+                        "projects/partials/deliverable_updated.html",
+                        {
+                            "d": deliverable,
+                            "project": project,
+                            "can_update_deliverables": True,
+                            **live_parts(project),
+                        },
                     )
                 messages.success(
                     request, f"{deliverable.summary}: {deliverable.get_status_display().lower()}."
@@ -345,9 +344,12 @@ def capacity_section(request: HttpRequest) -> dict | None:
             }
         ),
         "exception_form": CapacityExceptionForm(),
-        "exceptions": list(
-            CapacityException.objects.filter(pm=request.user).order_by("week_start")
-        ),
+        "exceptions": [
+            (exception, confirmations.time_off_remove(exception))
+            for exception in CapacityException.objects.filter(pm=request.user).order_by(
+                "week_start"
+            )
+        ],
     }
 
 
@@ -388,10 +390,13 @@ def time_off_add(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 @domain_errors(back=_back)
 def time_off_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks (the page without script); POST removes the week from one's own calendar."""
     exception = get_object_or_404(CapacityException, pk=pk, pm=request.user)
+    if request.method == "GET":
+        return confirm_page(request, confirmations.time_off_remove(exception))
     services.capacity_exception_remove(exception=exception, actor=request.user)
     messages.success(request, "Week removed.")
     return redirect("settings")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from deals import services as deal_services
 from projects import services
 from projects.models import CapacityException, Deliverable, PMCapacity, ProjectStatus
+from tests.factories import CommitmentFactory
 from tests.projects.builders import bulk_project, make_deal, win
 
 pytestmark = pytest.mark.django_db
@@ -351,3 +352,199 @@ def test_row_after_marking_missed_links_to_a_note_about_it(won_project, pm, clie
     )
     assert response.status_code == 200
     assert f"project={won_project.pk}&amp;deal={won_project.deal_id}" in response.content.decode()
+
+
+# The project page as a record
+
+
+def fragment(html: str, element_id: str) -> str:
+    """The element with this id, from its opening tag to the end of its section."""
+    start = html.rindex("<", 0, html.index(f'id="{element_id}"'))
+    return html[start : html.index("</section>", start)]
+
+
+def deliverable_url(deliverable):
+    return reverse("projects:deliverable_status", args=[deliverable.pk])
+
+
+class TestRecordLayout:
+    def test_header_facts_actions_and_rows(self, won_project, pm, client_for):
+        page = client_for(pm).get(detail(won_project)).content.decode()
+        head = page[page.index('class="project-head"') : page.index('class="project-layout"')]
+        for label in (
+            "Client",
+            "Project manager",
+            "Priya Mehta",
+            "Starts",
+            'data-status="kickoff"',
+        ):
+            assert label in head, label
+        assert "<h1>Data platform rollout</h1>" in head
+        side = page[page.index('class="project-side"') : page.index('class="project-more"')]
+        for label in ("Your actions", "Accept handoff", "Facts", "Deal value", "€80,000"):
+            assert label in side, label
+        assert "Sales rep" in side and "Rita Reyes" in side
+        assert "0 of 5 done" in side and "Not written yet." in side
+        promises = fragment(page, "project-promises")
+        for count in ("kept", "missed", "open"):
+            assert f'data-count="{count}"' in promises
+        assert '<dd data-count="open">2</dd>' in promises
+        row = fragment(page, "deliverables")
+        assert "10 person-days" in row and "6 person-days" in row
+        for label in ("Promised", "Effort", "Status", "Delivered", "Promise"):
+            assert f'data-label="{label}"' in row
+        assert 'hx-disabled-elt="this"' in row and 'hx-sync="this:drop"' in row
+        more = page[page.index('class="project-more"') :]
+        assert 'id="project-history"' in more and "Feedback notes" in more
+
+    def test_the_brief_summary_and_kickoff_progress(self, won_project, pm, rep, client_for):
+        services.project_update_brief(
+            project=won_project, actor=rep, data={"customer_context": "Retailer, 40 stores"}
+        )
+        item = won_project.kickoff_items.first()
+        services.kickoff_item_toggle(item=item, actor=pm, done=True)
+        page = client_for(rep).get(detail(won_project)).content.decode()
+        side = page[page.index('class="project-side"') : page.index('class="project-more"')]
+        assert "Retailer, 40 stores" in side and 'href="#brief"' in side
+        assert 'data-kickoff="1/5"' in side
+        assert "Accept handoff" not in side and "Write a feedback note" in side
+
+    def test_the_promises_count_kept_missed_and_open(self, won_project, pm, client_for):
+        first, second = won_project.deliverables.order_by("promised_date")
+        services.deliverable_update_status(
+            deliverable=first, actor=pm, status="delivered", delivered_on=TODAY()
+        )
+        services.deliverable_update_status(deliverable=second, actor=pm, status="missed")
+        promises = fragment(
+            client_for(pm).get(detail(won_project)).content.decode(), "project-promises"
+        )
+        assert '<dd data-count="kept">1</dd>' in promises
+        assert '<dd data-count="missed">1</dd>' in promises
+        assert '<dd data-count="open">0</dd>' in promises
+        assert "<strong>1 of 2</strong> resolved promises kept" in promises
+
+    def test_query_count_is_the_same_for_1_and_many_deliverables(
+        self, rep, pm, client_for, django_assert_num_queries
+    ):
+        project = bulk_project(rep, pm, 0)
+        http = client_for(pm)
+        http.get(detail(project))  # warm the session
+        with CaptureQueriesContext(connection) as one:
+            assert http.get(detail(project)).status_code == 200
+        for i in range(1, 25):
+            Deliverable.objects.create(
+                project=project,
+                commitment=CommitmentFactory(deal=project.deal),
+                kind="scope",
+                summary=f"Part {i}",
+                promised_date=TODAY() + datetime.timedelta(days=i),
+                effort_days=i,
+            )
+        with django_assert_num_queries(len(one)):
+            page = http.get(detail(project)).content.decode()
+        assert page.count('class="deliverable"') == 25
+
+
+class TestUpdatedInPlace:
+    def test_the_promises_and_history_come_back_out_of_band(self, won_project, pm, client_for):
+        http = client_for(pm)
+        deliverable = won_project.deliverables.order_by("promised_date").first()
+        before = http.get(detail(won_project)).content.decode()
+        assert '<dd data-count="kept">0</dd>' in fragment(before, "project-promises")
+        response = http.post(
+            deliverable_url(deliverable),
+            {"status": "delivered", "delivered_on": TODAY().isoformat()},
+            HTTP_HX_REQUEST="true",
+        )
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert body.strip().startswith(f'<tr id="deliverable-{deliverable.pk}"')
+        promises = fragment(body, "project-promises")
+        assert 'hx-swap-oob="true"' in promises
+        assert '<dd data-count="kept">1</dd>' in promises
+        assert '<dd data-count="open">1</dd>' in promises
+        history = fragment(body, "project-history")
+        assert 'hx-swap-oob="true"' in history
+        assert "Deliverable status changed by Priya Mehta: Data warehouse → Delivered" in history
+
+    def test_the_answer_to_an_error_changes_nothing_else(self, won_project, pm, client_for):
+        deliverable = won_project.deliverables.first()
+        body = (
+            client_for(pm)
+            .post(deliverable_url(deliverable), {"status": "at_risk"}, HTTP_HX_REQUEST="true")
+            .content.decode()
+        )
+        assert "Say why." in body and "hx-swap-oob" not in body
+
+    def test_the_edit_row_sends_once(self, won_project, pm, client_for):
+        body = (
+            client_for(pm)
+            .get(deliverable_url(won_project.deliverables.first()), HTTP_HX_REQUEST="true")
+            .content.decode()
+        )
+        assert 'hx-disabled-elt="find button, find a"' in body and 'hx-sync="this:drop"' in body
+
+
+class TestCompleteProject:
+    def url(self, project):
+        return reverse("projects:complete", args=[project.pk])
+
+    def active(self, project, pm):
+        services.project_accept_handoff(project=project, actor=pm)
+        for deliverable in project.deliverables.all():
+            services.deliverable_update_status(
+                deliverable=deliverable, actor=pm, status="delivered", delivered_on=TODAY()
+            )
+        project.refresh_from_db()
+        return project
+
+    def test_the_page_asks_in_a_dialog(self, won_project, pm, client_for):
+        project = self.active(won_project, pm)
+        page = client_for(pm).get(detail(project)).content.decode()
+        assert 'data-confirm-dialog="confirm-complete"' in page
+        start = page.index('<dialog id="confirm-complete"')
+        dialog = page[start : page.index("</dialog>", start)]
+        assert "Complete this project?" in dialog and "closes the project for good" in dialog
+        assert f'action="{self.url(project)}"' in dialog and 'method="post"' in dialog
+        assert "js/confirm.js" in page
+
+    def test_get_asks_and_changes_nothing_post_completes(self, won_project, pm, client_for):
+        project = self.active(won_project, pm)
+        http = client_for(pm)
+        response = http.get(self.url(project))
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "<h1>Complete this project?</h1>" in page
+        assert f'<form method="post" action="{self.url(project)}"' in page
+        project.refresh_from_db()
+        assert project.status == ProjectStatus.ACTIVE
+        response = http.post(self.url(project))
+        assert response.status_code == 302
+        project.refresh_from_db()
+        assert project.status == ProjectStatus.COMPLETED
+
+    def test_open_deliverables_are_named_and_refused(self, won_project, pm, client_for):
+        services.project_accept_handoff(project=won_project, actor=pm)
+        http = client_for(pm)
+        assert "2 deliverables are still open" in http.get(self.url(won_project)).content.decode()
+        response = http.post(self.url(won_project), follow=True)
+        assert "2 deliverables are still open" in response.content.decode()
+        won_project.refresh_from_db()
+        assert won_project.status == ProjectStatus.ACTIVE
+
+    def test_each_role(self, won_project, rep, rep2, pm, pm2, manager, client_for):
+        project = self.active(won_project, pm)
+        for user, status in ((rep, 403), (rep2, 404), (pm2, 403), (manager, 200)):
+            assert client_for(user).get(self.url(project)).status_code == status, user
+        for user, status in ((rep, 403), (rep2, 404), (pm2, 403)):
+            assert client_for(user).post(self.url(project)).status_code == status, user
+        project.refresh_from_db()
+        assert project.status == ProjectStatus.ACTIVE
+        assert client_for(manager).post(self.url(project)).status_code == 302
+        project.refresh_from_db()
+        assert project.status == ProjectStatus.COMPLETED
+
+    def test_a_project_in_kickoff_cannot_be_completed(self, won_project, pm, client_for):
+        response = client_for(pm).get(self.url(won_project), follow=True)
+        assert response.redirect_chain[-1][0] == detail(won_project)
+        assert "A project that is kickoff cannot be completed." in response.content.decode()

@@ -379,9 +379,15 @@ EXPECTATIONS: dict[str, Expect] = {
         page(rep2=HIDDEN, pm=FORBIDDEN),
         post=roles(FORM, anonymous=LOGIN, rep2=HIDDEN, pm=FORBIDDEN),
     ),
+    # Actions that cannot be undone: a GET is their confirmation page, for who may act.
     "projects:accept": E(
-        roles(NOT_ALLOWED, anonymous=LOGIN),
+        roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=200),
         post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=302),
+    ),
+    # The project is in kickoff: its page says it cannot be completed yet (302).
+    "projects:complete": E(
+        roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=302, manager=302),
+        post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=PAGE_ACTION, manager=PAGE_ACTION),
     ),
     "projects:questions": E(
         roles(NOT_ALLOWED, anonymous=LOGIN),
@@ -403,7 +409,7 @@ EXPECTATIONS: dict[str, Expect] = {
         post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=302),
     ),
     "projects:kickoff_remove": E(
-        roles(NOT_ALLOWED, anonymous=LOGIN),
+        roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=200),
         post=roles(FORBIDDEN, anonymous=LOGIN, rep2=HIDDEN, pm=302),
     ),
     "projects:deliverable_status": E(
@@ -423,7 +429,7 @@ EXPECTATIONS: dict[str, Expect] = {
     ),
     # Time off is removed from one's own calendar only, so others' ids are unknown (404).
     "projects:time_off_remove": E(
-        roles(NOT_ALLOWED, anonymous=LOGIN),
+        roles(HIDDEN, anonymous=LOGIN, pm=200),
         post=roles(HIDDEN, anonymous=LOGIN, pm=302),
     ),
     "settings": E(page(), post=roles(FORM, anonymous=LOGIN)),
