@@ -256,7 +256,9 @@ def test_manager_creates_edits_and_deletes_a_goal(manager, client_for):
     assert goal.target == Decimal("85")
     confirm = http.get(f"/dashboard/goals/{goal.pk}/delete/")
     assert b"Delete this goal?" in confirm.content
-    assert b"data-confirm" in confirm.content
+    form = f'<form method="post" action="/dashboard/goals/{goal.pk}/delete/"'
+    assert form.encode() in confirm.content
+    assert SharedGoal.objects.filter(pk=goal.pk).exists()  # the page only asks
     assert http.post(f"/dashboard/goals/{goal.pk}/delete/").status_code == 302
     assert not SharedGoal.objects.exists()
 
