@@ -13,7 +13,7 @@ from deals.models.deals import Commitment, Currency
 from deals.models.review import ReviewRound
 from deals.models.workflow import MAX_DEAL_VALUE, MAX_EFFORT_DAYS
 from handoff.models import Team
-from handoff.validators import single_line
+from handoff.validators import multi_line, single_line, within_years
 
 MAX_APPROVERS = 2
 MAX_PROMISED_WITHIN_DAYS = 3650
@@ -185,7 +185,7 @@ class Approval(models.Model):
     approver = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    condition = models.TextField(blank=True)
+    condition = models.TextField(blank=True, validators=[multi_line])
     decided_at = models.DateTimeField(default=timezone.now)
     # The round whose ruling this approval carries; null when given in this round.
     carried_from_round = models.PositiveIntegerField(null=True, blank=True)
@@ -217,7 +217,7 @@ class ReviewReminder(models.Model):
 
     round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField(max_length=20, choices=ReminderKind.choices)
-    day = models.DateField()
+    day = models.DateField(validators=[within_years])
     sent_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
