@@ -23,7 +23,7 @@ document.addEventListener("click", (event) => {
     const dialog = document.getElementById(opener.dataset.confirmDialog);
     if (dialog && typeof dialog.showModal === "function") {
       event.preventDefault();
-      dialog.showModal();
+      if (!dialog.open) dialog.showModal();
     }
     return;
   }
