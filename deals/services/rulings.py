@@ -21,6 +21,7 @@ from deals.approvals import (
 from deals.models import (
     Approval,
     ApprovalRequirement,
+    ApproverKind,
     Commitment,
     Deal,
     EventKind,
@@ -259,13 +260,20 @@ def commitment_rule(
 ) -> Verdict:
     """One approver's verdict on one commitment. An approval counts towards each requirement
     the actor can meet; a flag sends the commitment back and clears its approvals this round.
-    A PM ruling on an unclaimed review claims it."""
+    A PM ruling on an unclaimed review claims it, except as a named team's approver alone."""
     deal = _lock(commitment.deal_id)
     review_round = _open_round(deal)
     commitment = Commitment.objects.get(pk=commitment.pk)
     states = _states(review_round, commitment) if review_round is not None else []
     rules.can_rule(actor, deal, review_round, requirements=states).enforce()
-    if review_round.reviewer_id is None and is_pm(actor):
+    # A PM ruling on an unclaimed review claims it, unless they rule only as the approver a
+    # rule names by team: the Integration PM's approval leaves the lead to someone else.
+    leads = any(
+        s.requirement.approver == ApproverKind.REVIEWER
+        or (s.requirement.approver == ApproverKind.PM and s.requirement.team_id is None)
+        for s in states
+    )
+    if review_round.reviewer_id is None and is_pm(actor) and leads:
         review_round.reviewer = actor
         review_round.claimed_at = timezone.now()
         review_round.save(update_fields=["reviewer", "claimed_at"])

@@ -435,3 +435,18 @@ def test_a_resubmission_returns_to_the_lead_reviewer(rep, pm):
     )
     review_round = services.deal_submit(deal=deal, actor=rep)
     assert review_round.reviewer == pm
+
+
+def test_a_team_approver_on_an_unclaimed_review_does_not_become_its_lead(
+    rep, pm, pm2, manager, integration
+):
+    _integration_rule(manager, integration)
+    deal = draft_deal(rep, commitments=2)
+    first, second = deal.commitments.order_by("id")
+    services.commitment_update(commitment=second, actor=rep, data={"kind": "integration"})
+    services.deal_submit(deal=deal, actor=rep)
+    services.commitment_rule(commitment=second, actor=pm2, verdict=VerdictKind.APPROVED)
+    assert _open_round(deal).reviewer is None
+    services.commitment_rule(commitment=first, actor=pm, verdict=VerdictKind.APPROVED)
+    assert _open_round(deal).reviewer == pm
+    services.deal_sign_off(deal=deal, actor=pm)
