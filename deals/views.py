@@ -26,6 +26,7 @@ from deals.selectors import (
     escalations_visible_to,
     review_rounds_waiting,
 )
+from deals.totals import value_by_currency
 from handoff.errors import ActionForbidden, DomainError
 from handoff.models import Role
 from handoff.roles import is_pm, is_sales, role_required
@@ -70,6 +71,8 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
+        # Of every page, not just this one; nothing to add up when nothing matched.
+        "totals": value_by_currency(deals) if page.object_list else [],
         "filtered": form.narrows(),
         "can_create": bool(rules.can_create_deals(request.user)),
         "show_owner": show_owner,
