@@ -111,9 +111,11 @@ def project_context(request: HttpRequest, project: Project, **forms: Any) -> dic
         "can_update_deliverables": services.can_lead_delivery(project, user),
         "can_edit_brief": services.can_edit_brief(project, user),
         "status_moves": _status_moves(project, user),
-        "confirm_complete": confirmations.complete(project, still_open=summary["open"])
-        if _can_complete(project, user)
+        # Completing waits for every deliverable to be resolved; until then the page says so.
+        "confirm_complete": confirmations.complete(project)
+        if _can_complete(project, user) and not summary["open"]
         else None,
+        "complete_waits_for": summary["open"] if _can_complete(project, user) else 0,
         "confirm_accept": confirmations.accept(project)
         if runs_kickoff and project.status == ProjectStatus.KICKOFF
         else None,

@@ -50,6 +50,9 @@ def test_pm_checks_capacity_accepts_the_handoff_and_the_rep_sees_the_promise_kep
     expect(page.locator(".page-head [data-status]")).to_have_attribute("data-status", "kickoff")
     assert axe_violations(page) == []
     page.get_by_role("button", name="Accept handoff").click()
+    page.get_by_role("dialog", name="Accept the handoff?").get_by_role(
+        "button", name="Accept handoff"
+    ).click()
     expect(page.locator(".page-head [data-status]")).to_have_attribute("data-status", "active")
     expect(page.get_by_text("Handoff accepted: the project is active.")).to_be_visible()
 

@@ -370,7 +370,7 @@ def deliverable_url(deliverable):
 class TestRecordLayout:
     def test_header_facts_actions_and_rows(self, won_project, pm, client_for):
         page = client_for(pm).get(detail(won_project)).content.decode()
-        head = page[page.index('class="project-head"') : page.index('class="project-layout"')]
+        head = page[page.index('project-head"') : page.index('class="project-layout"')]
         for label in (
             "Client",
             "Project manager",
@@ -526,6 +526,9 @@ class TestCompleteProject:
     def test_open_deliverables_are_named_and_refused(self, won_project, pm, client_for):
         services.project_accept_handoff(project=won_project, actor=pm)
         http = client_for(pm)
+        page = http.get(detail(won_project)).content.decode()
+        assert 'data-confirm-dialog="confirm-complete"' not in page
+        assert "once every deliverable is delivered, missed or descoped: 2 still open" in page
         assert "2 deliverables are still open" in http.get(self.url(won_project)).content.decode()
         response = http.post(self.url(won_project), follow=True)
         assert "2 deliverables are still open" in response.content.decode()
