@@ -7,6 +7,7 @@ from feedback.accounts import OutboxPasswordResetForm
 from handoff import health, views
 from handoff.web.settings_page import settings_page
 from handoff.web.timezones import time_zone_update
+from insights import home_views
 from insights import views as insights_views
 from insights.api import AlignmentView
 from insights.search_api import SearchView
@@ -57,7 +58,8 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("", insights_views.home, name="home"),
+    path("", home_views.home, name="home"),
+    path("home/deliverables/", home_views.deliverables, name="home_deliverables"),
     path("accounts/", include(auth_patterns)),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -1,5 +1,5 @@
-"""The insights pages: home ("what needs you now"), the alignment dashboard, its CSV exports, the
-weekly sync agenda and shared goals for managers; every rep's and PM's scorecard."""
+"""The insights pages: the alignment dashboard, its CSV exports, the weekly sync agenda and
+shared goals for managers; every rep's and PM's scorecard."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,13 +23,8 @@ from insights.figures.trends import previous_window, stored_previous_figures
 from insights.figures.window import Window
 from insights.forms import FilterForm, GoalForm, RangeForm
 from insights.rules import MANAGERS, can_see_scorecard
-from insights.selectors import capacity_heat_map, needs_me_cards
+from insights.selectors import capacity_heat_map
 from insights.views_dashboard import headline, panels
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "insights/home.html", {"cards": needs_me_cards(request.user)})
 
 
 def filter_query(w: Window) -> str:

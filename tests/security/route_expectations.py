@@ -113,6 +113,8 @@ def default_param(route_key: str, param: str) -> str | None:
 EXPECTATIONS: dict[str, Expect] = {
     # Site and accounts
     "home": E(page()),
+    # The deliverables the home page's cards link to: a PM's own, else those the user may see.
+    "home_deliverables": E(page(), query="due=late"),
     "healthz": E(everyone(200), post=everyone(NOT_ALLOWED)),
     # 200 while the database, the cache and the broker answer (503 naming what failed).
     "readyz": E(everyone(200), post=everyone(NOT_ALLOWED)),

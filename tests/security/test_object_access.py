@@ -236,7 +236,13 @@ class TestPages:
 
     def test_pages_of_others_lists_do_not_name_anothers_deals(self, world, client_for):
         http = client_for(world.users["rep2"])
-        for name in ("home", "projects:list", "feedback:inbox", "feedback:notifications"):
+        for name in (
+            "home",
+            "home_deliverables",
+            "projects:list",
+            "feedback:inbox",
+            "feedback:notifications",
+        ):
             body = self._body(http, reverse(name))
             leaked = [t for t in REP_TITLES if t in body]
             assert not leaked, f"{name}: {leaked}"
