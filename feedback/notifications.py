@@ -15,6 +15,7 @@ from feedback.emails import deal_url
 from feedback.models import Direction, FeedbackNote, NotificationKind
 from feedback.notify import active_users, notify
 from handoff.models import Role, User
+from handoff.templatetags import formats
 
 # Deal events
 
@@ -48,10 +49,11 @@ def _verdict(event: Any) -> None:
 def _changes_requested(event: Any) -> None:
     deal = event.deal
     flagged = len(event.data.get("flagged", []))
+    commitments = formats.count(flagged, "commitment")
     notify(
         recipients=_rep(event),
         kind=NotificationKind.CHANGES_REQUESTED,
-        text=f"{event.actor} requested changes on {deal}: {flagged} commitment(s) flagged.",
+        text=f"{event.actor} requested changes on {deal}: {commitments} flagged.",
         url=deal_url(deal),
         actor=event.actor,
         deal=deal,
@@ -207,7 +209,7 @@ def notify_late_deliverables() -> int:
                     recipients=[project.deal.owner, project.pm],
                     kind=NotificationKind.DELIVERABLE_LATE,
                     text=f"“{deliverable.summary}” ({project}) was promised for "
-                    f"{deliverable.promised_date:%d %b %Y} and is not delivered.",
+                    f"{formats.day(deliverable.promised_date)} and is not delivered.",
                     url=project.get_absolute_url(),
                     deal=project.deal,
                     project=project,

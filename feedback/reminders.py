@@ -18,10 +18,11 @@ from deals.models import DealStatus, ReminderKind, ReviewReminder, ReviewRound
 from feedback.emails import deal_url
 from feedback.models import NotificationKind
 from feedback.notify import notify
-from feedback.review_notices import RoundPicture, plural, round_context
+from feedback.review_notices import RoundPicture, round_context
 from handoff.calendar import DAY_SECONDS, is_working_day, working_days_between, working_days_in
 from handoff.models import Role, Team, TeamKind, User
 from handoff.roles import has_role
+from handoff.templatetags import formats
 from handoff.templatetags.formats import when
 
 
@@ -131,7 +132,7 @@ def _notify(review_round: ReviewRound, kind: str, day: date, now: datetime) -> N
     deal = review_round.deal
     picture = RoundPicture.of(deal, review_round)
     asked = [picture.seers[pk] for pk in picture.asked_by_rules()]
-    pending = plural(len(picture.pending()), "commitment")
+    pending = formats.count(len(picture.pending()), "commitment")
     due = when(review_round.due_at)
     if kind == ReminderKind.DUE_SOON:
         recipients, escalated = [*picture.lead(), *asked], []
@@ -148,8 +149,9 @@ def _notify(review_round: ReviewRound, kind: str, day: date, now: datetime) -> N
         else:
             breach = _local(review_round.due_at)
             late = working_days_in(breach + timedelta(days=1), (day - breach).days)
+            days_late = formats.count(late, "working day")
             text = (
-                f"The review of {deal} is still not decided, {plural(late, 'working day')} "
+                f"The review of {deal} is still not decided, {days_late} "
                 f"after it was due ({due}): {pending} to rule."
             )
             key = ""

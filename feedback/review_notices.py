@@ -28,6 +28,7 @@ from feedback.models import NotificationKind
 from feedback.notify import notify
 from handoff.models import User
 from handoff.roles import is_pm
+from handoff.templatetags.formats import count
 
 # Commitments named in a notification's one line before "and N more".
 NAMED_IN_TEXT = 3
@@ -140,11 +141,6 @@ def _named(commitments: list[Commitment]) -> str:
     return names[0] if names else ""
 
 
-def plural(n: int, word: str) -> str:
-    """“1 commitment”, “3 commitments”."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def _round_summary(picture: RoundPicture) -> str:
     """“3 approvals carried from round 1, 1 commitment to rule”."""
     carried = Counter(
@@ -160,8 +156,8 @@ def _round_summary(picture: RoundPicture) -> str:
             if len(origins) == 1
             else "rounds " + ", ".join(map(str, origins[:-1])) + f" and {origins[-1]}"
         )
-        parts.append(f"{plural(sum(carried.values()), 'approval')} carried from {rounds}")
-    parts.append(f"{plural(len(picture.pending()), 'commitment')} to rule")
+        parts.append(f"{count(sum(carried.values()), 'approval')} carried from {rounds}")
+    parts.append(f"{count(len(picture.pending()), 'commitment')} to rule")
     return ", ".join(parts)
 
 

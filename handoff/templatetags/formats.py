@@ -2,9 +2,9 @@
 
 A builtin of the templates (no `{% load %}`): `{{ deal.expected_close_date|day }}`,
 `{{ round.due_at|deadline }}`, `{{ deal.value|money:deal.currency }}`,
-`{{ effort|person_days }}`, `{{ rate|percent }}`, `{{ n|count:"commitment" }}`. Dates and
-times are in the user's time zone (handoff.web.timezones activates it). Exports keep raw
-values and do not use these.
+`{{ effort|person_days }}`, `{{ rate|percent }}`, `{{ slip|duration_days }}`,
+`{{ n|count:"commitment" }}`. Dates and times are in the user's time zone
+(handoff.web.timezones activates it). Exports keep raw values and do not use these.
 """
 
 import datetime
@@ -167,6 +167,16 @@ def duration_hours(value) -> str:
         return f"{number(hours)} h"
     days = hours / 24
     return f"{number(days)} {'day' if days == 1 else 'days'}"
+
+
+@register.filter
+def duration_days(value) -> str:
+    """A length of time counted in days, such as a working-day turnaround or a slip: "1 day",
+    "2.5 days" (effort is person_days)."""
+    days = _number(value)
+    if days is None:
+        return "\u2013"
+    return f"{number(days)} {'day' if abs(days) == 1 else 'days'}"
 
 
 @register.filter

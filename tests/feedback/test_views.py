@@ -262,7 +262,7 @@ def test_lessons_for_a_kind(client_for, rep, pm):
     response = client_for(rep).get(reverse("feedback:lessons"), {"kind": "scope"})
     lessons = response.context["lessons"]
     assert (lessons.ruled, lessons.flagged) == (2, 1)
-    assert b"PMs flagged 1 of 2 ruled (50 %)" in response.content
+    assert "PMs flagged 1 of 2 ruled (50\u202f%)" in response.content.decode()
     assert b"SSO always takes longer" in response.content
 
 
