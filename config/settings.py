@@ -350,6 +350,16 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 
+# Webhooks and team chat (feedback.webhooks_delivery): hosts that may resolve to a private or
+# loopback address and may use plain http (comma list); attempts per event, retry backoff,
+# and the run of events failed for good after which an endpoint or channel is turned off.
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=60)
+WEBHOOK_MAX_FAILURES = env.int("WEBHOOK_MAX_FAILURES", default=10)
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=3.0)
+WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=10.0)
+
 # The dashboard and goal panels read stored figures at most this old; the job refreshes
 # the default ranges more often than that, so a reader rarely waits for a computation.
 METRICS_SNAPSHOT_MAX_AGE_SECONDS = env.int("METRICS_SNAPSHOT_MAX_AGE_SECONDS", default=600)
