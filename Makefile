@@ -11,7 +11,7 @@ RUN_ENV := DEBUG=true
 # `make test` runs like production (DEBUG off) with a throwaway secret.
 TEST_ENV := SECRET_KEY=test-only-secret-$(shell date +%s)-not-for-production DEBUG=false
 
-.PHONY: run test lint format bench install lock clean e2e-deps mutation
+.PHONY: run test lint format bench install lock clean e2e-deps mutation lighthouse screenshots
 
 # Every package pinned with its hashes (scripts/lock.py); `make lock` after a change of
 # pyproject.toml's dependencies, and the install refuses a lock that is out of date.
@@ -66,6 +66,17 @@ test: $(STAMP) e2e-deps
 
 bench: $(STAMP)
 	$(PY) -m bench $(BENCH_ARGS)
+
+# Lighthouse (mobile) of the main pages on a production-like server with the demo data: gunicorn,
+# DEBUG off, collected static files; the pinned Lighthouse of tools/lighthouse/ runs in Debian's
+# Chromium. LIGHTHOUSE_ARGS=--runs=1 for a quick look.
+lighthouse: $(STAMP) e2e-deps
+	$(PY) scripts/lighthouse.py $(LIGHTHOUSE_ARGS)
+
+# The main pages at 1366x900 and 390x844 and every email, into docs/screenshots/, from the same
+# production-like server.
+screenshots: $(STAMP) e2e-deps
+	$(PY) scripts/screenshots.py $(SCREENSHOTS_ARGS)
 
 # Mutation testing of the workflow (deals/services/, deals/rules/ and the gate in deals/models/), from
 # scratch each time; not part of `make test`. Settings as for `make test`, on SQLite.
