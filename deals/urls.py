@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deals import views, views_deal, views_rules
+from deals import views, views_deal, views_live, views_rules
 from deals.views_links import approve_link
 
 app_name = "deals"
@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/commitment-row/", views.commitment_row, name="commitment_row"),
     path("clients/search/", views.client_search, name="client_search"),
     path("queue/", views.queue, name="queue"),
+    path("queue/version/", views_live.queue_version, name="queue_version"),
     path("escalations/", views.escalations, name="escalations"),
     path("approve/<str:token>/", approve_link, name="approve_link"),
     path(
@@ -27,6 +28,7 @@ urlpatterns = [
         name="review_rule_retire",
     ),
     path("<int:pk>/", views_deal.deal_detail, name="detail"),
+    path("<int:pk>/version/", views_live.deal_version, name="version"),
     path("<int:pk>/edit/", views.deal_edit, name="edit"),
     path("<int:pk>/comments/", views_deal.comment_add, name="comment"),
     path(

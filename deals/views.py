@@ -19,6 +19,7 @@ from deals.forms import (
     commitment_formset,
     new_commitment_form,
 )
+from deals.live import queue_version
 from deals.models import REVISED_BY_EDITING, Client, Deal
 from deals.selectors import (
     deal_get_for_user,
@@ -250,6 +251,7 @@ QUEUE_COLUMNS = Sorting(
 @require_GET
 @role_required(Role.PM, Role.MANAGER, Role.ADMIN)
 def queue(request: HttpRequest) -> HttpResponse:
+    live_version = queue_version(request.user)  # before the rows: a change after it shows next
     search = ListSearchForm(request.GET, label="Search the queue", placeholder="Deal or client")
     rounds = rounds_matching(review_rounds_waiting(request.user), search.text)
     rounds = rounds.order_by(*QUEUE_COLUMNS.order_by(request.GET))
@@ -262,6 +264,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "can_claim": is_pm(request.user),
             "search": search,
             "headers": QUEUE_COLUMNS.headers(request.GET),
+            "live_version": live_version,
         },
     )
 

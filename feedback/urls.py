@@ -1,6 +1,6 @@
 from django.urls import path
 
-from feedback import views
+from feedback import views, views_live
 
 app_name = "feedback"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("notes/<int:pk>/reply/", views.note_reply, name="note_reply"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/badge/", views.bell, name="bell"),
+    path("notifications/badge/version/", views_live.bell_version, name="bell_version"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),

@@ -19,6 +19,7 @@ FORM = frozenset({200, 302})  # the form was processed: errors shown again, or d
 API_WRITE = frozenset({200, 201, 204, 400, 409})  # taken: done, bad input or wrong status
 PAGE_ACTION = frozenset({200, 302, 400, 409})  # an action POSTed from a page, refused or done
 NOT_ALLOWED = 405
+LIVE = frozenset({200, 204})  # a live page's version check: changed, or not
 HIDDEN = 404
 FORBIDDEN = 403
 
@@ -143,6 +144,12 @@ EXPECTATIONS: dict[str, Expect] = {
     "deals:commitment_row": E(page()),
     "deals:client_search": E(page(pm=FORBIDDEN), query="client_search=acme"),
     "deals:queue": E(page(rep=FORBIDDEN, rep2=FORBIDDEN)),
+    # Version checks of the live pages: the anonymous get 401, never the login page.
+    "deals:queue_version": E(
+        roles(LIVE, anonymous=UNAUTHENTICATED, rep=FORBIDDEN, rep2=FORBIDDEN),
+        post=everyone(NOT_ALLOWED),
+        query="v=0",
+    ),
     "deals:escalations": E(page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
     # An email's approval link: a token that is not one answers 400 to anyone signed in, and
     # changes nothing (tests/deals/test_approval_links.py has the real links).
@@ -152,6 +159,9 @@ EXPECTATIONS: dict[str, Expect] = {
         params={"token": "literal:not-a-real-link"},
     ),
     "deals:detail": E(page(rep2=HIDDEN)),
+    "deals:version": E(
+        roles(LIVE, anonymous=UNAUTHENTICATED, rep2=HIDDEN), post=everyone(NOT_ALLOWED), query="v=1"
+    ),
     "deals:edit": E(
         page(rep2=HIDDEN, pm=HIDDEN, manager=FORBIDDEN),
         post=roles(200, anonymous=LOGIN, rep2=HIDDEN, pm=HIDDEN, manager=FORBIDDEN),
@@ -465,6 +475,9 @@ EXPECTATIONS: dict[str, Expect] = {
     ),
     "feedback:notifications": E(page()),
     "feedback:bell": E(page()),
+    "feedback:bell_version": E(
+        roles(LIVE, anonymous=UNAUTHENTICATED), post=everyone(NOT_ALLOWED), query="v=0"
+    ),
     "feedback:notification_open": E(roles(HIDDEN, anonymous=LOGIN, rep=302)),
     "feedback:notification_read": E(
         roles(NOT_ALLOWED, anonymous=LOGIN),

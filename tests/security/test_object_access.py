@@ -209,6 +209,7 @@ class TestPages:
         ("name", "kwargs"),
         [
             ("deals:detail", {"pk": "deal.in_review"}),
+            ("deals:version", {"pk": "deal.in_review"}),
             ("deals:edit", {"pk": "deal.draft"}),
             # The confirmation pages of what cannot be undone name the deal and its flags.
             ("deals:sign_off", {"pk": "deal.claimed"}),
