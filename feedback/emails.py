@@ -42,6 +42,7 @@ SUBJECTS: dict[str, str] = {
     NotificationKind.HANDOFF_QUESTIONS: "Handoff questions: {deal}",
     NotificationKind.FEEDBACK_NOTE: "Feedback from {actor}: {topic}",
     NotificationKind.MENTION: "Mentioned by {actor}: {deal}",
+    NotificationKind.INTEGRATION_DISABLED: "Turned off after failures: {topic}",
 }
 
 # The words on each email's button (and before its link in the text part).
@@ -65,6 +66,7 @@ ACTIONS: dict[str, str] = {
     NotificationKind.HANDOFF_QUESTIONS: "Answer the questions",
     NotificationKind.FEEDBACK_NOTE: "Read the note",
     NotificationKind.MENTION: "Read the comment",
+    NotificationKind.INTEGRATION_DISABLED: "See its deliveries",
 }
 
 # Mail clients drop <style>, so each rule becomes style= attributes; the media queries stay

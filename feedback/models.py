@@ -120,6 +120,7 @@ class NotificationKind(models.TextChoices):
     HANDOFF_QUESTIONS = "handoff_questions", "Questions about a handoff"
     FEEDBACK_NOTE = "feedback_note", "Feedback note"
     MENTION = "mention", "Mentioned in a comment"
+    INTEGRATION_DISABLED = "integration_disabled", "Webhook or chat channel turned off"
 
 
 class EmailCategory(models.TextChoices):
@@ -132,6 +133,7 @@ class EmailCategory(models.TextChoices):
     DELIVERY = "delivery", "Projects (handoff questions, deliverables at risk or late)"
     FEEDBACK = "feedback", "Feedback notes"
     MENTIONS = "mentions", "Mentions"
+    INTEGRATIONS = "integrations", "Integrations (a webhook or chat channel turned off)"
 
 
 class EmailChoice(models.TextChoices):
@@ -160,6 +162,7 @@ CATEGORY_OF_KIND: dict[str, str] = {
     NotificationKind.HANDOFF_QUESTIONS: EmailCategory.DELIVERY,
     NotificationKind.FEEDBACK_NOTE: EmailCategory.FEEDBACK,
     NotificationKind.MENTION: EmailCategory.MENTIONS,
+    NotificationKind.INTEGRATION_DISABLED: EmailCategory.INTEGRATIONS,
 }
 
 DEFAULT_EMAIL_PREFERENCES: dict[str, str] = {
@@ -170,6 +173,7 @@ DEFAULT_EMAIL_PREFERENCES: dict[str, str] = {
     EmailCategory.DELIVERY: EmailChoice.IMMEDIATE,
     EmailCategory.FEEDBACK: EmailChoice.IMMEDIATE,
     EmailCategory.MENTIONS: EmailChoice.IMMEDIATE,
+    EmailCategory.INTEGRATIONS: EmailChoice.IMMEDIATE,
 }
 
 
@@ -318,3 +322,11 @@ class DigestDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} digest {self.period_key} for {self.user}"
+
+
+# Webhooks and chat channels live in their own module; imported here so Django registers them.
+from feedback.webhooks_models import (  # noqa: E402, F401
+    ChatChannel,
+    WebhookDelivery,
+    WebhookEndpoint,
+)

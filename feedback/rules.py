@@ -48,6 +48,7 @@ EMAIL_CATEGORY_ROLES: dict[str, tuple[str, ...]] = {
     "delivery": (Role.SALES, Role.PM),
     "feedback": (Role.SALES, Role.PM, Role.MANAGER),
     "mentions": (Role.SALES, Role.PM, Role.MANAGER, Role.ADMIN),
+    "integrations": (Role.MANAGER,),  # the manager who owns a webhook or chat channel
 }
 
 
