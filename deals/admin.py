@@ -18,6 +18,7 @@ from deals.models import (
     DealEvent,
     Escalation,
     EventKind,
+    Import,
     ReviewRound,
     SignOff,
     Verdict,
@@ -53,9 +54,9 @@ class ReadOnlyInline(NoWrites, admin.TabularInline):
 
 @admin.register(Client)
 class ClientAdmin(admin.ModelAdmin):
-    list_display = ("name", "industry", "created_at")
-    list_filter = ("industry",)
-    search_fields = ("name", "industry")
+    list_display = ("name", "industry", "external_source", "external_id", "created_at")
+    list_filter = ("industry", "external_source")
+    search_fields = ("name", "industry", "external_id")
     actions = None
 
 
@@ -99,7 +100,7 @@ class DealAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "currency", "owner")
     list_select_related = ("client", "owner")
-    search_fields = ("title", "description", "client__name", "owner__username")
+    search_fields = ("title", "description", "client__name", "owner__username", "external_id")
     date_hierarchy = "updated_at"
     autocomplete_fields = ("client", "owner")
     # Set by the workflow only: shown, never edited here.
@@ -107,6 +108,9 @@ class DealAdmin(admin.ModelAdmin):
         "status",
         "lost_reason",
         "first_submitted_at",
+        # Written by the intake from a CRM or a file: the key the next sync finds it by.
+        "external_source",
+        "external_id",
         "version",
         "created_at",
         "updated_at",
@@ -168,6 +172,13 @@ class DealAdmin(admin.ModelAdmin):
 def _record(deal: Deal, request: HttpRequest, kind: str, **fields) -> None:
     data = {"via": "admin", **fields.pop("data", {})}
     DealEvent.objects.create(deal=deal, actor=request.user, kind=kind, data=data, **fields)
+
+
+@admin.register(Import)
+class ImportAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "created_by", "filename", "status", "total_rows", "error_count")
+    list_filter = ("status",)
+    list_select_related = ("created_by",)
 
 
 @admin.register(Commitment)

@@ -2,6 +2,14 @@
 
 # APPEND_ONLY_TRIGGER and AppendOnlyQuerySet are re-exported: they lived here first.
 from deals.models.deals import Client, Commitment, CommitmentKind, Currency, Deal
+from deals.models.intake import (
+    MAX_EXTERNAL_ID_LENGTH,
+    MAX_SOURCE_LENGTH,
+    Import,
+    ImportRow,
+    ImportStatus,
+    RowFate,
+)
 from deals.models.records import Comment, DealEvent
 from deals.models.review import (
     Escalation,
@@ -47,6 +55,8 @@ __all__ = [
     "MAX_APPROVERS",
     "MAX_DEAL_VALUE",
     "MAX_EFFORT_DAYS",
+    "MAX_EXTERNAL_ID_LENGTH",
+    "MAX_SOURCE_LENGTH",
     "REVISED_BY_EDITING",
     "TERMINAL_STATUSES",
     "TRANSITIONS",
@@ -68,11 +78,15 @@ __all__ = [
     "Escalation",
     "EscalationDecision",
     "EventKind",
+    "Import",
+    "ImportRow",
+    "ImportStatus",
     "ReminderKind",
     "ReviewReminder",
     "ReviewRound",
     "ReviewRule",
     "RoundOutcome",
+    "RowFate",
     "SignOff",
     "StatusWriteRefused",
     "Verdict",

@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from deals.models.intake import ExternallyIdentified, external_id_constraints
 from deals.models.workflow import (
     EDITABLE_STATUSES,
     MAX_DEAL_VALUE,
@@ -27,14 +28,17 @@ from deals.models.workflow import (
 from handoff.validators import multi_line, single_line, within_years
 
 
-class Client(models.Model):
+class Client(ExternallyIdentified, models.Model):
     name = models.CharField(max_length=200, validators=[single_line])
     industry = models.CharField(max_length=100, blank=True, validators=[single_line])
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(Lower("name"), name="client_name_ci_unique")]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="client_name_ci_unique"),
+            *external_id_constraints("client"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -46,7 +50,7 @@ class Currency(models.TextChoices):
     GBP = "GBP", "GBP"
 
 
-class Deal(models.Model):
+class Deal(ExternallyIdentified, models.Model):
     title = models.CharField(max_length=200, validators=[single_line])
     # db_index=False: deal_client_updated_idx and deal_owner_updated_idx lead with these
     # columns and serve their lookups; a second index on each would only slow the writes.
@@ -90,6 +94,7 @@ class Deal(models.Model):
                 condition=~Q(status=DealStatus.LOST) | ~Q(lost_reason=""),
                 name="deal_lost_has_reason",
             ),
+            *external_id_constraints("deal"),
         ]
         indexes = [
             models.Index(fields=["owner", "-updated_at"], name="deal_owner_updated_idx"),
@@ -158,7 +163,7 @@ class CommitmentKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Commitment(models.Model):
+class Commitment(ExternallyIdentified, models.Model):
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="commitments")
     kind = models.CharField(max_length=20, choices=CommitmentKind.choices)
     summary = models.CharField(max_length=200, validators=[single_line])
@@ -183,6 +188,7 @@ class Commitment(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=CommitmentKind.values), name="commitment_kind_valid"
             ),
+            *external_id_constraints("commitment"),
         ]
         indexes = [models.Index(fields=["kind"], name="commitment_kind_idx")]
 
