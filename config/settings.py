@@ -12,6 +12,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.email_url import mail_folder
+from handoff.auth.claims import MAPPABLE_ROLES, parse_role_map
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -57,7 +58,11 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "pgtrigger",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "handoff",
+    "handoff.auth",
     "deals",
     "projects",
     "feedback",
@@ -73,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "handoff.web.timezones.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "handoff.auth.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -151,6 +157,7 @@ AUTH_USER_MODEL = "handoff.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "handoff.auth.oidc.OIDCBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -161,6 +168,39 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Single sign-on with OpenID Connect (handoff.auth.oidc), on when OIDC_ISSUER is set: the
+# endpoints come from the issuer's discovery document, fetched when first needed and cached.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="").rstrip("/")
+OIDC_RP_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_SCOPES", default="openid email profile")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=5.0)
+OIDC_DISCOVERY_MAX_AGE = env.int("OIDC_DISCOVERY_MAX_AGE", default=3600)
+# The claim that lists the user's groups, and which group gives which role.
+OIDC_ROLE_CLAIM = env.str("OIDC_ROLE_CLAIM", default="groups")
+try:
+    OIDC_ROLE_MAP = parse_role_map(env.str("OIDC_ROLE_MAP", default=""))
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from error
+# The role of a user in none of the mapped groups; blank refuses such users.
+OIDC_DEFAULT_ROLE = env.str("OIDC_DEFAULT_ROLE", default="sales")
+if OIDC_DEFAULT_ROLE and OIDC_DEFAULT_ROLE not in MAPPABLE_ROLES:
+    raise ImproperlyConfigured(f"OIDC_DEFAULT_ROLE must be one of {', '.join(MAPPABLE_ROLES)}.")
+# Users signing in for the first time get an account (else only existing emails may).
+OIDC_CREATE_USER = env.bool("OIDC_CREATE_USER", default=True)
+# Off: only admins may sign in with a password (the page and the API token endpoint).
+PASSWORD_LOGIN = env.bool("PASSWORD_LOGIN", default=True)
+
+# Two-factor authentication for password sign-ins (django-otp: TOTP and recovery codes).
+MFA_REQUIRED_FOR_MANAGERS = env.bool("MFA_REQUIRED_FOR_MANAGERS", default=False)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Handoff")
+MFA_RECOVERY_CODES = 10
+# Seconds between the password and the code of one sign-in, and to finish setting up an app.
+MFA_LOGIN_MAX_AGE = 300
+MFA_SETUP_MAX_AGE = 900
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
@@ -359,6 +399,10 @@ WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=60)
 WEBHOOK_MAX_FAILURES = env.int("WEBHOOK_MAX_FAILURES", default=10)
 WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=3.0)
 WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=10.0)
+CELERY_BEAT_SCHEDULE["feedback-sweep-webhooks"] = {
+    "task": "feedback.tasks.sweep_webhooks",
+    "schedule": 60.0,
+}
 
 # The dashboard and goal panels read stored figures at most this old; the job refreshes
 # the default ranges more often than that, so a reader rarely waits for a computation.

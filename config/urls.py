@@ -5,6 +5,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from feedback.accounts import OutboxPasswordResetForm
 from handoff import health, views
+from handoff.auth import api as sign_in_api
+from handoff.auth import login as sign_in
+from handoff.auth import mfa_views
+from handoff.auth.sso_views import SSOCallbackView, SSOStartView
 from handoff.web.settings_page import settings_page
 from handoff.web.timezones import time_zone_update
 from insights import home_views
@@ -18,7 +22,13 @@ handler404 = "handoff.views.page_not_found"
 handler500 = "handoff.views.server_error"
 
 auth_patterns = [
-    path("login/", views.LoginView.as_view(), name="login"),
+    path("login/", sign_in.LoginView.as_view(), name="login"),
+    path("login/code/", mfa_views.mfa_verify, name="mfa_verify"),
+    path("sso/start/", SSOStartView.as_view(), name="oidc_authentication_init"),
+    path("sso/callback/", SSOCallbackView.as_view(), name="oidc_authentication_callback"),
+    path("two-factor/setup/", mfa_views.mfa_setup, name="mfa_setup"),
+    path("two-factor/recovery-codes/", mfa_views.mfa_recovery_codes, name="mfa_recovery_codes"),
+    path("two-factor/disable/", mfa_views.mfa_disable, name="mfa_disable"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
@@ -49,7 +59,26 @@ auth_patterns = [
 ]
 
 api_patterns = [
-    path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("auth/token/", sign_in_api.TokenView.as_view(), name="token"),
+    path("auth/two-factor/", sign_in_api.TwoFactorView.as_view(), name="two-factor"),
+    path(
+        "auth/two-factor/setup/", sign_in_api.TwoFactorSetupView.as_view(), name="two-factor-setup"
+    ),
+    path(
+        "auth/two-factor/confirm/",
+        sign_in_api.TwoFactorConfirmView.as_view(),
+        name="two-factor-confirm",
+    ),
+    path(
+        "auth/two-factor/recovery-codes/",
+        sign_in_api.RecoveryCodesView.as_view(),
+        name="two-factor-recovery-codes",
+    ),
+    path(
+        "auth/two-factor/disable/",
+        sign_in_api.TwoFactorDisableView.as_view(),
+        name="two-factor-disable",
+    ),
     path("", include("deals.api.urls")),
     path("", include("projects.api")),
     path("", include("feedback.api")),

@@ -124,6 +124,30 @@ EXPECTATIONS: dict[str, Expect] = {
         post=roles(302, anonymous=200),
     ),
     "logout": E(everyone(NOT_ALLOWED), post=everyone(302)),
+    # The code after the password: with no sign-in waiting for one, back to the login page
+    # (or, signed in without an app, on to setting one up).
+    "mfa_verify": E(everyone(302), post=everyone(302)),
+    # Single sign-on answers 404 while OIDC_ISSUER is not set (the test settings).
+    "oidc_authentication_init": E(everyone(HIDDEN)),
+    "oidc_authentication_callback": E(everyone(HIDDEN)),
+    # Two-factor pages of one's own account; with no app set up, renew and disable send on.
+    "mfa_setup": E(page(), post=roles(400, anonymous=LOGIN)),
+    "mfa_recovery_codes": E(everyone(302), post=everyone(302)),
+    "mfa_disable": E(everyone(302), post=everyone(302)),
+    "api:two-factor": E(api()),
+    "api:two-factor-setup": E(
+        roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED), post=roles(200, anonymous=UNAUTHENTICATED)
+    ),
+    "api:two-factor-confirm": E(
+        roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED), post=roles(400, anonymous=UNAUTHENTICATED)
+    ),
+    "api:two-factor-recovery-codes": E(
+        roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED),
+        post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED),
+    ),
+    "api:two-factor-disable": E(
+        roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED), post=roles(400, anonymous=UNAUTHENTICATED)
+    ),
     "password_change": E(page(), post=roles(200, anonymous=LOGIN)),
     "password_change_done": E(page(), post=roles(NOT_ALLOWED, anonymous=LOGIN)),
     "password_reset": E(everyone(200), post=everyone(200)),

@@ -1,0 +1,1 @@
+"""Signing in: single sign-on with OpenID Connect, and two-factor authentication for passwords."""
