@@ -1,7 +1,9 @@
 """URLs of the deals API, under /api/v1/ (the root URLconf includes them)."""
 
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
+from deals.api.intake import EXTERNAL_ID_PATTERN, SOURCE_PATTERN, ExternalDealView
 from deals.api.review import EscalationViewSet, ReviewRuleViewSet, VerdictViewSet
 from deals.api.views import (
     ClientViewSet,
@@ -21,4 +23,11 @@ router.register("verdicts", VerdictViewSet, basename="verdict")
 router.register("escalations", EscalationViewSet, basename="escalation")
 router.register("review-rules", ReviewRuleViewSet, basename="review-rule")
 
-urlpatterns = router.urls
+urlpatterns = [
+    re_path(
+        rf"^deals/external/(?P<source>{SOURCE_PATTERN})/(?P<external_id>{EXTERNAL_ID_PATTERN})/$",
+        ExternalDealView.as_view(),
+        name="deal-external",
+    ),
+    *router.urls,
+]

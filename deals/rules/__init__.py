@@ -26,6 +26,9 @@ from deals.rules.deals import (
     can_create_deals,
     can_delete,
     can_edit,
+    can_import,
+    can_manage_templates,
+    can_own_deals,
 )
 from deals.rules.review import (
     can_accept_counter,
@@ -55,8 +58,11 @@ __all__ = [
     "can_delete",
     "can_edit",
     "can_escalate",
+    "can_import",
     "can_lose",
     "can_manage_review_rules",
+    "can_manage_templates",
+    "can_own_deals",
     "can_pick_project_manager",
     "can_release",
     "can_request_changes",

@@ -76,3 +76,23 @@ def can_comment(user: User, deal: Deal) -> Answer:
     if not (user and user.is_authenticated):
         return _no(ActionForbidden, "Log in to comment.")
     return YES
+
+
+def can_import(user: User, owner: User | None = None) -> Answer:
+    """Deals come in from a CRM or a file for sales reps (their own) and managers (anyone's)."""
+    if not has_role(user, Role.SALES, Role.MANAGER, Role.ADMIN):
+        return _no(ActionForbidden, "Only sales reps and managers bring deals in.")
+    if owner is not None and owner.pk != user.pk and not has_role(user, Role.MANAGER, Role.ADMIN):
+        return _no(ActionForbidden, "A sales rep brings in only their own deals.")
+    return YES
+
+
+def can_own_deals(user: User) -> bool:
+    """Whom a deal brought in from outside may belong to: an active sales rep or manager."""
+    return bool(user.is_active and user.role in (Role.SALES, Role.MANAGER))
+
+
+def can_manage_templates(user: User) -> Answer:
+    if not has_role(user, Role.MANAGER, Role.ADMIN):
+        return _no(ActionForbidden, "Only managers define deal templates.")
+    return YES

@@ -303,6 +303,12 @@ EXPECTATIONS: dict[str, Expect] = {
         delete=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, rep=409, rep2=HIDDEN),
     ),
     "api:deal-event-list": E(api(rep2=HIDDEN)),
+    # A CRM's upsert: sales and managers may; an empty body is bad input.
+    "api:deal-external": E(
+        roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED, pm=FORBIDDEN),
+        put=roles(400, anonymous=UNAUTHENTICATED, pm=FORBIDDEN),
+        params={"source": "literal:hubspot", "external_id": "literal:d-1"},
+    ),
     "api:deal-comment-list": E(
         api(rep2=HIDDEN),
         post=roles(201, anonymous=UNAUTHENTICATED, rep2=HIDDEN),
