@@ -184,7 +184,7 @@ def load_only(args: argparse.Namespace) -> int:
 
 
 def report(args, scales, generation, digests, load, machine) -> dict:
-    from bench.measure import PAGES
+    from bench.measure import ANSWERED, PAGES
 
     small, large = scales["small"], scales["large"]
     pages = []
@@ -200,7 +200,7 @@ def report(args, scales, generation, digests, load, machine) -> dict:
             "queries_1k": a.get("queries"),
             "queries_100k": b.get("queries"),
         }
-        if a.get("status") != 200 or b.get("status") != 200:
+        if a.get("status") not in ANSWERED or b.get("status") not in ANSWERED:
             row["status"] = b.get("status") or a.get("status")
         pages.append(row)
     by_name = {p["name"]: p for p in pages}

@@ -13,6 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from bench.generate import bench_user
 
 WARM_UP = 3
+# A page answers 200; a poll whose page is up to date answers 204, with no body.
+ANSWERED = frozenset({200, 204})
 
 
 @dataclass
@@ -30,7 +32,7 @@ class Page:
     name: str
     role: str
     url: Callable[[Subjects], str | None]
-    kind: str = "page"  # page, list, floor, peer
+    kind: str = "page"  # page, list, poll (a live page's version check), floor, peer
 
 
 PAGES = [
@@ -48,6 +50,10 @@ PAGES = [
     Page("dashboard (manager)", "manager", lambda s: "/dashboard/"),
     Page("deal form (rep)", "sales", lambda s: "/deals/new/"),
     Page("home (PM)", "pm", lambda s: "/"),
+    # What a live page costs each time it asks whether it changed: nothing did, so 204.
+    Page("poll: deal in review (PM)", "pm", lambda s: _deal_poll_url(s), "poll"),
+    Page("poll: review queue (PM)", "pm", lambda s: _queue_poll_url(s), "poll"),
+    Page("poll: badge (PM)", "pm", lambda s: _badge_poll_url(s), "poll"),
     Page("API deal list (rep)", "sales", lambda s: "/api/v1/deals/", "list"),
     Page("API deal list (manager)", "manager", lambda s: "/api/v1/deals/", "list"),
     Page("floor: bare view", "sales", lambda s: "/bench/floor/", "floor"),
@@ -59,6 +65,27 @@ def _admin_url() -> str:
     from bench.urls import admin_changelist_url
 
     return admin_changelist_url()
+
+
+def _deal_poll_url(s: Subjects) -> str | None:
+    from deals.live import deal_version
+
+    if not s.in_review_id:
+        return None
+    version = deal_version(s.users["pm"], s.in_review_id)
+    return f"/deals/{s.in_review_id}/version/?v={version}"
+
+
+def _queue_poll_url(s: Subjects) -> str:
+    from deals.live import queue_version
+
+    return f"/deals/queue/version/?v={queue_version(s.users['pm'])}"
+
+
+def _badge_poll_url(s: Subjects) -> str:
+    from feedback.selectors import unread_count
+
+    return f"/feedback/notifications/badge/version/?v={unread_count(s.users['pm'])}"
 
 
 def pick_subjects() -> Subjects:
@@ -144,11 +171,11 @@ def measure_scales(databases: dict[str, str], requests: int, log=print) -> dict[
         for page, url, http in pages:
             _, status = _get(http, url)
             results[label][page.name] = {"status": status, "url": url}
-            if status == 200:
+            if status in ANSWERED:
                 for _ in range(WARM_UP - 1):
                     _get(http, url)
                 results[label][page.name]["timings"] = []
-        live[label] = [p for p in pages if results[label][p[0].name]["status"] == 200]
+        live[label] = [p for p in pages if results[label][p[0].name]["status"] in ANSWERED]
 
     for _ in range(requests):
         for label, pages in live.items():
@@ -179,7 +206,7 @@ def measure_scales(databases: dict[str, str], requests: int, log=print) -> dict[
             result = results[label].get(page.name)
             if result is None:
                 results[label][page.name] = {"status": None, "note": "nothing to show"}
-            elif result["status"] != 200:
+            elif result["status"] not in ANSWERED:
                 log(f"  {page.name:<26} HTTP {result['status']} at {result['url']}")
     return results
 
