@@ -18,6 +18,8 @@ from insights.exports import write_csv
 from insights.figures.agenda import sync_agenda
 from insights.figures.alignment import TABLE_KEYS, stored_alignment, table_for_export
 from insights.figures.goals import current_goals, goal_progress
+from insights.figures.pipeline import open_pipeline
+from insights.figures.results import GoalProgress
 from insights.figures.scorecards import scorecard as person_scorecard
 from insights.figures.trends import previous_window, stored_previous_figures
 from insights.figures.window import Window
@@ -49,6 +51,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "figures": result.figures,
             "tables": result.tables,
             "headline": headline(result, stored_previous_figures(w)),
+            "pipeline": open_pipeline(w),
             "previous": previous_window(w),
             "panels": panels(result),
             "heat_map": capacity_heat_map(w),
@@ -102,7 +105,8 @@ def goals(request: HttpRequest) -> HttpResponse:
         {
             "quarter": quarter,
             "current": current,
-            "others": [g for g in all_goals if g.quarter != quarter],
+            # Unmeasured: only their targets are shown, written as the current ones are.
+            "others": [GoalProgress(g, None) for g in all_goals if g.quarter != quarter],
         },
     )
 

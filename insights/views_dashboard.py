@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.utils.dateformat import format as date_format
-
+from handoff.templatetags.formats import duration_days, short_day
 from insights.figures.results import Alignment, Figure, Table
 from insights.figures.trends import HEADLINE, Trend, trend
 
@@ -22,7 +21,7 @@ SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 120, 28, 3
 
 def short_date(day: date) -> str:
     """6 Jan: a week's Monday as the charts and the heat map label it."""
-    return date_format(day, "j M")
+    return short_day(day)
 
 
 def short_label(label: str) -> str:
@@ -69,8 +68,8 @@ def turnaround_sparkline(table: Table) -> Sparkline | None:
     first, last = rows[0], rows[-1]
     label = (
         f"Median by week of submission, {len(rows)} weeks: "
-        f"{first['median_days']:.1f} days in the week of {short_label(first['week'])}, "
-        f"{last['median_days']:.1f} days in the week of {short_label(last['week'])}"
+        f"{duration_days(first['median_days'])} in the week of {short_label(first['week'])}, "
+        f"{duration_days(last['median_days'])} in the week of {short_label(last['week'])}"
     )
     return sparkline([row["median_days"] for row in rows], label)
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from deals.models import Deal, DealEvent, DealStatus, EventKind, ReviewRound, Verdict, VerdictKind
 from deals.selectors import escalations_open
 from feedback.models import Direction, FeedbackNote
+from handoff.templatetags.formats import short_day
 from insights.figures.links import url_for
 from insights.figures.window import DEFAULT_RANGE_DAYS
 from projects import capacity as capacity_math
@@ -186,7 +187,7 @@ def sync_agenda(today: date | None = None) -> dict[str, Any]:
                 "No project has a deliverable at risk or late.",
             ),
             "due_next_week": _section(
-                f"Deliverables due next week ({next_monday:%d %b} to {next_sunday:%d %b})",
+                f"Deliverables due next week ({short_day(next_monday)} to {short_day(next_sunday)})",
                 [
                     {
                         "deliverable": d.summary,

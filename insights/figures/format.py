@@ -5,20 +5,24 @@ No queries: the pages, the CSV exports and the result types format through here.
 
 from typing import Any
 
+from handoff.templatetags import formats
+
+# How each unit's value reads on a page, as the templates' filters write it.
+SHOWN = {
+    "percent": formats.percent,
+    "days": formats.duration_days,
+    "hours": formats.duration_hours,
+    "decimal": formats.number,
+    "count": formats.number,
+}
+
 
 def format_value(value: Any, unit: str) -> str:
     """None shows as an em dash: no misleading 0 % when nothing was measured."""
     if value is None or value == "":
         return "—"
-    if unit == "percent":
-        return f"{float(value) * 100:.0f} %"
-    if unit == "days":
-        return f"{float(value):.1f} days"
-    if unit == "hours":
-        return f"{float(value):.1f} hours"
-    if unit == "decimal":
-        return f"{float(value):.1f}"
-    return str(value)
+    shown = SHOWN.get(unit)
+    return shown(value) if shown else str(value)
 
 
 def chart_number(value: Any, scale: int) -> float | None:

@@ -8,6 +8,7 @@ computed by the same functions as the range's, and stored like them.
 from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
 
+from handoff.templatetags.formats import count, number
 from insights import snapshots
 from insights.figures.flags import flag_rate
 from insights.figures.promises import promise_figures
@@ -76,7 +77,7 @@ class Trend:
 
     @property
     def period(self) -> str:
-        return f"the previous {self.days} day{'s' if self.days != 1 else ''}"
+        return f"the previous {count(self.days, 'day')}"
 
     @property
     def text(self) -> str:
@@ -116,8 +117,7 @@ def trend(current: Figure, previous: Figure | None, days: int) -> Trend:
     if delta == 0:
         return Trend("level", "", days)
     size = abs(delta)
-    number = f"{size:.1f}" if current.unit in ("days", "hours") else f"{size:g}"
     unit = one if size == 1 else many
     direction = "up" if delta > 0 else "down"
     better = direction == HEADLINE[current.key] if current.key in HEADLINE else None
-    return Trend(direction, f"{number} {unit}".strip(), days, better)
+    return Trend(direction, f"{number(size)} {unit}".strip(), days, better)

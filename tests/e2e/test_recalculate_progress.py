@@ -35,7 +35,9 @@ def test_the_progress_polls_until_the_figures_are_recalculated(page, login, axe_
 
     recalculate._advance(job.key, run, status=recalculate.QUEUED)  # for the worker to claim it
     assert recalculate.recalculation_run(key=job.key, run=run) == recalculate.DONE
-    expect(progress).to_contain_text(re.compile(r"Recalculated at \d\d:\d\d\."))
+    expect(progress).to_contain_text(
+        re.compile(r"Recalculated at \w{3} \d{1,2} \w{3} \d{4}, \d\d:\d\d\.")
+    )
     page.get_by_role("link", name="Reload the figures").click()
     expect(page.get_by_role("heading", name="Alignment dashboard", level=1)).to_be_visible()
     expect(page.get_by_role("button", name="Recalculate now")).to_be_visible()

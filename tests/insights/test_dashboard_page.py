@@ -38,7 +38,7 @@ def test_a_headline_figure_says_how_it_moved_on_the_previous_period(rep, pm, man
         r'<article class="figure" data-figure="flag_rate">.*?</article>', headline, re.S
     )
     card = flag.group()
-    assert '<span class="count">100 %</span>' in card
+    assert '<span class="count">100\u202f%</span>' in card
     assert 'class="trend trend-worse" data-trend="up"' in card
     assert "up 100 points on the previous 30 days" in card
     assert '<span class="visually-hidden">, worse</span>' in card

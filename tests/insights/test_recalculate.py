@@ -10,6 +10,7 @@ from kombu.exceptions import OperationalError
 from deals import services
 from deals.models import CommitmentKind
 from handoff.models import MetricsSnapshot, TeamKind
+from handoff.templatetags.formats import when
 from insights import recalculate, tasks
 from insights.figures.window import default_range, window_for
 from tests.factories import TeamFactory
@@ -169,7 +170,7 @@ class TestProgress:
         assert recalculate.recalculation_run(key=job.key, run=run) == recalculate.DONE
         body = self.poll(http)
         finished = timezone.localtime(recalculate.job_for(default_window()).finished_at)
-        assert "Recalculated at <time datetime=" in body and f">{finished:%H:%M}</time>" in body
+        assert "Recalculated at <time datetime=" in body and f">{when(finished)}</time>" in body
         assert f'href="/dashboard/?{in_html(default_query())}">Reload the figures</a>' in body
         assert "hx-trigger" not in body  # done: the polling stops
 

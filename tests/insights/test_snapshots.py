@@ -11,6 +11,7 @@ from django.utils import timezone
 from deals import services
 from deals.models import CommitmentKind, VerdictKind
 from handoff.models import MetricsSnapshot, Role, TeamKind, quarter_of
+from handoff.templatetags.formats import when
 from insights.figures.alignment import alignment, stored_alignment
 from insights.figures.results import PAGE_ROWS
 from insights.figures.window import default_range, window_for
@@ -74,7 +75,7 @@ def test_the_page_says_when_its_figures_were_computed(rep, pm, manager, client_f
     computed_at = timezone.localtime(
         MetricsSnapshot.objects.get(key__startswith="alignment:").computed_at
     )
-    assert f'<time datetime="{computed_at.isoformat()}">{computed_at:%H:%M}</time>' in page
+    assert f'<time datetime="{computed_at.isoformat()}">{when(computed_at)}</time>' in page
     assert "Figures computed at" in page
     assert "they are recomputed every 5 minutes." in page
     assert "Recalculate now" in page

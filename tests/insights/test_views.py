@@ -97,7 +97,7 @@ def test_dashboard_range_and_team_filters(rep, rep2, pm, manager, client_for):
     in_range = http.get("/dashboard/?from=2026-02-01&to=2026-02-28")
     assert in_range.context["window"].start == datetime.date(2026, 2, 1)
     flag = next(f for f in in_range.context["figures"] if f.key == "flag_rate")
-    assert flag.display == "100 %"
+    assert flag.display == "100\u202f%"
     other_team = http.get(f"/dashboard/?from=2026-02-01&to=2026-02-28&team={team.pk}")
     flag = next(f for f in other_team.context["figures"] if f.key == "flag_rate")
     assert flag.display == "—"
@@ -327,7 +327,7 @@ def test_scorecard_shows_own_figures_against_the_team(rep, pm, client_for):
     assert "Scorecard of Rita Reyes" in page
     assert "All reps" in page
     assert "Flag rate" in page
-    assert "100 %" in page
+    assert "100\u202f%" in page
 
 
 @pytest.mark.django_db

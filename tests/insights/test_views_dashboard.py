@@ -62,8 +62,8 @@ def test_the_turnaround_sparkline_says_what_it_shows():
     )
     line = turnaround_sparkline(table)
     assert line.label == (
-        "Median by week of submission, 3 weeks: 2.0 days in the week of 1 Jun, "
-        "1.0 days in the week of 22 Jun"
+        "Median by week of submission, 3 weeks: 2 days in the week of 1 Jun, "
+        "1 day in the week of 22 Jun"
     )
     table.rows = table.rows[:2]
     assert turnaround_sparkline(table) is None

@@ -45,7 +45,7 @@ def test_goal_progress_met_not_met_and_unmeasured(rep, pm, manager):
     progress = {p.goal.pk: p for p in current_goals(today)["goals"]}
     assert progress[first_pass.pk].value == 0.5
     assert progress[first_pass.pk].met is True
-    assert progress[first_pass.pk].target_display == "≥ 50 %"
+    assert progress[first_pass.pk].target_display == "≥ 50\u202f%"
     assert progress[kept.pk].met is None
     assert progress[kept.pk].status == "Not measured yet"
     assert progress[turnaround.pk].met is True  # decided within the same second: 0.0 days

@@ -64,7 +64,7 @@ def test_review_turnaround_median_and_90th_percentile(rep, pm):
     median, p90 = review_turnaround(JUNE)
     assert median.value == 1.0
     assert p90.value == 2.6
-    assert median.display == "1.0 days"
+    assert median.display == "1 day"
 
 
 @pytest.mark.django_db
@@ -102,7 +102,7 @@ def test_first_pass_approval_rate(rep, pm):
     set_clock(review(waiting, pm, [APPROVED], decide=False), at(day(0)))
     figure = first_pass_approval(JUNE)
     assert figure.value == 0.5
-    assert figure.display == "50 %"
+    assert figure.display == "50\u202f%"
     assert figure.detail == "1 of 2 deals"
 
 

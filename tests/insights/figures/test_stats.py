@@ -18,5 +18,5 @@ def test_ratio_is_none_when_nothing_was_measured():
     assert ratio(0, 0) is None
     assert ratio(0, 4) == 0.0
     assert format_value(None, "percent") == "—"
-    assert format_value(0.0, "percent") == "0 %"
-    assert format_value(0.3333, "percent") == "33 %"
+    assert format_value(0.0, "percent") == "0\u202f%"
+    assert format_value(0.3333, "percent") == "33\u202f%"

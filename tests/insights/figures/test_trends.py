@@ -62,7 +62,7 @@ def test_the_previous_figures_are_stored_and_read_back(rep, pm):
         again = stored_previous_figures(JUNE)
     assert again == first
     assert len(queries) == 1
-    assert again["flag_rate"].display == "100 %"
+    assert again["flag_rate"].display == "100\u202f%"
 
 
 def test_a_rate_moves_in_points_as_the_page_rounds_it():
@@ -91,7 +91,7 @@ def test_days_and_counts_move_in_their_own_units():
         figure("review_turnaround_median_days", 2.0, "days"),
         90,
     )
-    assert day.text == "up 1.0 day on the previous 90 days"
+    assert day.text == "up 1 day on the previous 90 days"
     breaches = trend(figure("sla_breaches", 5, "count"), figure("sla_breaches", 2, "count"), 1)
     assert breaches.text == "up 3 on the previous 1 day"
     assert breaches.tone == "worse"
