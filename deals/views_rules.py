@@ -1,7 +1,5 @@
 """Managers' review rule pages: the live rules and their history, create, edit, retire."""
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,21 +14,14 @@ from deals.forms_rules import ReviewRuleForm
 from deals.models import ApprovalRequirement, CommitmentKind, ReviewRule
 from deals.selectors import review_rules_visible_to
 from handoff.errors import DomainError
+from handoff.templatetags.formats import count, money, number, person_days
 from handoff.web.errors import domain_errors
 from handoff.web.pagination import CappedPaginator
 
 HISTORY_PAGE_SIZE = 25
-CURRENCY_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£"}
 
 
 # A rule in words
-
-
-def _number(value: Decimal) -> str:
-    """10.0 -> "10", 2.5 -> "2.5", 100000 -> "100,000"."""
-    if value == value.to_integral_value():
-        return f"{int(value):,}"
-    return f"{value.normalize():,f}"
 
 
 def _kinds(kinds: list[str]) -> str:
@@ -46,15 +37,17 @@ def conditions_in_words(rule: ReviewRule) -> list[str]:
     if rule.kinds:
         phrases.append(_kinds(rule.kinds))
     if rule.min_effort_days is not None:
-        days = "day" if rule.min_effort_days == 1 else "days"
-        phrases.append(f"effort ≥ {_number(rule.min_effort_days)} {days}")
+        phrases.append(f"effort ≥ {person_days(rule.min_effort_days)}")
     if rule.promised_within_days is not None:
-        days = "day" if rule.promised_within_days == 1 else "days"
-        phrases.append(f"promised within {rule.promised_within_days} {days} of submission")
+        within = count(rule.promised_within_days, "day")
+        phrases.append(f"promised within {within} of submission")
     if rule.min_deal_value is not None:
-        sign = CURRENCY_SIGNS.get(rule.value_currency, "")
-        any_currency = "" if rule.value_currency else " in any currency"
-        phrases.append(f"deals of at least {sign}{_number(rule.min_deal_value)}{any_currency}")
+        amount = (
+            money(rule.min_deal_value, rule.value_currency)
+            if rule.value_currency
+            else f"{number(rule.min_deal_value, 2)} in any currency"
+        )
+        phrases.append(f"deals of at least {amount}")
     if rule.whole_deal:
         phrases.append("every commitment of the deal")
     if not phrases:

@@ -157,7 +157,7 @@ def test_conditions_and_requirements_in_words(manager, integration):
 
     assert conditions_in_words(rule) == [
         "Scope, pricing or integration commitments",
-        "Effort ≥ 10 days",
+        "Effort ≥ 10 person-days",
         "Promised within 30 days of submission",
         "Deals of at least €100,000",
         "Every commitment of the deal",
