@@ -4,6 +4,8 @@ created, and the role following the identity provider's groups on every sign-in.
 import logging
 import re
 
+import jwt
+import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import SuspiciousOperation
@@ -72,6 +74,22 @@ class OIDCBackend(OIDCAuthenticationBackend):
             if self.OIDC_RP_CLIENT_ID not in audiences:
                 raise SuspiciousOperation("The ID token is meant for another client.")
         return payload
+
+    def retrieve_matching_jwk(self, token):
+        """The provider's key for this token; a token without a key id takes the only key."""
+        if "kid" in jwt.get_unverified_header(token):
+            return super().retrieve_matching_jwk(token)
+        response = requests.get(self.OIDC_OP_JWKS_ENDPOINT, timeout=settings.OIDC_TIMEOUT)
+        response.raise_for_status()
+        keys = [
+            key
+            for key in response.json().get("keys", [])
+            if key.get("use", "sig") == "sig"
+            and key.get("alg", self.OIDC_RP_SIGN_ALGO) == self.OIDC_RP_SIGN_ALGO
+        ]
+        if len(keys) != 1:
+            raise SuspiciousOperation("The ID token names no key and the provider has several.")
+        return jwt.PyJWK(keys[0])
 
     def get_userinfo(self, access_token, id_token, payload):
         """The ID token's claims, completed by the userinfo endpoint when there is one."""

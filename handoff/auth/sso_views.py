@@ -2,6 +2,7 @@
 
 import logging
 
+import jwt
 import requests
 from django.contrib import auth
 from django.core.exceptions import SuspiciousOperation
@@ -57,13 +58,13 @@ class SSOCallbackView(OIDCAuthenticationCallbackView):
             raise Http404("Single sign-on is not configured.")
         try:
             return super().get(request)
-        except SuspiciousOperation as error:
+        except (SuspiciousOperation, jwt.PyJWTError) as error:
             # A state not started in this session, a nonce or a signature that does not match.
             logger.warning("Single sign-on refused: %s", error)
             if request.user.is_authenticated:
                 auth.logout(request)
             return render_login(request, sso_error=NOT_VERIFIED, status=400)
-        except (requests.RequestException, DiscoveryError, ValueError) as error:
+        except (requests.RequestException, DiscoveryError, ValueError, KeyError) as error:
             logger.warning("Single sign-on failed talking to the provider: %s", error)
             return render_login(request, sso_error=UNREACHABLE, status=502)
 
