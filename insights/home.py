@@ -8,9 +8,7 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.http import urlencode
-from django.utils.timezone import localtime
 
 from deals.approvals import rounds_awaiting
 from deals.models import DealStatus, ReviewRound, Verdict, VerdictKind
@@ -23,6 +21,7 @@ from deals.selectors import (
 )
 from handoff.models import User
 from handoff.roles import is_manager, is_pm, is_sales
+from handoff.templatetags.formats import count, short_day
 from insights.home_deliverables import DUE_LATE, DUE_SOON, deliverables_due, handoffs_to_accept
 
 HOME_LIST_SIZE = 10
@@ -60,10 +59,6 @@ def _card(
     )
 
 
-def _day(value) -> str:
-    return date_format(value, "D j M")
-
-
 def _deal_row(deal) -> dict:
     return {"title": deal.title, "url": deal.get_absolute_url(), "note": deal.client.name}
 
@@ -72,20 +67,20 @@ def _flagged_deal_row(deal) -> dict:
     row = _deal_row(deal)
     if deal.counters_to_accept:
         n = deal.counters_to_accept
-        row["note"] += f" · {n} counter-proposal{'s' if n != 1 else ''} to accept"
+        row["note"] += f" · {count(n, 'counter-proposal')} to accept"
         row["alert"] = True
     return row
 
 
 def _round_row(review_round) -> dict:
+    """The card writes `due` as a deadline: "due in 5 h", "2 days overdue"."""
     deal = review_round.deal
-    overdue = review_round.is_overdue
     return {
         "title": deal.title,
         "url": deal.get_absolute_url(),
-        "note": f"due {date_format(localtime(review_round.due_at), 'D j M, H:i')}"
-        + (" — overdue" if overdue else ""),
-        "alert": overdue,
+        "note": deal.client.name,
+        "due": review_round.due_at,
+        "alert": review_round.is_overdue,
     }
 
 
@@ -101,7 +96,7 @@ def _handoff_row(project) -> dict:
     return {
         "title": project.deal.title,
         "url": project.get_absolute_url(),
-        "note": f"{project.deal.client.name} · won {_day(localtime(project.created_at))}",
+        "note": f"{project.deal.client.name} · won {short_day(project.created_at)}",
     }
 
 
@@ -110,8 +105,8 @@ def _late_row(deliverable) -> dict:
     return {
         "title": deliverable.summary,
         "url": f"{deliverable.project.get_absolute_url()}#deliverable-{deliverable.pk}",
-        "note": f"{deliverable.project.deal.title} · promised {_day(deliverable.promised_date)}, "
-        f"{late} day{'s' if late != 1 else ''} late",
+        "note": f"{deliverable.project.deal.title} · promised "
+        f"{short_day(deliverable.promised_date)}, {count(late, 'day')} late",
         "alert": True,
     }
 
@@ -120,7 +115,8 @@ def _due_row(deliverable) -> dict:
     return {
         "title": deliverable.summary,
         "url": f"{deliverable.project.get_absolute_url()}#deliverable-{deliverable.pk}",
-        "note": f"{deliverable.project.deal.title} · due {_day(deliverable.promised_date)}",
+        "note": deliverable.project.deal.title,
+        "due": deliverable.promised_date,
     }
 
 

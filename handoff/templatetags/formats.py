@@ -89,17 +89,29 @@ def relative(value: datetime.datetime, *, now: datetime.datetime | None = None) 
     return f"in {_span(seconds)}" if seconds > 0 else f"{_span(-seconds)} ago"
 
 
+def _due_day(value: datetime.date) -> tuple[str, bool]:
+    """A due date in days from today: "due today", "due in 3 days", "1 day overdue"."""
+    days = (value - timezone.localdate()).days
+    if days < 0:
+        return f"{count(-days, 'day')} overdue", True
+    return ("due today" if days == 0 else f"due in {count(days, 'day')}"), False
+
+
 @register.filter
 def deadline(value) -> str:
-    """A due time as people read it, "due in 5 h" or "2 days overdue", the moment on hover."""
+    """A due time as people read it, "due in 5 h" or "2 days overdue", the moment on hover; a
+    due date counts whole days from today."""
     if not value:
         return ""
-    seconds = (value - timezone.now()).total_seconds()
-    text = f"due in {_span(seconds)}" if seconds >= 0 else f"{_span(-seconds)} overdue"
-    css = "deadline" if seconds >= 0 else "deadline overdue"
+    if isinstance(value, datetime.datetime):
+        seconds = (value - timezone.now()).total_seconds()
+        late = seconds < 0
+        text = f"{_span(-seconds)} overdue" if late else f"due in {_span(seconds)}"
+    else:
+        text, late = _due_day(value)
     return format_html(
         '<time class="{}" datetime="{}" title="{}">{}</time>',
-        css,
+        "deadline overdue" if late else "deadline",
         value.isoformat(),
         when(value),
         text,
@@ -139,13 +151,14 @@ def number(value, digits: int = 1) -> str:
 
 
 @register.filter
-def person_days(value) -> str:
-    """Effort: "12 person-days", "1 person-day", "0.5 person-days"."""
+def person_days(value, digits: int = 1) -> str:
+    """Effort: "12 person-days", "1 person-day", "0.5 person-days"; a load spread over weeks
+    has cents: `person_days:2`."""
     amount = _number(value)
     if amount is None:
         return ""
     unit = "person-day" if amount == 1 else "person-days"
-    return f"{number(amount)} {unit}"
+    return f"{number(amount, digits)} {unit}"
 
 
 @register.filter

@@ -122,7 +122,9 @@ def test_pm_home_shows_my_reviews_unclaimed_and_overdue(rep, pm, client_for):
         "Overdue reviews": 1,
     }
     overdue = card(response, "overdue").items[0]
-    assert overdue["alert"] and overdue["note"].endswith("— overdue")
+    assert overdue["alert"] and overdue["due"] < timezone.now()
+    assert '<time class="deadline overdue"' in response.content.decode()
+    assert ">1 h overdue</time>" in response.content.decode()
 
 
 def test_pm_home_lists_handoffs_to_accept_until_accepted(rep, pm, pm2, client_for):
@@ -159,6 +161,8 @@ def test_pm_home_lists_late_deliverables_and_those_due_within_two_weeks(rep, pm,
     assert late_card.items[0]["url"] == f"{late.project.get_absolute_url()}#deliverable-{late.pk}"
     assert [i["title"] for i in soon_card.items] == [due_today.summary, due_in_13.summary]
     assert due_in_14.summary not in response.content.decode()
+    assert ">due today</time>" in response.content.decode()
+    assert ">due in 13 days</time>" in response.content.decode()
     assert late_card.url == reverse("home_deliverables") + "?due=late"
     assert soon_card.url == reverse("home_deliverables") + "?due=soon"
 

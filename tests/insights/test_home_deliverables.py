@@ -49,7 +49,7 @@ def test_a_pm_sees_the_open_deliverables_of_the_projects_they_run(deliverables, 
     assert "Open deliverables of the projects you run" in html
     assert '<a href="?due=late" aria-current="page">Late</a>' in html
     assert f"{d['late'].project.get_absolute_url()}#deliverable-{d['late'].pk}" in html
-    assert "— late" in html
+    assert ">4 days overdue</time>" in html
 
 
 def test_an_unknown_choice_lists_all_open(deliverables, pm, client_for):
