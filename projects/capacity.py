@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
+from handoff.templatetags.formats import number, person_days
+
 ZERO = Decimal("0")
 # Loads are shown to two decimals; the last cent of a spread goes to the earliest weeks.
 QUANTUM = Decimal("0.01")
@@ -125,12 +127,6 @@ def heat_level(load: Decimal, capacity: Decimal) -> int:
     return 3
 
 
-def format_days(value: Decimal) -> str:
-    """6.00 -> "6", 1.50 -> "1.5"."""
-    text = f"{Decimal(value).quantize(QUANTUM):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def days_text(value: Decimal) -> str:
     """Two decimals, none for a whole number: 6.00 -> "6", 1.5 -> "1.50"."""
     value = Decimal(value)
@@ -232,12 +228,12 @@ def verdict_sentence(checks: list[WeekCheck]) -> str:
             return "Fits: nothing to schedule."
         peak = max(checks, key=lambda c: (c.with_deal - c.capacity, -c.week.toordinal()))
         return (
-            f"Fits: at most {format_days(peak.with_deal)} of "
-            f"{format_days(peak.capacity)} person-days a week (week {peak.iso_week})."
+            f"Fits: at most {number(peak.with_deal, 2)} of "
+            f"{person_days(peak.capacity, 2)} a week (week {peak.iso_week})."
         )
     by_week = {c.week: c for c in over}
     parts = []
     for group in group_consecutive(by_week):
         excess = sum((by_week[w].over_by for w in group), ZERO)
-        parts.append(f"{_iso_week_label(group)} by {format_days(excess)} person-days")
+        parts.append(f"{_iso_week_label(group)} by {person_days(excess, 2)}")
     return "Over capacity in " + ", and in ".join(parts)

@@ -3,8 +3,8 @@ handoff, removing a checklist item or a week of time off. One question each, for
 the page and for the confirmation page without script (handoff.web.confirm)."""
 
 from django.urls import reverse
-from django.utils.formats import date_format
 
+from handoff.templatetags.formats import day
 from handoff.web.confirm import Confirmation
 from projects.models import CapacityException, KickoffItem, Project, ProjectStatus
 
@@ -61,7 +61,7 @@ def kickoff_remove(item: KickoffItem) -> Confirmation:
 
 
 def time_off_remove(exception: CapacityException) -> Confirmation:
-    week = f"week {exception.week_start:%V} (from {date_format(exception.week_start, 'j M Y')})"
+    week = f"week {exception.week_start:%V} (from {day(exception.week_start)})"
     return Confirmation(
         key=f"time-off-{exception.pk}",
         question=f"Remove {week}?",

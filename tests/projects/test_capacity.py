@@ -129,7 +129,7 @@ def test_sentence_groups_separate_runs():
         WeekCheck(MON + 2 * W, D("0"), D("4.5"), D("4")),
     ]
     assert verdict_sentence(checks) == (
-        "Over capacity in week 12 by 1 person-days, and in week 14 by 0.5 person-days"
+        "Over capacity in week 12 by 1 person-day, and in week 14 by 0.5 person-days"
     )
 
 
