@@ -455,6 +455,10 @@ if not 0 <= REVIEW_REMINDER_AT < 1:
 APPROVAL_LINK_MAX_AGE = env.int("APPROVAL_LINK_MAX_AGE", default=72 * 3600)
 # The most commitments a deal holds, on the API and the form alike: each write stays short.
 MAX_COMMITMENTS_PER_DEAL = env.int("MAX_COMMITMENTS_PER_DEAL", default=100)
+# Imports of deals from a file: bounds of one file, and the size past which a job runs it.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5_000_000)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)
+IMPORT_ASYNC_ROWS = env.int("IMPORT_ASYNC_ROWS", default=300)
 DEFAULT_WEEKLY_CAPACITY_DAYS = env.float("DEFAULT_WEEKLY_CAPACITY_DAYS", default=4.0)
 
 # Input bounds: a date a user enters lies within this many years of today (before or after).

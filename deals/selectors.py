@@ -37,6 +37,7 @@ from deals.models import (
     DealEvent,
     DealStatus,
     Escalation,
+    Import,
     ReviewRound,
     ReviewRule,
     Verdict,
@@ -317,3 +318,13 @@ def review_rules_visible_to(user: User, *, include_retired: bool = False) -> Que
     if not include_retired:
         found = found.filter(retired_at__isnull=True)
     return found.order_by("name", "key", "-version", "id")
+
+
+def imports_visible_to(user: User) -> QuerySet[Import]:
+    """Imports of deals: one's own; a manager's, everyone's."""
+    imports = Import.objects.select_related("created_by")
+    if is_manager(user):
+        return imports
+    if user and user.is_authenticated:
+        return imports.filter(created_by=user)
+    return imports.none()

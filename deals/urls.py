@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deals import views, views_deal, views_live, views_rules
+from deals import views, views_deal, views_import, views_live, views_rules
 from deals.views_links import approve_link
 
 app_name = "deals"
@@ -13,6 +13,10 @@ urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("queue/version/", views_live.queue_version, name="queue_version"),
     path("escalations/", views.escalations, name="escalations"),
+    path("import/", views_import.import_start, name="import_start"),
+    path("import/<int:pk>/", views_import.import_detail, name="import_detail"),
+    path("import/<int:pk>/confirm/", views_import.import_confirm, name="import_confirm"),
+    path("import/<int:pk>/report.csv", views_import.import_report, name="import_report"),
     path("approve/<str:token>/", approve_link, name="approve_link"),
     path(
         "escalations/<int:escalation_pk>/decide/",

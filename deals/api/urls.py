@@ -3,6 +3,7 @@
 from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
+from deals.api.imports import DealImportViewSet
 from deals.api.intake import EXTERNAL_ID_PATTERN, SOURCE_PATTERN, ExternalDealView
 from deals.api.review import EscalationViewSet, ReviewRuleViewSet, VerdictViewSet
 from deals.api.views import (
@@ -22,6 +23,7 @@ router.register("commitments", CommitmentViewSet, basename="commitment")
 router.register("verdicts", VerdictViewSet, basename="verdict")
 router.register("escalations", EscalationViewSet, basename="escalation")
 router.register("review-rules", ReviewRuleViewSet, basename="review-rule")
+router.register("imports/deals", DealImportViewSet, basename="deal-import")
 
 urlpatterns = [
     re_path(

@@ -175,6 +175,15 @@ EXPECTATIONS: dict[str, Expect] = {
         query="v=0",
     ),
     "deals:escalations": E(page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
+    # Import deals: sales and managers; the world's import is rep's, a manager sees it too.
+    "deals:import_start": E(page(pm=FORBIDDEN), post=roles(400, anonymous=LOGIN, pm=FORBIDDEN)),
+    "deals:import_detail": E(page(rep2=HIDDEN, pm=HIDDEN), params={"pk": "import"}),
+    "deals:import_confirm": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(HIDDEN, anonymous=LOGIN, rep=302, manager=FORBIDDEN),
+        params={"pk": "import"},
+    ),
+    "deals:import_report": E(page(rep2=HIDDEN, pm=HIDDEN), params={"pk": "import"}),
     # An email's approval link: a token that is not one answers 400 to anyone signed in, and
     # changes nothing (tests/deals/test_approval_links.py has the real links).
     "deals:approve_link": E(
@@ -303,6 +312,12 @@ EXPECTATIONS: dict[str, Expect] = {
         delete=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, rep=409, rep2=HIDDEN),
     ),
     "api:deal-event-list": E(api(rep2=HIDDEN)),
+    # Imports of deals (the world's is rep's, previewed): sales and managers; an empty body
+    # is bad input; one's own imports only, a manager's everyone's.
+    "api:deal-import-list": E(
+        api(pm=FORBIDDEN), post=roles(400, anonymous=UNAUTHENTICATED, pm=FORBIDDEN)
+    ),
+    "api:deal-import-detail": E(api(rep2=HIDDEN, pm=FORBIDDEN), params={"pk": "import"}),
     # A CRM's upsert: sales and managers may; an empty body is bad input.
     "api:deal-external": E(
         roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED, pm=FORBIDDEN),

@@ -141,6 +141,7 @@ def build_world(users: dict[str, User]) -> World:
         },
     )
     _add_other_apps(world, manager)
+    world.objects["import"] = _an_import(rep)
     # A live review rule no commitment of the world matches: the deals above keep their review.
     world.objects["review_rule"] = services.review_rule_create(
         actor=manager,
@@ -210,6 +211,29 @@ def _add_other_apps(world: World, manager: User) -> None:
         target=Decimal("90"),
         created_by=manager,
     )
+
+
+def _an_import(rep: User):
+    """rep's previewed import of one new deal: rep2 and the PMs may not see it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from deals.import_rows import COLUMNS
+    from deals.services.imports import import_preview
+
+    close = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+    promised = (timezone.localdate() + datetime.timedelta(days=90)).isoformat()
+    cells = {
+        "external_id": "w-1",
+        "title": "Imported kiosk rollout",
+        "client": "Acme Retail",
+        "expected_close_date": close,
+        "kind": "scope",
+        "summary": "Ten kiosks",
+        "promised_date": promised,
+    }
+    text = ",".join(COLUMNS) + "\n" + ",".join(cells.get(c, "") for c in COLUMNS) + "\n"
+    upload = SimpleUploadedFile("deals.csv", text.encode(), content_type="text/csv")
+    return import_preview(actor=rep, upload=upload)
 
 
 def first(model: type, **filters: Any) -> Any:
