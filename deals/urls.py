@@ -1,16 +1,18 @@
 from django.urls import path
 
-from deals import views, views_deal, views_import, views_live, views_rules
+from deals import views, views_deal, views_export, views_import, views_live, views_rules
 from deals.views_links import approve_link
 
 app_name = "deals"
 
 urlpatterns = [
     path("", views.deal_list, name="list"),
+    path("export.csv", views_export.deal_list_csv, name="list_csv"),
     path("new/", views.deal_create, name="create"),
     path("new/commitment-row/", views.commitment_row, name="commitment_row"),
     path("clients/search/", views.client_search, name="client_search"),
     path("queue/", views.queue, name="queue"),
+    path("queue/export.csv", views_export.queue_csv, name="queue_csv"),
     path("queue/version/", views_live.queue_version, name="queue_version"),
     path("escalations/", views.escalations, name="escalations"),
     path("import/", views_import.import_start, name="import_start"),

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from feedback import views, views_live
+from feedback import views, views_export, views_live
 
 app_name = "feedback"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("export.csv", views_export.inbox_csv, name="inbox_csv"),
+    path("notifications/export.csv", views_export.notifications_csv, name="notifications_csv"),
     path("notes/new/", views.note_new, name="note_new"),
     path("notes/<int:pk>/", views.note_detail, name="note"),
     path("notes/<int:pk>/acknowledge/", views.note_acknowledge, name="note_acknowledge"),

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from projects import views
+from projects import views, views_export
 
 app_name = "projects"
 
 urlpatterns = [
     path("", views.project_list, name="list"),
+    path("export.csv", views_export.project_list_csv, name="list_csv"),
     path("<int:pk>/", views.project_detail, name="detail"),
     path("<int:pk>/brief/", views.brief_edit, name="brief"),
     path("<int:pk>/accept/", views.handoff_accept, name="accept"),

@@ -175,6 +175,12 @@ EXPECTATIONS: dict[str, Expect] = {
         query="v=0",
     ),
     "deals:escalations": E(page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
+    # Lists as CSV: whoever opens the list downloads what it shows them.
+    "deals:list_csv": E(page()),
+    "deals:queue_csv": E(page(rep=FORBIDDEN, rep2=FORBIDDEN)),
+    "projects:list_csv": E(page()),
+    "feedback:inbox_csv": E(page()),
+    "feedback:notifications_csv": E(page()),
     # Import deals: sales and managers; the world's import is rep's, a manager sees it too.
     "deals:import_start": E(page(pm=FORBIDDEN), post=roles(400, anonymous=LOGIN, pm=FORBIDDEN)),
     "deals:import_detail": E(page(rep2=HIDDEN, pm=HIDDEN), params={"pk": "import"}),
