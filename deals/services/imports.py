@@ -40,6 +40,7 @@ FATE_COUNT = {
 def import_preview(*, actor: User, upload, source: str = "csv") -> Import:
     """Read and plan the file; raises ValidationError({"file": …}) when it cannot be read."""
     rules.can_import(actor).enforce()
+    _owners_seen.clear()
     try:
         rows = read_file(upload)
     except ValidationError as error:
@@ -142,12 +143,19 @@ def _incoming(source: str, group: list[Row]) -> Incoming:
 def _owner(text: str) -> User | None:
     if not text:
         return None
+    if text in _owners_seen:
+        return _owners_seen[text]
     matches = list(
         User.objects.filter(Q(username=text) | Q(email__iexact=text), is_active=True)[:2]
     )
     if len(matches) != 1 or not rules.can_own_deals(matches[0]):
         raise ValidationError({"owner": f"No active sales rep or manager is called {text!r}."})
+    _owners_seen[text] = matches[0]
     return matches[0]
+
+
+# The owners one file names, found once per preview or run (cleared as each starts).
+_owners_seen: dict[str, User] = {}
 
 
 def _plan(actor: User, source: str, group: list[Row], *, run: bool = False):
@@ -236,6 +244,7 @@ def import_run(*, import_id: int, budget_seconds: float | None = None) -> bool:
     if not claimed:
         return True
     deal_import = Import.objects.select_related("created_by").get(pk=import_id)
+    _owners_seen.clear()
     started = monotonic()
     while True:
         pending = list(

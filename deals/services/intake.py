@@ -199,10 +199,21 @@ def _create(owner: User, incoming: Incoming, client: Client | None) -> Deal:
         data={**_deal_values(incoming), "client": client},
         commitments=[_commitment_values(item) for item in incoming.commitments],
     )
-    _set_external(Deal, deal.pk, incoming.source, incoming.external_id)
-    created = deal.commitments.order_by("id").values_list("pk", flat=True)
-    for pk, key in zip(created, _keys(incoming), strict=True):
-        _set_external(Commitment, pk, incoming.source, key)
+    try:
+        with transaction.atomic():
+            Deal.objects.filter(pk=deal.pk).update(
+                external_source=incoming.source, external_id=incoming.external_id
+            )
+            # Created in the order given: the ids follow it. One write for them all.
+            created = list(deal.commitments.order_by("id").only("pk"))
+            for commitment, key in zip(created, _keys(incoming), strict=True):
+                commitment.external_source, commitment.external_id = incoming.source, key
+            Commitment.objects.bulk_update(created, ["external_source", "external_id"])
+    except IntegrityError as error:  # the same deal brought in a moment ago by another sync
+        raise ConcurrentChange(
+            f"Another request brought in {incoming.source} {incoming.external_id} at the same "
+            "time. Try again."
+        ) from error
     deal.external_source, deal.external_id = incoming.source, incoming.external_id
     return deal
 
