@@ -28,10 +28,26 @@ DEMO_PASSWORD = "demo"  # noqa: S105 - the documented password of the demo users
 # Read by manage.py shell after seeding: the URLs of the demo objects the pages need.
 _FIND_PAGES = """
 import json
+from django.db.models import Count, Q
 from deals.models import Deal
 from projects.models import Project
-in_review = Deal.objects.filter(status="in_review").order_by("pk").first()
-project = Project.objects.order_by("pk").first()
+# The fullest examples: pm's review with the most rulings, pm's project with the most deliverables.
+in_review = (
+    Deal.objects.filter(status="in_review")
+    .annotate(
+        mine=Count("rounds", filter=Q(rounds__reviewer__username="pm")),
+        ruled=Count("rounds__verdicts"),
+    )
+    .order_by("-mine", "-ruled", "pk")
+    .first()
+)
+project = (
+    Project.objects.annotate(
+        mine=Count("pk", filter=Q(pm__username="pm")), size=Count("deliverables")
+    )
+    .order_by("-mine", "-size", "pk")
+    .first()
+)
 print(json.dumps({
     "deal_in_review": in_review.get_absolute_url() if in_review else None,
     "project": project.get_absolute_url() if project else None,
@@ -67,7 +83,7 @@ def _manage(*args: str, debug: bool) -> str:
         check=False,
     )
     if result.returncode != 0:
-        sys.exit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        sys.exit(f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout
 
 

@@ -97,6 +97,16 @@ def run_lighthouse(url: str, cookies: dict[str, str], output: Path) -> dict:
     sys.exit(f"Lighthouse failed three times on {url}:\n{result.stderr[-3000:]}")
 
 
+def _outside_requests(report: dict, base_url: str) -> list[str]:
+    """Requests the page made to any host but the server under test (there must be none)."""
+    items = report["audits"]["network-requests"]["details"]["items"]
+    return [
+        item["url"]
+        for item in items
+        if not item["url"].startswith((f"{base_url}/", "data:", "blob:"))
+    ]
+
+
 def _scores(report: dict) -> dict[str, int]:
     return {key: round(report["categories"][key]["score"] * 100) for key in CATEGORIES}
 
@@ -142,6 +152,9 @@ def main() -> int:
                 report = run_lighthouse(
                     f"{base_url}{path}", sessions[user], REPORTS / f"{slug}-{run}"
                 )
+                outside = _outside_requests(report, base_url)
+                if outside:
+                    sys.exit(f"{name} asked another host: {', '.join(outside)}")
                 runs.append(report)
                 print(f"  {name} ({user}), run {run}: {_scores(report)}", flush=True)
             # The run of median performance, as Lighthouse's own advice on variability says.
