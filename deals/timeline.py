@@ -7,12 +7,12 @@ place that says what each event means to a person reading the deal.
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from deals.models import DealEvent, DealStatus, EscalationDecision, EventKind
+from handoff.templatetags import formats
 
 STATUS_LABELS = dict(DealStatus.choices)
 FIELD_LABELS = {
@@ -45,7 +45,7 @@ class TimelineEntry:
 
 
 def day(value: date | str | None) -> str:
-    """20 Mar 2027, from a date or its ISO text."""
+    """20 Mar 2027, from a date or its ISO text (as recorded in an event's data)."""
     if not value:
         return ""
     if isinstance(value, str):
@@ -53,34 +53,24 @@ def day(value: date | str | None) -> str:
             value = date.fromisoformat(value)
         except ValueError:
             return value
-    return f"{value.day} {value:%b %Y}"
+    return formats.day(value)
 
 
 def moment(value: str | None) -> str:
-    """5 Mar 2027, 14:00 in the site's time zone, from an ISO date-time."""
+    """Fri 5 Mar 2027, 14:00 in the reader's time zone, from an ISO date-time."""
     parsed = parse_datetime(value) if value else None
-    if parsed is None:
-        return ""
-    if timezone.is_aware(parsed):
-        parsed = timezone.localtime(parsed)
-    return f"{day(parsed.date())}, {parsed:%H:%M}"
+    return formats.when(parsed) if parsed is not None else ""
 
 
-def number(value: Decimal | str | float) -> str:
-    """12, 12.5: an effort without trailing zeros."""
-    try:
-        text = f"{Decimal(str(value)):f}"
-    except InvalidOperation:
-        return str(value)
-    return text.rstrip("0").rstrip(".") if "." in text else text
+def number(value: Decimal | str | float | None) -> str:
+    """12, 12.5: an effort without trailing zeros (an unreadable value as it was recorded)."""
+    shown = formats.number(value)
+    return shown or ("" if value is None else str(value))
 
 
 def days(value: Decimal | str | float | None) -> str:
-    """12 days, 12.5 days, 1 day: an effort in person-days."""
-    if value is None or value == "":
-        return ""
-    text = number(value)
-    return f"{text} day" if text == "1" else f"{text} days"
+    """12 person-days, 12.5 person-days, 1 person-day."""
+    return formats.person_days(value)
 
 
 def quoted(summary: str | None) -> str:

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from deals import services
 from deals.models import DealEvent, EventKind, VerdictKind
-from deals.templatetags.deals_extras import relative_due
 from deals.timeline import day, days, describe, timeline
+from handoff.templatetags.formats import deadline
 from tests.deals.builders import draft_deal
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +58,7 @@ def test_a_flag_with_its_counter_proposal(rep, pm):
 
     assert said(deal, EventKind.VERDICT) == [
         "Priya Mehta flagged “Two-way sync”: The ERP vendor needs a month"
-        " — counter-proposal 3 Apr 2027, 15 days"
+        " — counter-proposal 3 Apr 2027, 15 person-days"
     ]
     assert said(deal, EventKind.CLAIMED) == ["Priya Mehta claimed the review"]
     assert said(deal, EventKind.CHANGES_REQUESTED) == [
@@ -91,7 +91,7 @@ def test_a_counter_proposal_accepted_then_its_approval_carried(rep, pm):
     services.deal_submit(deal=deal, actor=rep)
 
     assert said(deal, EventKind.COUNTER_ACCEPTED) == [
-        "Rita Reyes accepted the counter-proposal on “Two-way sync”: 3 Apr 2027, 15 days"
+        "Rita Reyes accepted the counter-proposal on “Two-way sync”: 3 Apr 2027, 15 person-days"
     ]
     assert said(deal, EventKind.APPROVALS_CARRIED) == [
         "Approvals carried from round 1: “Two-way sync” (Priya Mehta)"
@@ -173,7 +173,7 @@ def test_editing_created_changed_added_and_removed(rep):
     assert said(deal, EventKind.UPDATED) == ["Rita Reyes edited the deal: title, value"]
     assert said(deal, EventKind.COMMITMENT_CHANGED) == [
         "Rita Reyes changed “Two-way sync”: promised date 20 Mar 2027 → 3 Apr 2027,"
-        " effort 12 → 15 days"
+        " effort 12 → 15 person-days"
     ]
     assert said(deal, EventKind.COMMITMENT_REMOVED) == ["Rita Reyes removed “Training”"]
     assert "Rita Reyes added “Training”" in said(deal, EventKind.COMMITMENT_ADDED)
@@ -242,11 +242,11 @@ def test_the_timeline_keeps_order_and_the_status_change(rep, pm):
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        (Decimal("12.0"), "12 days"),
-        (Decimal("12.5"), "12.5 days"),
-        (Decimal("1"), "1 day"),
-        ("10.0", "10 days"),
-        (Decimal("100"), "100 days"),
+        (Decimal("12.0"), "12 person-days"),
+        (Decimal("12.5"), "12.5 person-days"),
+        (Decimal("1"), "1 person-day"),
+        ("10.0", "10 person-days"),
+        (Decimal("100"), "100 person-days"),
         (None, ""),
     ],
 )
@@ -271,7 +271,5 @@ def test_day_reads_dates_and_iso_text():
         (-datetime.timedelta(days=1), "1 day overdue"),
     ],
 )
-def test_relative_due(offset, expected):
-    now = timezone.now()
-
-    assert relative_due(now + offset, now) == expected
+def test_a_rounds_due_time_reads_as_a_deadline(offset, expected):
+    assert f">{expected}</time>" in deadline(timezone.now() + offset)

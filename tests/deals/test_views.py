@@ -313,7 +313,8 @@ def test_deal_page_shows_fields_sla_commitments_timeline_and_only_the_owners_act
     assert 'data-status="in_review"' in html
     # How far the due time is, with the time itself in its title.
     assert re.search(
-        r'<time datetime="[^"]+" title="Due \w{3} \d+ \w{3} \d{4}, \d\d:\d\d">Due in \d+ (days|h)</time>',
+        r'<time class="deadline" datetime="[^"]+" title="\w{3} \d+ \w{3} \d{4}, \d\d:\d\d">'
+        r"due in \d+ (days|h)</time>",
         html,
     )
     assert "Review round 1" in html
@@ -916,7 +917,7 @@ def test_ruling_with_htmx_answers_the_commitment_block_and_the_actions(rep, pm, 
         '<aside id="deal-side" class="deal-side" aria-label="Deal facts and actions" hx-swap-oob="true">'
         in html
     )
-    assert "2 of 2</strong> approvals given" in html
+    assert "2 of 2 approvals</strong> given" in html
     assert 'data-confirm-dialog="confirm-sign_off"' in html
     assert ">Sign off<" in html
     assert "<html" not in html
@@ -1335,7 +1336,7 @@ def test_the_lead_reviewer_sees_which_commitments_need_a_ruling_and_why_sign_off
     assert ">Approved<" in html
     assert "Approval by the lead reviewer — Priya Mehta ✓" in html
     assert "Approval by the lead reviewer — waiting" in html
-    assert "1 of 2</strong> approvals given" in html
+    assert "1 of 2 approvals</strong> given" in html
     assert "1 needs your ruling" in html
     assert "Lead reviewer: Priya Mehta" in html
     # Disabled, with the rule's own reason.
@@ -1381,7 +1382,7 @@ def test_carried_approvals_show_their_round_and_need_no_ruling(rep, pm, client_f
     assert ">Carried from round 1 · approved by Priya Mehta<" in html
     assert "Approval by the lead reviewer — Priya Mehta ✓ (carried from round 1)" in html
     assert html.count(">Needs your ruling<") == 1
-    assert "1 of 2</strong> approvals given" in html
+    assert "1 of 2 approvals</strong> given" in html
 
 
 def test_the_owner_is_offered_the_counter_proposal_with_what_it_changes(rep, pm, client_for):
@@ -1396,8 +1397,8 @@ def test_the_owner_is_offered_the_counter_proposal_with_what_it_changes(rep, pm,
     assert ">Accept counter-proposal<" in owner
     assert reverse("deals:accept_counter", args=[deal.pk, flag.pk]) in owner
     assert (
-        f"Promised date {first.promised_date:%-d %b %Y} → {proposed:%-d %b %Y}, effort 5 → 15 days"
-        in owner
+        f"Promised date {first.promised_date:%-d %b %Y} → {proposed:%-d %b %Y}, "
+        "effort 5 → 15 person-days" in owner
     )
     assert ">Accept counter-proposal<" not in reviewer
     assert ">Flagged<" in owner
@@ -1733,7 +1734,7 @@ def test_a_commitment_approved_by_one_approver_waits_for_the_other(
     assert ">Waiting for approvals<" in lead
     assert "Approval by a PM of Integration — Tom Berg ✓" in lead
     assert "Approval by a manager — waiting" in lead
-    assert "1 of 2</strong> approvals given" in lead
+    assert "1 of 2 approvals</strong> given" in lead
     assert "Approvals are missing" in lead
     assert ">Needs your ruling<" in boss
     assert ">Approve<" in boss
