@@ -1,6 +1,14 @@
 from django.urls import path
 
-from deals import views, views_deal, views_export, views_import, views_live, views_rules
+from deals import (
+    views,
+    views_deal,
+    views_export,
+    views_import,
+    views_live,
+    views_rules,
+    views_templates,
+)
 from deals.views_links import approve_link
 
 app_name = "deals"
@@ -16,6 +24,10 @@ urlpatterns = [
     path("queue/version/", views_live.queue_version, name="queue_version"),
     path("escalations/", views.escalations, name="escalations"),
     path("import/", views_import.import_start, name="import_start"),
+    path("templates/", views_templates.template_list, name="templates"),
+    path("templates/new/", views_templates.template_create, name="template_create"),
+    path("templates/<int:pk>/edit/", views_templates.template_edit, name="template_edit"),
+    path("templates/<int:pk>/delete/", views_templates.template_delete, name="template_delete"),
     path("import/<int:pk>/", views_import.import_detail, name="import_detail"),
     path("import/<int:pk>/confirm/", views_import.import_confirm, name="import_confirm"),
     path("import/<int:pk>/report.csv", views_import.import_report, name="import_report"),

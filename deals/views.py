@@ -28,6 +28,7 @@ from deals.selectors import (
     review_rounds_waiting,
 )
 from deals.totals import value_by_currency
+from deals.views_templates import prefill, template_choices
 from handoff.errors import ActionForbidden, DomainError
 from handoff.models import Role
 from handoff.roles import is_pm, is_sales, role_required
@@ -179,11 +180,14 @@ def _deal_form_page(request: HttpRequest, deal: Deal | None) -> HttpResponse:
     else:
         form = DealForm(instance=deal, user=request.user)
         formset = commitment_formset(instance=deal, extra=formset_extra)
+        if deal is None:
+            prefill(request, form, formset)
     context = {
         "form": form,
         "formset": formset,
         "deal": deal,
         "revises": deal is not None and deal.status in REVISED_BY_EDITING,
+        "deal_templates": template_choices() if deal is None else [],
     }
     return render(request, "deals/deal_form.html", context)
 

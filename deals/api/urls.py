@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 from deals.api.imports import DealImportViewSet
 from deals.api.intake import EXTERNAL_ID_PATTERN, SOURCE_PATTERN, ExternalDealView
 from deals.api.review import EscalationViewSet, ReviewRuleViewSet, VerdictViewSet
+from deals.api.templates import DealTemplateViewSet
 from deals.api.views import (
     ClientViewSet,
     CommentViewSet,
@@ -24,6 +25,7 @@ router.register("verdicts", VerdictViewSet, basename="verdict")
 router.register("escalations", EscalationViewSet, basename="escalation")
 router.register("review-rules", ReviewRuleViewSet, basename="review-rule")
 router.register("imports/deals", DealImportViewSet, basename="deal-import")
+router.register("deal-templates", DealTemplateViewSet, basename="deal-template")
 
 urlpatterns = [
     re_path(

@@ -30,6 +30,7 @@ from deals.models.routing import (
     ReviewReminder,
     ReviewRule,
 )
+from deals.models.templates import MAX_OFFSET_DAYS, DealTemplate, TemplateCommitment
 from deals.models.workflow import (
     CLOSE_GATE_TRIGGER,
     EDITABLE_STATUSES,
@@ -56,6 +57,7 @@ __all__ = [
     "MAX_DEAL_VALUE",
     "MAX_EFFORT_DAYS",
     "MAX_EXTERNAL_ID_LENGTH",
+    "MAX_OFFSET_DAYS",
     "MAX_SOURCE_LENGTH",
     "REVISED_BY_EDITING",
     "TERMINAL_STATUSES",
@@ -75,6 +77,7 @@ __all__ = [
     "DealEvent",
     "DealQuerySet",
     "DealStatus",
+    "DealTemplate",
     "Escalation",
     "EscalationDecision",
     "EventKind",
@@ -89,6 +92,7 @@ __all__ = [
     "RowFate",
     "SignOff",
     "StatusWriteRefused",
+    "TemplateCommitment",
     "Verdict",
     "VerdictKind",
     "close_gate_trigger",

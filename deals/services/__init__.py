@@ -26,6 +26,7 @@ from deals.services.review_rules import (
     review_rule_update,
 )
 from deals.services.rulings import commitment_rule, verdict_accept_counter
+from deals.services.templates import deal_template_delete, deal_template_save
 
 __all__ = [
     "client_create",
@@ -42,6 +43,8 @@ __all__ = [
     "deal_revise",
     "deal_sign_off",
     "deal_submit",
+    "deal_template_delete",
+    "deal_template_save",
     "deal_update",
     "deal_win",
     "escalation_decide",

@@ -177,6 +177,23 @@ EXPECTATIONS: dict[str, Expect] = {
     "deals:escalations": E(page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
     # Lists as CSV: whoever opens the list downloads what it shows them.
     "deals:list_csv": E(page()),
+    # Deal templates: managers define them (an empty form comes back, 400); reps read them
+    # through the API and start new deals from them.
+    "deals:templates": E(page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
+    "deals:template_create": E(
+        page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, manager=400),
+    ),
+    "deals:template_edit": E(
+        page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, manager=400),
+        params={"pk": "deal_template"},
+    ),
+    "deals:template_delete": E(
+        page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, manager=302),
+        params={"pk": "deal_template"},
+    ),
     "deals:queue_csv": E(page(rep=FORBIDDEN, rep2=FORBIDDEN)),
     "projects:list_csv": E(page()),
     "feedback:inbox_csv": E(page()),
@@ -324,6 +341,15 @@ EXPECTATIONS: dict[str, Expect] = {
         api(pm=FORBIDDEN), post=roles(400, anonymous=UNAUTHENTICATED, pm=FORBIDDEN)
     ),
     "api:deal-import-detail": E(api(rep2=HIDDEN, pm=FORBIDDEN), params={"pk": "import"}),
+    "api:deal-template-list": E(
+        api(pm=FORBIDDEN), post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=400)
+    ),
+    "api:deal-template-detail": E(
+        api(pm=FORBIDDEN),
+        put=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=400),
+        delete=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=204),
+        params={"pk": "deal_template"},
+    ),
     # A CRM's upsert: sales and managers may; an empty body is bad input.
     "api:deal-external": E(
         roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED, pm=FORBIDDEN),

@@ -142,6 +142,11 @@ def build_world(users: dict[str, User]) -> World:
     )
     _add_other_apps(world, manager)
     world.objects["import"] = _an_import(rep)
+    world.objects["deal_template"] = services.deal_template_save(
+        actor=manager,
+        name="Retail rollout",
+        commitments=[{"kind": "scope", "summary": "Pilot store", "offset_days": 30}],
+    )
     # A live review rule no commitment of the world matches: the deals above keep their review.
     world.objects["review_rule"] = services.review_rule_create(
         actor=manager,
