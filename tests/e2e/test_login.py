@@ -1,4 +1,5 @@
-"""Signing in through the form, the navigation each role sees, and accessibility of the shell."""
+"""Signing in through the form (and its two-factor step), the navigation each role sees, and
+accessibility of the shell."""
 
 import pytest
 from django.urls import NoReverseMatch, reverse
@@ -102,3 +103,45 @@ def test_axe_reports_a_serious_violation_when_there_is_one(page, axe_violations)
     page.set_content('<html lang="en"><title>t</title><main><img src="x.png"></main></html>')
 
     assert [v["id"] for v in axe_violations(page)] == ["image-alt"]
+
+
+def _code(key: str) -> str:
+    from binascii import unhexlify
+
+    from django_otp.oath import TOTP
+
+    return f"{TOTP(unhexlify(key)).token():06d}"
+
+
+def test_two_factor_set_up_then_asked_after_the_password(page, login):
+    from handoff.auth import mfa
+
+    rep = UserFactory(username="rep", first_name="Rita", last_name="Reyes", role=Role.SALES)
+    login(page, "rep", PASSWORD)
+    page.goto(reverse("settings"))
+    page.get_by_role("button", name="Set up two-factor authentication").click()
+
+    expect(page.get_by_label("QR code for your authenticator app")).to_be_visible()
+    secret = page.locator("[data-secret]").inner_text().replace(" ", "")
+    key = mfa.setup_key(rep, page.locator("input[name=setup]").input_value())
+    assert mfa.secret_of(key) == secret
+    page.get_by_label("Code from the app").fill(_code(key))
+    page.get_by_role("button", name="Turn on two-factor authentication").click()
+
+    codes = page.get_by_role("list", name="Recovery codes").get_by_role("listitem")
+    expect(codes).to_have_count(10)
+    recovery = codes.first.inner_text()
+    page.get_by_role("button", name="I have saved them").click()
+    page.get_by_text("Rita Reyes").click()
+    page.get_by_role("button", name="Log out").click()
+
+    login(page, "rep", PASSWORD)
+    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+    page.get_by_label("Code").fill("000000")
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_text("That code does not match")).to_be_visible()
+    page.get_by_label("Code").fill(recovery)
+    page.get_by_role("button", name="Verify").click()
+
+    expect(page).to_have_url(reverse("home"))
+    expect(page.get_by_role("status")).to_contain_text("recovery code; 9 left")
