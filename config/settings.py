@@ -185,6 +185,8 @@ try:
     OIDC_ROLE_MAP = parse_role_map(env.str("OIDC_ROLE_MAP", default=""))
 except ValueError as error:
     raise ImproperlyConfigured(str(error)) from error
+# The claim that says the email is the user's (Microsoft Entra ID: xms_edov).
+OIDC_EMAIL_VERIFIED_CLAIM = env.str("OIDC_EMAIL_VERIFIED_CLAIM", default="email_verified")
 # The role of a user in none of the mapped groups; blank refuses such users.
 OIDC_DEFAULT_ROLE = env.str("OIDC_DEFAULT_ROLE", default="sales")
 if OIDC_DEFAULT_ROLE and OIDC_DEFAULT_ROLE not in MAPPABLE_ROLES:
@@ -197,6 +199,8 @@ PASSWORD_LOGIN = env.bool("PASSWORD_LOGIN", default=True)
 # Two-factor authentication for password sign-ins (django-otp: TOTP and recovery codes).
 MFA_REQUIRED_FOR_MANAGERS = env.bool("MFA_REQUIRED_FOR_MANAGERS", default=False)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Handoff")
+# The Django admin lists devices without their secret keys.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 MFA_RECOVERY_CODES = 10
 # Seconds between the password and the code of one sign-in, and to finish setting up an app.
 MFA_LOGIN_MAX_AGE = 300
@@ -316,6 +320,10 @@ SPECTACULAR_SETTINGS = {
         "RuleApproverEnum": "deals.api.review_serializers.RULE_APPROVERS",
         "ProjectStatusEnum": "projects.models.ProjectStatus",
         "DeliverableStatusEnum": "projects.models.DeliverableStatus",
+        "WebhookEventEnum": "feedback.webhooks_models.WebhookEvent",
+        "WebhookDeliveryKindEnum": "feedback.webhooks_models.DeliveryKind",
+        "WebhookDeliveryStatusEnum": "feedback.webhooks_models.DeliveryStatus",
+        "ChatKindEnum": "feedback.webhooks_models.ChatKind",
     },
 }
 

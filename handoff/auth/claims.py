@@ -46,7 +46,7 @@ def role_from_claims(
     return default or None
 
 
-def email_verified(claims: Mapping) -> bool:
+def email_verified(claims: Mapping, claim: str = "email_verified") -> bool:
     """True only when the provider says so: some send the boolean, some the string "true"."""
-    value = claims.get("email_verified")
+    value = claims.get(claim)
     return value is True or (isinstance(value, str) and value.lower() == "true")

@@ -112,7 +112,7 @@ class OIDCBackend(OIDCAuthenticationBackend):
         email = claims.get("email")
         if not isinstance(email, str) or "@" not in email:
             raise Refused("Your identity provider did not send an email address.")
-        if not email_verified(claims):
+        if not email_verified(claims, settings.OIDC_EMAIL_VERIFIED_CLAIM):
             raise Refused(
                 f"Your identity provider has not verified the email address {email}, "
                 "so Handoff cannot match it to an account."

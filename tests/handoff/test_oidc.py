@@ -404,3 +404,14 @@ def test_with_password_login_off_the_token_endpoint_refuses_all_but_admins(clien
     )
     assert allowed.status_code == 200
     assert "token" in allowed.json()
+
+
+@pytest.mark.django_db
+def test_the_claim_saying_the_email_is_verified_can_be_another(client, sso, settings):
+    settings.OIDC_EMAIL_VERIFIED_CLAIM = "xms_edov"
+    sso.set_user("entra", email="entra@corp.test", email_verified=True, groups=["handoff-pms"])
+    assert sign_in(client, sso, "entra").status_code == 403
+    client.logout()
+    sso.set_user("entra", email="entra@corp.test", xms_edov=True, groups=["handoff-pms"])
+    assert sign_in(client, sso, "entra").status_code == 302
+    assert User.objects.get(email="entra@corp.test").role == Role.PM
