@@ -528,7 +528,7 @@ class TestCompleteProject:
         http = client_for(pm)
         page = http.get(detail(won_project)).content.decode()
         assert 'data-confirm-dialog="confirm-complete"' not in page
-        assert "once every deliverable is delivered, missed or descoped: 2 still open" in page
+        assert "once every deliverable is delivered, missed or descoped (2 still open)" in page
         assert "2 deliverables are still open" in http.get(self.url(won_project)).content.decode()
         response = http.post(self.url(won_project), follow=True)
         assert "2 deliverables are still open" in response.content.decode()
