@@ -3,7 +3,7 @@ two-factor authentication set up, renewed and turned off as on the settings page
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import auth
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
@@ -15,6 +15,8 @@ from handoff.auth.login import SSO_ONLY_MESSAGE, may_use_password
 from handoff.security import lockout_response
 
 
+# The schema keeps the component names the token endpoint always had.
+@extend_schema_serializer(component_name="AuthToken")
 class OTPAuthTokenSerializer(AuthTokenSerializer):
     otp = serializers.CharField(
         required=False,
