@@ -13,12 +13,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from deals.models import Deal, SignOff
 from handoff.errors import ActionForbidden, ConcurrentChange, DomainError, TransitionNotAllowed
 from handoff.models import User
 from handoff.roles import is_manager, is_pm
+from handoff.templatetags.formats import day
 from handoff.validators import validate_field_values
 from projects.models import (
     DEFAULT_KICKOFF_ITEMS,
@@ -332,8 +332,7 @@ def deliverable_update_status(
             errors["delivered_on"] = "The delivery date cannot be in the future."
         elif delivered_on < (earliest := delivery_earliest(project)):
             errors["delivered_on"] = (
-                "The delivery date cannot be before the project started "
-                f"({date_format(earliest, 'j M Y')})."
+                f"The delivery date cannot be before the project started ({day(earliest)})."
             )
     if errors:
         raise ValidationError(errors)
