@@ -281,11 +281,15 @@ def _run_deal(deal_import: Import, external_id: str, line: int) -> None:
     upsert = _plan(deal_import.created_by, deal_import.source, group, run=True)
     deal = upsert.deal if upsert is not None else None
     counts: dict[str, int] = defaultdict(int)
+    # The rows of a deal mostly share one outcome: one update per distinct outcome.
+    outcomes: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for record, row in zip(stored, rows, strict=True):
-        record.fate, record.field, record.message = row.fate, row.field, row.message[:500]
-        record.done, record.deal = True, deal
+        outcomes[(row.fate, row.field, row.message[:500])].append(record.pk)
         counts[FATE_COUNT[row.fate]] += 1
-    ImportRow.objects.bulk_update(stored, ["fate", "field", "message", "done", "deal"])
+    for (fate, name, message), pks in outcomes.items():
+        ImportRow.objects.filter(pk__in=pks).update(
+            fate=fate, field=name, message=message, done=True, deal=deal
+        )
     Import.objects.filter(pk=deal_import.pk).update(
         processed_rows=F("processed_rows") + len(stored),
         **{name: F(name) + n for name, n in counts.items()},
