@@ -218,6 +218,8 @@ AXES_CLIENT_IP_CALLABLE = "handoff.security.client_ip"
 # the header is ignored). The documented stack has one: the TLS proxy.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_VERBOSE = False
+# A refused single sign-on is no password guess and carries no username to lock.
+AXES_WHITELIST_CALLABLE = "handoff.auth.oidc.single_sign_on_attempt"
 
 LANGUAGE_CODE = "en-gb"
 USE_I18N = True

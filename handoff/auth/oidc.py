@@ -31,6 +31,15 @@ def _clean_name(value: object) -> str:
     return CONTROL_CHARACTERS.sub("", value)[:150].strip() if isinstance(value, str) else ""
 
 
+def single_sign_on_attempt(request, credentials: dict | None = None) -> bool:
+    """AXES_WHITELIST_CALLABLE: a callback of the identity provider is not a password guess.
+
+    It carries no username, so counting its refusals would lock everyone behind one address
+    out of single sign-on; the provider limits its own sign-in attempts.
+    """
+    return bool(credentials) and "nonce" in credentials and "username" not in credentials
+
+
 def keeps_own_role(user) -> bool:
     """Admins are made in Handoff, never by the identity provider's groups."""
     return user.is_superuser or user.role == "admin"

@@ -415,3 +415,15 @@ def test_the_claim_saying_the_email_is_verified_can_be_another(client, sso, sett
     sso.set_user("entra", email="entra@corp.test", xms_edov=True, groups=["handoff-pms"])
     assert sign_in(client, sso, "entra").status_code == 302
     assert User.objects.get(email="entra@corp.test").role == Role.PM
+
+
+@pytest.mark.django_db
+def test_refused_single_sign_ons_lock_no_one_out(client, sso, settings):
+    from axes.models import AccessAttempt
+
+    sso.set_user("eve", email="eve@corp.test", email_verified=False)
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        assert sign_in(client, sso, "eve").status_code == 403
+    assert not AccessAttempt.objects.exists()
+    sso.set_user("ann", **verified("ann@corp.test"))
+    assert sign_in(client, sso, "ann").status_code == 302
