@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from feedback import webhooks_urls
 from feedback.accounts import OutboxPasswordResetForm
 from handoff import health, views
 from handoff.auth import api as sign_in_api
@@ -82,6 +83,8 @@ api_patterns = [
     path("", include("deals.api.urls")),
     path("", include("projects.api")),
     path("", include("feedback.api")),
+    path("", include("feedback.webhooks_api")),
+    path("", include("feedback.chat_api")),
     path("metrics/alignment/", AlignmentView.as_view(), name="metrics-alignment"),
     path("search/", SearchView.as_view(), name="search"),
 ]
@@ -96,6 +99,8 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("settings/", settings_page, name="settings"),
     path("settings/time-zone/", time_zone_update, name="settings_time_zone"),
+    path("settings/webhooks/", include((webhooks_urls.webhook_patterns, "webhooks"))),
+    path("settings/chat/", include((webhooks_urls.chat_patterns, "chat"))),
     path("feedback/", include("feedback.urls")),
     path("dashboard/", include("insights.urls")),
     path("people/<str:username>/", insights_views.scorecard, name="scorecard"),

@@ -8,12 +8,21 @@ class FeedbackConfig(AppConfig):
     def ready(self) -> None:
         from deals.panels import register_deal_panel
         from deals.signals import comment_posted, deal_event_recorded
-        from feedback import notifications, outbox, selectors, tasks, views
+        from feedback import (
+            notifications,
+            outbox,
+            selectors,
+            tasks,
+            views,
+            webhooks_events,
+            webhooks_views,
+        )
         from handoff.web.settings_page import register_section
         from projects.panels import register_project_panel
         from projects.signals import project_event_recorded
 
         outbox.send_with(tasks.send_emails)
+        webhooks_events.connect(tasks.deliver_webhooks)
         deal_event_recorded.connect(notifications.on_deal_event, dispatch_uid="feedback.deal")
         comment_posted.connect(notifications.on_comment_posted, dispatch_uid="feedback.comment")
         project_event_recorded.connect(
@@ -22,3 +31,8 @@ class FeedbackConfig(AppConfig):
         register_deal_panel(selectors.deal_feedback_hook)
         register_project_panel(selectors.project_feedback_context)
         register_section("feedback/partials/settings_notifications.html", views.preferences_section)
+        register_section(
+            "feedback/webhooks_settings.html",
+            webhooks_views.settings_section,
+            stylesheet="css/webhooks.css",
+        )

@@ -9,7 +9,7 @@ cannot send anything twice.
 from celery import shared_task
 from django.db import OperationalError as DatabaseUnavailable
 
-from feedback import digests, notifications, outbox, reminders
+from feedback import digests, notifications, outbox, reminders, webhooks_delivery
 
 # Redis redelivers an unacknowledged task after the visibility timeout (2 h), longer than
 # any countdown here; retries are bounded and back off.
@@ -61,3 +61,15 @@ def notify_late_deliverables() -> int:
 @shared_task(**SAFE_TO_REPEAT, soft_time_limit=1500, time_limit=1800)
 def send_digests(period: str) -> dict[str, int]:
     return digests.send_digests(period=period)
+
+
+# The webhook and chat deliveries of one transaction, in the order written; rows the soft
+# limit leaves unsent stay pending, and the sweep posts them.
+@shared_task(**SAFE_TO_REPEAT, soft_time_limit=60, time_limit=90)
+def deliver_webhooks(delivery_ids: list[int]) -> int:
+    return webhooks_delivery.deliver_batch(delivery_ids)
+
+
+@shared_task(**SAFE_TO_REPEAT, soft_time_limit=60, time_limit=90)
+def sweep_webhooks() -> dict[str, int]:
+    return webhooks_delivery.sweep()

@@ -1,5 +1,7 @@
 """Webhook endpoints, team chat channels and the deliveries of their events."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -124,6 +126,12 @@ class ChatChannel(DeliveryTarget):
     @property
     def owner(self):
         return self.created_by
+
+    @property
+    def masked_url(self) -> str:
+        """The host only: the rest of an incoming-webhook URL is its secret."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}/…"
 
 
 class WebhookDelivery(models.Model):

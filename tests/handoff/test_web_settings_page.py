@@ -22,6 +22,7 @@ def test_the_apps_register_their_sections(sections):
         "deals/review_rules_settings.html",
         "projects/partials/settings_capacity.html",
         "feedback/partials/settings_notifications.html",
+        "feedback/webhooks_settings.html",
     ]
 
 

@@ -89,6 +89,12 @@ DEFAULT_PARAMS: dict[str, dict[str, str]] = {
     "api:client-": {"pk": "client"},
     "api:project-": {"pk": "project"},
     "api:deliverable-": {"pk": "deliverable"},
+    "api:webhook-delivery-": {"webhook_pk": "webhook", "pk": "webhook_delivery"},
+    "api:webhook-": {"pk": "webhook"},
+    "api:chat-delivery-": {"channel_pk": "chat_channel", "pk": "chat_delivery"},
+    "api:chat-channel-": {"pk": "chat_channel"},
+    "webhooks:": {"pk": "webhook", "delivery_pk": "webhook_delivery"},
+    "chat:": {"pk": "chat_channel"},
     "api:feedback-note-": {"pk": "note"},
     "api:notification-": {"pk": "notification"},
     "projects:kickoff_toggle": {"pk": "kickoff_item"},
@@ -570,6 +576,101 @@ EXPECTATIONS: dict[str, Expect] = {
     "api:feedback-note-acknowledge": E(
         roles(NOT_ALLOWED, anonymous=UNAUTHENTICATED),
         post=roles(200, anonymous=UNAUTHENTICATED, rep2=HIDDEN, pm=FORBIDDEN),
+    ),
+    # Webhooks and team chat: managers only, pages and API (world: webhook, chat_channel and
+    # one delivery of each). An empty form or body is bad input (400).
+    "webhooks:list": E(page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
+    "webhooks:create": E(
+        page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, manager=400),
+    ),
+    "webhooks:detail": E(page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
+    "webhooks:edit": E(
+        page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, manager=400),
+    ),
+    "webhooks:rotate": E(
+        page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, manager=302),
+    ),
+    "webhooks:set_active": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN), post=roles(FORBIDDEN, anonymous=LOGIN, manager=302)
+    ),
+    "webhooks:delete": E(
+        page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, manager=302),
+    ),
+    "webhooks:redeliver": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN), post=roles(FORBIDDEN, anonymous=LOGIN, manager=302)
+    ),
+    "chat:list": E(page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
+    "chat:create": E(
+        page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, manager=400),
+    ),
+    "chat:detail": E(page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
+    "chat:edit": E(
+        page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, manager=400),
+    ),
+    "chat:set_active": E(
+        roles(NOT_ALLOWED, anonymous=LOGIN), post=roles(FORBIDDEN, anonymous=LOGIN, manager=302)
+    ),
+    "chat:delete": E(
+        page(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, manager=302),
+    ),
+    "api:webhook-list": E(
+        api(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),
+        post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=400),
+    ),
+    "api:webhook-detail": E(
+        api(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),
+        put=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=400),
+        patch=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=200),
+        delete=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=204),
+    ),
+    "api:webhook-rotate-secret": E(
+        roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=NOT_ALLOWED),
+        post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=200),
+    ),
+    "api:webhook-enable": E(
+        roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=NOT_ALLOWED),
+        post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=200),
+    ),
+    "api:webhook-disable": E(
+        roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=NOT_ALLOWED),
+        post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=200),
+    ),
+    "api:webhook-delivery-list": E(api(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
+    "api:webhook-delivery-detail": E(api(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
+    "api:webhook-delivery-redeliver": E(
+        roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=NOT_ALLOWED),
+        post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=201),
+    ),
+    "api:chat-channel-list": E(
+        api(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),
+        post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=400),
+    ),
+    "api:chat-channel-detail": E(
+        api(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN),
+        put=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=400),
+        patch=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=200),
+        delete=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=204),
+    ),
+    "api:chat-channel-enable": E(
+        roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=NOT_ALLOWED),
+        post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=200),
+    ),
+    "api:chat-channel-disable": E(
+        roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=NOT_ALLOWED),
+        post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=200),
+    ),
+    "api:chat-delivery-list": E(api(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
+    "api:chat-delivery-detail": E(api(rep=FORBIDDEN, rep2=FORBIDDEN, pm=FORBIDDEN)),
+    "api:chat-delivery-redeliver": E(
+        roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=NOT_ALLOWED),
+        post=roles(FORBIDDEN, anonymous=UNAUTHENTICATED, manager=201),
     ),
     "api:notification-list": E(api()),
     "api:notification-detail": E(api(rep2=HIDDEN, pm=HIDDEN, manager=HIDDEN)),

@@ -217,6 +217,49 @@ def _add_other_apps(world: World, manager: User) -> None:
         created_by=manager,
     )
 
+    _add_integrations(world, manager)
+
+
+def _add_integrations(world: World, manager: User) -> None:
+    """A webhook and a team's chat channel at a public address, each with one delivery made
+    after every event above (so none of them wrote one)."""
+    from feedback.webhooks_models import ChatChannel, WebhookDelivery, WebhookEndpoint
+    from handoff.models import Team
+
+    now = timezone.now()
+    endpoint = WebhookEndpoint.objects.create(
+        owner=manager,
+        url="https://93.184.215.14/hooks/handoff",
+        events=["deal.submitted", "deal.won"],
+        secret="whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0",
+    )
+    team = Team.objects.create(name="Field sales", kind="sales", lead=manager)
+    team.members.add(world.users["rep"])
+    channel = ChatChannel.objects.create(
+        team=team,
+        kind="slack",
+        url="https://93.184.215.14/services/T000/B000/XXXX",
+        events=["deal.won"],
+        created_by=manager,
+    )
+    world.objects["webhook"] = endpoint
+    world.objects["chat_channel"] = channel
+    targets = (
+        ("webhook_delivery", {"kind": "webhook", "endpoint": endpoint}),
+        ("chat_delivery", {"kind": "chat", "channel": channel}),
+    )
+    for key, target in targets:
+        world.objects[key] = WebhookDelivery.objects.create(
+            **target,
+            event_id="msg_world",
+            event_type="deal.won",
+            payload={"type": "deal.won", "data": {}},
+            status="delivered",
+            attempts=1,
+            response_code=200,
+            delivered_at=now,
+        )
+
 
 def _an_import(rep: User):
     """rep's previewed import of one new deal: rep2 and the PMs may not see it."""
