@@ -14,6 +14,7 @@ from handoff.web.settings_page import settings_page
 from handoff.web.timezones import time_zone_update
 from insights import home_views
 from insights import views as insights_views
+from insights import views_export as insights_exports
 from insights.api import AlignmentView
 from insights.search_api import SearchView
 from insights.search_views import search_page
@@ -92,6 +93,11 @@ api_patterns = [
 urlpatterns = [
     path("", home_views.home, name="home"),
     path("home/deliverables/", home_views.deliverables, name="home_deliverables"),
+    path(
+        "home/deliverables/export.csv",
+        insights_exports.deliverables_csv,
+        name="home_deliverables_csv",
+    ),
     path("accounts/", include(auth_patterns)),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

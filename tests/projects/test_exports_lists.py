@@ -32,3 +32,13 @@ def test_projects_export_follows_visibility_and_filters(world, client_for):
     assert rows_of(client_for(world.users["manager"]).get(url + "?q=nothing-like-it")) == []
     row = rows_of(client_for(world.users["manager"]).get(url))[0]
     assert row["value"] == "12000.00" and row["pm"] == "pm"
+
+
+@pytest.mark.django_db
+def test_deliverables_export_follows_the_page(world, client_for):
+    url = reverse("home_deliverables_csv")
+    pm_rows = rows_of(client_for(world.users["pm"]).get(url))
+    assert pm_rows and {r["deal"] for r in pm_rows} == {"Store analytics"}
+    assert rows_of(client_for(world.users["rep2"]).get(url)) == []
+    assert rows_of(client_for(world.users["rep"]).get(url + "?due=late")) == []
+    assert pm_rows[0]["effort_days"] == "5.0"

@@ -202,6 +202,7 @@ EXPECTATIONS: dict[str, Expect] = {
     ),
     "deals:queue_csv": E(page(rep=FORBIDDEN, rep2=FORBIDDEN)),
     "projects:list_csv": E(page()),
+    "home_deliverables_csv": E(page(), query="due=open"),
     "feedback:inbox_csv": E(page()),
     "feedback:notifications_csv": E(page()),
     # Import deals: sales and managers; the world's import is rep's, a manager sees it too.
