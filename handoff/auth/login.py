@@ -2,6 +2,7 @@
 PASSWORD_LOGIN is off), and the second step for accounts with two-factor authentication."""
 
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,6 +27,22 @@ class PasswordLoginForm(LoginForm):
         super().confirm_login_allowed(user)
         if not may_use_password(user):
             raise ValidationError(SSO_ONLY_MESSAGE, code="password_login_off")
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's own login page signs in with the password alone: not for accounts with
+    two-factor authentication (they use the main login page), nor past PASSWORD_LOGIN."""
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if not may_use_password(user):
+            raise ValidationError(SSO_ONLY_MESSAGE, code="password_login_off")
+        if mfa.has_device(user):
+            raise ValidationError(
+                "Your account uses two-factor authentication: log in on the main login page, "
+                "which asks for your code.",
+                code="two_factor",
+            )
 
 
 def login_context() -> dict:

@@ -446,3 +446,24 @@ def test_an_account_of_single_sign_on_is_told_its_provider_asks(client_for):
         in http.get(reverse("settings")).content.decode()
     )
     assert http.get(reverse("mfa_setup"))["Location"] == reverse("settings")
+
+
+@pytest.mark.django_db
+def test_the_admin_login_page_is_no_way_round_the_code():
+    staff = UserFactory(username="op", role=Role.ADMIN, is_staff=True, is_superuser=True)
+    with_app(staff)
+    http = HttpClient()
+    response = http.post(reverse("admin:login"), {"username": "op", "password": PASSWORD})
+    assert response.status_code == 200
+    assert "log in on the main login page" in response.content.decode()
+    assert not signed_in(http)
+
+
+@pytest.mark.django_db
+def test_the_admin_login_page_keeps_password_login_off(settings):
+    settings.PASSWORD_LOGIN = False
+    UserFactory(username="staffer", role=Role.MANAGER, is_staff=True)
+    http = HttpClient()
+    response = http.post(reverse("admin:login"), {"username": "staffer", "password": PASSWORD})
+    assert "Signing in with a password is turned off" in response.content.decode()
+    assert not signed_in(http)
