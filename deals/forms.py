@@ -21,6 +21,7 @@ from deals.models import (
 )
 from deals.selectors import clients_matching, clients_recent_for, clients_visible_to
 from handoff.models import Role, User
+from handoff.templatetags.formats import count
 from handoff.web.forms import DateInput, ServiceErrorsMixin
 from handoff.web.widgets import FlatSelect
 
@@ -226,9 +227,7 @@ def _client_status(query: str, shown: int, *, more: bool) -> str:
             f"The first {shown} clients matching “{query}”: type more of the name to narrow them."
         )
     if shown:
-        return (
-            f"{shown} client{'s' if shown != 1 else ''} matching “{query}”: pick one in the list."
-        )
+        return f"{count(shown, 'client')} matching “{query}”: pick one in the list."
     return f"No client matches “{query}”. Check the spelling, or type a new one below."
 
 

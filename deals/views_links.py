@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from deals.approval_links import LinkRefused, link_approve, link_open
+from handoff.templatetags import formats
 
 
 @login_required
@@ -16,11 +17,8 @@ def approve_link(request: HttpRequest, token: str) -> HttpResponse:
     try:
         if request.method == "POST":
             link = link_approve(user=request.user, token=token)
-            count = len(link.pending)
-            messages.success(
-                request,
-                f"Approved {count} commitment{'' if count == 1 else 's'} on {link.deal}.",
-            )
+            approved = formats.count(link.pending, "commitment")
+            messages.success(request, f"Approved {approved} on {link.deal}.")
             return redirect(link.deal)
         link = link_open(user=request.user, token=token)
     except LinkRefused as refusal:

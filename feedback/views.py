@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from feedback import lessons, rules, selectors, services
 from feedback.forms import NoteForm, PreferencesForm, ReplyForm
 from feedback.models import Topic
+from handoff.templatetags import formats
 from handoff.web.errors import domain_errors
 from handoff.web.lists import DESCENDING, Column, ListSearchForm, Sorting
 from handoff.web.pagination import CappedPaginator
@@ -188,8 +189,8 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    count = services.notifications_mark_all_read(user=request.user)
-    messages.success(request, f"Marked {count} notification(s) as read.")
+    marked = services.notifications_mark_all_read(user=request.user)
+    messages.success(request, f"Marked {formats.count(marked, 'notification')} as read.")
     return redirect(_back(request))
 
 

@@ -16,6 +16,7 @@ from feedback.digests import SECTIONS, WEEKLY_SECTIONS, Item, Section
 from feedback.emails import absolute
 from feedback.models import Direction, FeedbackNote
 from handoff.models import Role, User
+from handoff.templatetags.formats import count
 from insights.figures.agenda import sync_agenda
 
 DIGEST_ROLES = (Role.MANAGER, Role.ADMIN)
@@ -35,9 +36,9 @@ def manager_alignment(user: User, since: datetime) -> Section:
     return Section(
         "Alignment",
         [
-            Item(f"{in_review} deal(s) in review", absolute(_url("deals:queue"))),
-            Item(f"{overdue} review(s) past their SLA", absolute(_url("deals:queue"))),
-            Item(f"{escalations} open escalation(s)"),
+            Item(f"{count(in_review, 'deal')} in review", absolute(_url("deals:queue"))),
+            Item(f"{count(overdue, 'review')} past their SLA", absolute(_url("deals:queue"))),
+            Item(count(escalations, "open escalation")),
             Item(
                 f"Notes since your last digest: {notes['to_delivery']} to delivery, "
                 f"{notes['to_sales']} to sales",

@@ -4,7 +4,7 @@ the page and for the confirmation page without script (handoff.web.confirm)."""
 
 from django.urls import reverse
 
-from handoff.templatetags.formats import day
+from handoff.templatetags.formats import count, day
 from handoff.web.confirm import Confirmation
 from projects.models import CapacityException, KickoffItem, Project, ProjectStatus
 
@@ -16,7 +16,7 @@ def complete(project: Project, *, still_open: int = 0) -> Confirmation:
     )
     if still_open:
         detail += (
-            f" {still_open} deliverable{'s are' if still_open != 1 else ' is'} still open: mark "
+            f" {count(still_open, 'deliverable')} {'is' if still_open == 1 else 'are'} still open: mark "
             "each delivered, missed or descoped first."
         )
     return Confirmation(

@@ -38,8 +38,8 @@ def test_manager_digest_has_the_alignment_summary(busy_week, manager):
     digest = digests.build_digest(manager, "weekly")
     [alignment] = [s for s in digest.sections if s.title == "Alignment"]
     texts = [i.text for i in alignment.items]
-    assert texts[0] == "1 deal(s) in review"
-    assert texts[2] == "0 open escalation(s)"
+    assert texts[0] == "1 deal in review"
+    assert texts[2] == "0 open escalations"
     assert texts[3] == "Notes since your last digest: 1 to delivery, 1 to sales"
 
 
