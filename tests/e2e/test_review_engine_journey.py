@@ -140,12 +140,12 @@ def test_counter_proposal_accepted_resubmitted_and_signed_off_on_what_changed(
     expect_status(page, "changes_requested")
     sites = row(page, SITES)
     expect(sites).to_contain_text("counter-proposal")
-    expect(sites).to_contain_text(re.compile(r"Promised date .+ → .+, effort 40 → 45 days"))
+    expect(sites).to_contain_text(re.compile(r"Promised date .+ → .+, effort 40 → 45 person-days"))
     assert axe_violations(page) == []
     sites.get_by_role("button", name="Accept counter-proposal").click()
     expect_status(page, "draft")
     expect(page.get_by_text(re.compile("Counter-proposal accepted"))).to_be_visible()
-    expect(row(page, SITES)).to_contain_text("45 days")
+    expect(row(page, SITES)).to_contain_text("45 person-days")
     expect(page.get_by_role("button", name="Submit for review")).to_be_visible()
 
     page.get_by_role("link", name="Edit", exact=True).click()
