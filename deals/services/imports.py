@@ -247,15 +247,14 @@ def import_run(*, import_id: int, budget_seconds: float | None = None) -> bool:
     _owners_seen.clear()
     started = monotonic()
     while True:
-        pending = list(
-            deal_import.rows.filter(done=False)
-            .order_by("line")
-            .values_list("external_id", "line")[:1]
-        )
-        if not pending:
+        batch = _next_deals(deal_import)
+        if not batch:
             break
-        external_id, line = pending[0]
-        _run_deal(deal_import, external_id, line)
+        # Several deals a transaction, each in its own savepoint: a deal is still all or
+        # nothing, and the database flushes its log once a batch rather than once a deal.
+        with transaction.atomic():
+            for external_id, line in batch:
+                _run_deal(deal_import, external_id, line)
         if budget_seconds is not None and monotonic() - started > budget_seconds:
             Import.objects.filter(pk=import_id).update(claimed_until=None)
             return False
@@ -263,6 +262,20 @@ def import_run(*, import_id: int, budget_seconds: float | None = None) -> bool:
         status=ImportStatus.DONE, claimed_until=None, finished_at=timezone.now()
     )
     return True
+
+
+DEALS_PER_TRANSACTION = 25
+
+
+def _next_deals(deal_import: Import) -> list[tuple[str, int]]:
+    """The next pending deals in the file's order: (external id, first line) of each."""
+    pending = deal_import.rows.filter(done=False).order_by("line")
+    seen: dict[str, int] = {}
+    for external_id, line in pending.values_list("external_id", "line")[:500]:
+        seen.setdefault(external_id or f"line-{line}", line)
+        if len(seen) == DEALS_PER_TRANSACTION:
+            break
+    return [("" if key.startswith("line-") else key, line) for key, line in seen.items()]
 
 
 @transaction.atomic
