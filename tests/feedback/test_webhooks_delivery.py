@@ -353,3 +353,29 @@ def test_every_event_type_is_sent(rep, rep2, pm, manager, endpoint, receiver):
         json.dumps(delivery.payload)
         assert delivery.payload["type"] == delivery.event_type
         assert set(delivery.payload) == {"type", "timestamp", "data"}
+
+
+def test_writing_an_events_deliveries_costs_as_much_for_five_endpoints_as_for_one(
+    rep, manager, settings, django_capture_on_commit_callbacks
+):
+    from tests.feedback.conftest import CaptureCount
+
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+
+    def submit() -> int:
+        deal = draft(rep)
+        with CaptureCount() as counted, django_capture_on_commit_callbacks():
+            deals.deal_submit(deal=deal, actor=rep)
+        return counted.count
+
+    nobody = submit()
+    webhooks_services.webhook_create(
+        actor=manager, url="http://127.0.0.1:9/a", events=["deal.submitted"]
+    )
+    one = submit()
+    for n in range(4):
+        webhooks_services.webhook_create(
+            actor=manager, url=f"http://127.0.0.1:9/{n}", events=["deal.submitted"]
+        )
+    assert submit() == one
+    assert one - nobody <= 3  # the deal's commitments and one insert for every endpoint
