@@ -32,6 +32,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--digest-users", type=int, default=1_000)
     parser.add_argument(
+        "--import-rows", type=int, default=10_000, help="rows of the CSV import of deals"
+    )
+    parser.add_argument(
         "--load-only",
         action="store_true",
         help="only the load test, on the database a previous run generated; updates its results",
@@ -47,6 +50,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.quick:
         args.deals, args.small, args.requests = 2_000, 500, 10
         args.load_seconds, args.digest_users = 20, 100
+        args.import_rows = 1_000
     if args.output is None:
         args.output = (
             ROOT / "var" / "bench" / "results-quick.json"
@@ -133,6 +137,15 @@ def main(argv: list[str]) -> int:
         digests = {"error": f"{type(error).__name__}: {error}"}
         print(f"  digests: {digests['error']}")
 
+    try:
+        from bench import imports as import_bench
+
+        print(f"Importing a CSV of {args.import_rows:,} rows of deals …", flush=True)
+        deal_import = import_bench.run(args.import_rows)
+    except Exception as error:
+        deal_import = {"error": f"{type(error).__name__}: {error}"}
+        print(f"  import: {deal_import['error']}")
+
     load = {"skipped": True}
     if not args.skip_load:
         try:
@@ -142,6 +155,7 @@ def main(argv: list[str]) -> int:
             print(f"  load: {load['error']}")
 
     results = report(args, scales, generation, digests, load, machine)
+    results["import"] = deal_import
     results["dashboard_computation"] = {
         "median_ms_1k": computations["small"]["median_ms"],
         "median_ms_100k": computations["large"]["median_ms"],
@@ -254,6 +268,12 @@ def print_table(results: dict) -> None:
             f"\nLoad: {load['requests_per_second']:.1f} req/s, p50 {load['p50_ms']} ms, "
             f"p95 {load['p95_ms']} ms, p99 {load['p99_ms']} ms, "
             f"{load['failures']} errors of {load['requests']} requests"
+        )
+    deal_import = results.get("import") or {}
+    if deal_import.get("rows"):
+        print(
+            f"Import: {deal_import['rows']:,} rows ({deal_import['deals']:,} deals) previewed in "
+            f"{deal_import['preview_seconds']} s, imported in {deal_import['import_seconds']} s"
         )
     digests = results["digests"]
     if digests.get("users"):
