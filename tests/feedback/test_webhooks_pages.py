@@ -209,3 +209,11 @@ def test_an_endpoint_turned_off_for_failures_says_why_on_its_page(manager, endpo
     )
     page = client_for(manager).get(reverse("webhooks:detail", args=[endpoint.pk]))
     assert "whole retry window" in page.content.decode()
+
+
+def test_an_id_that_is_not_one_is_not_found(manager, client_for):
+    http = client_for(manager)
+    for name in ("webhooks:detail", "webhooks:edit", "webhooks:delete", "chat:detail"):
+        assert http.get(reverse(name, args=[987654])).status_code == 404
+    assert http.post(reverse("webhooks:redeliver", args=[987654])).status_code == 404
+    assert http.post(reverse("chat:set_active", args=[987654]), {"active": "0"}).status_code == 404
