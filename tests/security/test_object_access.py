@@ -501,3 +501,46 @@ class TestApprovalLinks:
                 assert all(c.summary not in body for c in commitments), name
                 assert reverse("deals:detail", args=[deal.pk]) not in body, name
         assert not review_round.verdicts.exists()
+
+
+@pytest.mark.django_db
+class TestExportsAndImports:
+    """A list's CSV holds what its page shows; another's import is not found anywhere."""
+
+    def _csv(self, http, url) -> str:
+        response = http.get(url)
+        assert response.status_code == 200, url
+        return b"".join(response.streaming_content).decode()
+
+    def test_list_exports_name_none_of_anothers_deals(self, world, client_for):
+        http = client_for(world.users["rep2"])
+        for url in (
+            reverse("deals:list_csv") + f"?owner={world.users['rep'].pk}",
+            reverse("deals:list_csv") + f"?client={world.client.pk}",
+            reverse("deals:list_csv") + "?q=Warehouse",
+            reverse("projects:list_csv"),
+            reverse("home_deliverables_csv"),
+            reverse("feedback:inbox_csv") + "?tab=team",
+            reverse("feedback:notifications_csv"),
+        ):
+            body = self._csv(http, url)
+            leaked = [t for t in REP_TITLES if t in body]
+            assert not leaked, (url, leaked)
+            assert not [b for b in PRIVATE_BODIES.values() if b in body], url
+
+    def test_a_pm_exports_no_never_submitted_draft(self, world, client_for):
+        http = client_for(world.users["pm"])
+        for url in (reverse("deals:list_csv"), reverse("deals:queue_csv")):
+            assert "Draft store rollout" not in self._csv(http, url)
+
+    def test_anothers_import_is_not_found_like_a_missing_one(self, world, client_for):
+        hidden = world.get("import")
+        for name in ("deals:import_detail", "deals:import_report"):
+            for pk in (hidden.pk, NO_SUCH_ID):
+                response = client_for(world.users["rep2"]).get(reverse(name, args=[pk]))
+                assert response.status_code == 404, name
+        for pk in (hidden.pk, NO_SUCH_ID):
+            response = api_as(world.users["rep2"]).get(
+                reverse("api:deal-import-detail", kwargs={"pk": pk})
+            )
+            assert response.status_code == 404
