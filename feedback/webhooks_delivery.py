@@ -180,6 +180,9 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> bool:
     except SoftTimeLimitExceeded:
         _record_failure(delivery, now=now, error="The sending task ran out of time.")
         raise  # the rest of its batch waits for the sweep
+    except Exception as exc:  # a URL the HTTP stack cannot take: count it, never leave it sending
+        _record_failure(delivery, now=now, error=f"{type(exc).__name__}: {exc}")
+        return False
     attempt = {
         "response_code": result.status_code,
         "duration_ms": result.duration_ms,

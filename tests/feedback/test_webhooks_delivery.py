@@ -379,3 +379,17 @@ def test_writing_an_events_deliveries_costs_as_much_for_five_endpoints_as_for_on
         )
     assert submit() == one
     assert one - nobody <= 3  # the deal's commitments and one insert for every endpoint
+
+
+def test_an_error_of_the_http_stack_is_a_failed_attempt_not_a_stuck_one(
+    rep, endpoint, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken(url, body, headers):
+        raise UnicodeError("label too long")
+
+    monkeypatch.setattr(webhooks_delivery, "post_json", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        deals.deal_submit(deal=draft(rep), actor=rep)
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == ("pending", 1)
+    assert delivery.last_error == "UnicodeError: label too long"
