@@ -15,6 +15,7 @@ from feedback import chat_services
 from feedback.webhooks_api import (
     EVENTS_HELP,
     PROBLEMS,
+    URL_REFUSED,
     DeliveriesOf,
     DeliverySerializer,
     EventsField,
@@ -134,12 +135,20 @@ class ChatChannelViewSet(
     def perform_destroy(self, instance: ChatChannel) -> None:
         chat_services.chat_channel_delete(channel=instance, actor=self.request.user)
 
-    @extend_schema(summary="Turn the channel on again (managers)", request=None)
+    @extend_schema(
+        summary="Turn the channel on again; its URL is checked again (managers)",
+        request=None,
+        responses={200: ChatChannelSerializer, **URL_REFUSED, **PROBLEMS},
+    )
     @action(detail=True, methods=["post"])
     def enable(self, request: Request, pk: str | None = None) -> Response:
         return self._set_active(True)
 
-    @extend_schema(summary="Turn the channel off (managers)", request=None)
+    @extend_schema(
+        summary="Turn the channel off (managers)",
+        request=None,
+        responses={200: ChatChannelSerializer, **PROBLEMS},
+    )
     @action(detail=True, methods=["post"])
     def disable(self, request: Request, pk: str | None = None) -> Response:
         return self._set_active(False)

@@ -28,6 +28,8 @@ from feedback.webhooks_models import (
 from feedback.webhooks_selectors import deliveries_of, endpoints_visible_to
 from handoff.api import ProblemSerializer, TextField
 
+# Turning an endpoint or channel on checks its URL again: WEBHOOK_ALLOWED_HOSTS may have changed.
+URL_REFUSED = {400: OpenApiResponse(description="Its URL is refused now, by field: `url`.")}
 PROBLEMS = {
     403: OpenApiResponse(ProblemSerializer, description="Only managers set up webhooks."),
     409: OpenApiResponse(ProblemSerializer, description="Turned off, or still being delivered."),
@@ -214,7 +216,7 @@ class WebhookEndpointViewSet(
     @extend_schema(
         summary="Turn the endpoint on again; its URL is checked again (managers)",
         request=None,
-        responses={200: WebhookEndpointSerializer, **PROBLEMS},
+        responses={200: WebhookEndpointSerializer, **URL_REFUSED, **PROBLEMS},
     )
     @action(detail=True, methods=["post"])
     def enable(self, request: Request, pk: str | None = None) -> Response:
