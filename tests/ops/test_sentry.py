@@ -24,6 +24,9 @@ django.setup()
 from django.conf import settings
 from django.test import Client
 from django.test.utils import override_settings, setup_test_environment
+from django.core.management import call_command
+# A database of its own in memory: the request reads its session and user like any other.
+call_command("migrate", verbosity=0)
 setup_test_environment()
 client = sentry_sdk.get_client()
 print("integrations", sorted(client.integrations))
@@ -85,6 +88,7 @@ def run_site(env_extra: dict) -> str:
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "SECRET_KEY": "sentry-test-secret-000000000000000000000000000000000000000",
             "DEBUG": "false",
+            "DATABASE_URL": "sqlite://:memory:",
             **env_extra,
         }
     )
