@@ -73,8 +73,9 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
-        # Of every page, not just this one; nothing to add up when nothing matched.
-        "totals": value_by_currency(deals) if page.object_list else [],
+        # Of every page, not just this one. Past the count's cap the list says "more than
+        # 10,000 deals" and adds nothing up: a sum would read every one of them.
+        "totals": value_by_currency(deals) if page.object_list and page.paginator.exact else [],
         "filtered": form.narrows(),
         "can_create": bool(rules.can_create_deals(request.user)),
         "show_owner": show_owner,

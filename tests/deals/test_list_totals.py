@@ -12,6 +12,7 @@ from django.utils.html import strip_tags
 from deals import services
 from deals.models import Deal, DealStatus
 from deals.totals import CurrencyTotal, value_by_currency
+from handoff.web.pagination import CappedPaginator
 from tests.deals.builders import draft_deal
 from tests.factories import ClientFactory, DealFactory
 
@@ -79,6 +80,18 @@ def test_a_rep_totals_only_own_deals(rep, rep2, manager, client_for):
     DealFactory(owner=rep2, value=Decimal("99000"), currency="EUR")
     assert total_line(client_for(rep).get(URL)) == "€10,000 in 1 deal"
     assert total_line(client_for(manager).get(URL)) == "€109,000 in 2 deals"
+
+
+def test_past_the_count_cap_nothing_is_added_up(rep, manager, client_for, monkeypatch):
+    monkeypatch.setattr(CappedPaginator, "cap", 3)
+    for _ in range(4):
+        DealFactory(owner=rep, value=Decimal("1000"), currency="EUR")
+    response = client_for(manager).get(URL)
+    assert response.context["totals"] == []
+    assert total_line(response) == "more than 3 deals: filter them to see their total value"
+    assert total_line(client_for(manager).get(URL, {"q": "Deal"})).startswith("more than")
+    DealFactory(owner=manager, title="Lone", value=Decimal("500"), currency="GBP")
+    assert total_line(client_for(manager).get(URL, {"q": "Lone"})) == "£500 in 1 deal"
 
 
 def _queries(http, url) -> int:
