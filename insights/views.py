@@ -18,7 +18,7 @@ from insights.exports import write_csv
 from insights.figures.agenda import sync_agenda
 from insights.figures.alignment import TABLE_KEYS, stored_alignment, table_for_export
 from insights.figures.goals import current_goals, goal_progress
-from insights.figures.pipeline import open_pipeline
+from insights.figures.pipeline import PIPELINE_TABLE, pipeline_from
 from insights.figures.results import GoalProgress
 from insights.figures.scorecards import scorecard as person_scorecard
 from insights.figures.trends import previous_window, stored_previous_figures
@@ -51,7 +51,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "figures": result.figures,
             "tables": result.tables,
             "headline": headline(result, stored_previous_figures(w)),
-            "pipeline": open_pipeline(w),
+            "pipeline": pipeline_from(result.table(PIPELINE_TABLE), w),
             "previous": previous_window(w),
             "panels": panels(result),
             "heat_map": capacity_heat_map(w),

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from handoff.templatetags.formats import duration_days, short_day
+from insights.figures.pipeline import PIPELINE_TABLE
 from insights.figures.results import Alignment, Figure, Table
 from insights.figures.trends import HEADLINE, Trend, trend
 
@@ -130,9 +131,10 @@ CAPACITY_TABLE = "pipeline-capacity"
 
 def panels(result: Alignment) -> dict[str, Any]:
     """The charted panels and the table-only ones, each in the dashboard's order, and the
-    capacity panel that goes with the heat map."""
+    capacity panel that goes with the heat map. The open pipeline is a line under the
+    headline figures, not a panel."""
     found = [Panel(table, chart_for(table)) for table in result.tables]
-    rest = [p for p in found if p.table.key != CAPACITY_TABLE]
+    rest = [p for p in found if p.table.key not in (CAPACITY_TABLE, PIPELINE_TABLE)]
     return {
         "charts": [p for p in rest if p.chart],
         "tables": [p for p in rest if not p.chart],

@@ -19,6 +19,7 @@ from insights.figures.flags import (
     over_commit_by_rep,
     verdict_counts,
 )
+from insights.figures.pipeline import PIPELINE_TABLE, pipeline_table
 from insights.figures.promises import promise_figures, promise_tables
 from insights.figures.results import SNAPSHOT_VERSION, Alignment, Figure, Table
 from insights.figures.reviews import (
@@ -57,6 +58,7 @@ def alignment(w: Window) -> Alignment:
         flag_rate_by_kind(w, counts),
         *promise_tables(w),
         pipeline_capacity(w),
+        pipeline_table(w),
         feedback_table,
         escalation_table,
         over_commit_by_rep(w, counts),
@@ -105,6 +107,7 @@ TABLE_KEYS = (
     "kept-by-rep",
     "kept-by-pm",
     "pipeline-capacity",
+    PIPELINE_TABLE,
     "feedback",
     "escalations",
     "over-commit",

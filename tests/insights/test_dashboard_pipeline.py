@@ -74,3 +74,11 @@ def test_the_pipeline_costs_the_same_for_one_open_deal_or_many(rep, pm, manager,
         open_deal(rep, pm, "1000", ("EUR", "USD", "GBP")[index % 3], signed=bool(index % 2))
     http.get("/dashboard/")
     assert count() == with_one
+
+
+def test_the_pipeline_exports_as_csv_and_is_no_panel(rep, pm, manager, client_for):
+    open_deal(rep, pm, "1250.50", "GBP")
+    http = client_for(manager)
+    body = http.get("/dashboard/export/open-pipeline.csv").content.decode("utf-8-sig")
+    assert body.splitlines() == ["Currency,Value,Deals", "GBP,1250.5,1"]
+    assert 'data-panel="open-pipeline"' not in http.get("/dashboard/").content.decode()

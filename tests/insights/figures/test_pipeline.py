@@ -9,7 +9,8 @@ from deals import services
 from deals.models import Deal
 from deals.totals import CurrencyTotal
 from handoff.models import TeamKind
-from insights.figures.pipeline import open_pipeline
+from insights.figures.alignment import stored_alignment
+from insights.figures.pipeline import PIPELINE_TABLE, open_pipeline, pipeline_from
 from insights.figures.window import window_for
 from tests.factories import TeamFactory
 from tests.insights.crafted import APPROVED, FLAGGED, JUNE, make_deal, review
@@ -66,3 +67,15 @@ def test_nothing_open_is_an_empty_pipeline(rep):
     make_deal(rep)
     pipeline = open_pipeline(JUNE)
     assert pipeline.totals == [] and pipeline.deals == 0
+
+
+def test_the_pipeline_is_stored_with_the_figures_and_reads_back_to_the_cent(rep, pm):
+    review(priced(make_deal(rep), "1250.55", "EUR"), pm, [APPROVED], decide=False)
+    computed = stored_alignment(JUNE)
+    again = stored_alignment(JUNE)  # read back from the stored result
+    assert computed.computed_at == again.computed_at
+    table = again.table(PIPELINE_TABLE)
+    assert table.rows == [{"currency": "EUR", "value": Decimal("1250.55"), "deals": 1}]
+    pipeline = pipeline_from(table, JUNE)
+    assert pipeline.totals == [CurrencyTotal("EUR", Decimal("1250.55"), 1)]
+    assert pipeline.url == open_pipeline(JUNE).url
