@@ -59,7 +59,7 @@ class SSOCallbackView(OIDCAuthenticationCallbackView):
         try:
             return super().get(request)
         except (SuspiciousOperation, jwt.PyJWTError) as error:
-            # A state not started in this session, a nonce or a signature that does not match.
+            # A state this browser did not start, a nonce or a signature that does not match.
             logger.warning("Single sign-on refused: %s", error)
             if request.user.is_authenticated:
                 auth.logout(request)
