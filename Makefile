@@ -8,6 +8,9 @@ PORT ?= 8000
 
 # Development defaults for `make run`; production sets its own environment.
 RUN_ENV := DEBUG=true
+# Test processes in parallel (pytest-xdist), one per core of the 2-core machines we run on;
+# TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= 2
 # `make test` runs like production (DEBUG off) with a throwaway secret.
 TEST_ENV := SECRET_KEY=test-only-secret-$(shell date +%s)-not-for-production DEBUG=false
 
@@ -62,7 +65,7 @@ test: $(STAMP) e2e-deps
 	$(TEST_ENV) DEBUG=false HTTPS=true ALLOWED_HOSTS=handoff.example.com \
 		SECRET_KEY='check-deploy-$(shell date +%s)-a-long-random-production-like-secret-value' \
 		$(PY) manage.py check --deploy --fail-level WARNING
-	$(TEST_ENV) $(VENV)/bin/pytest -p no:cacheprovider --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+	$(TEST_ENV) $(VENV)/bin/pytest -p no:cacheprovider -n $(TEST_WORKERS) --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m bench $(BENCH_ARGS)

@@ -199,7 +199,7 @@ def test_without_javascript_retire_confirms_on_its_own_page_and_edit_makes_a_ver
         page.get_by_label("Name").fill("")
         page.get_by_label("Effort at least (days)").fill("4")
         page.get_by_role("button", name="Save as version 2").click()
-        expect(page.get_by_text("This field is required.")).to_be_visible()
+        expect(page.get_by_text("This field is required.", exact=True)).to_be_visible()
         expect(page.get_by_label("Effort at least (days)")).to_have_value("4")
         no_sideways_scroll(page)
         page.get_by_label("Name").fill("Pricing needs a manager")
