@@ -712,3 +712,16 @@ EXPECTATIONS: dict[str, Expect] = {
     "api:search": E(api(), query="q=Warehouse"),
     "scorecard": E(page(rep2=FORBIDDEN, pm=FORBIDDEN)),
 }
+
+
+def _take_in_areas() -> None:
+    from tests.security.areas import area_modules
+
+    for module in area_modules():
+        twice = EXPECTATIONS.keys() & module.EXPECTATIONS.keys()
+        assert not twice, f"{module.__name__} repeats the entries of {sorted(twice)}"
+        EXPECTATIONS.update(module.EXPECTATIONS)
+        DEFAULT_PARAMS.update(getattr(module, "DEFAULT_PARAMS", {}))
+
+
+_take_in_areas()

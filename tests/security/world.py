@@ -14,6 +14,7 @@ from django.utils import timezone
 from deals import services
 from deals.models import Client, Commitment, Deal, DealEvent, Escalation, Verdict
 from handoff.models import User
+from tests.security.areas import area_modules
 
 
 def commitment_data(n: int = 1) -> dict[str, Any]:
@@ -156,6 +157,9 @@ def build_world(users: dict[str, User]) -> World:
             "approver": "manager",
         },
     )
+    for area in area_modules():
+        if hasattr(area, "add_to_world"):
+            area.add_to_world(world)
     return world
 
 
