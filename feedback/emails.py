@@ -43,6 +43,7 @@ SUBJECTS: dict[str, str] = {
     NotificationKind.FEEDBACK_NOTE: "Feedback from {actor}: {topic}",
     NotificationKind.MENTION: "Mentioned by {actor}: {deal}",
     NotificationKind.INTEGRATION_DISABLED: "Turned off after failures: {topic}",
+    NotificationKind.ACCEPTANCE_DECLINED: "Declined by the customer: {deal}",
 }
 
 # The words on each email's button (and before its link in the text part).
@@ -67,6 +68,7 @@ ACTIONS: dict[str, str] = {
     NotificationKind.FEEDBACK_NOTE: "Read the note",
     NotificationKind.MENTION: "Read the comment",
     NotificationKind.INTEGRATION_DISABLED: "See its deliveries",
+    NotificationKind.ACCEPTANCE_DECLINED: "Open the project",
 }
 
 # Mail clients drop <style>, so each rule becomes style= attributes; the media queries stay

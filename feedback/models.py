@@ -121,6 +121,7 @@ class NotificationKind(models.TextChoices):
     FEEDBACK_NOTE = "feedback_note", "Feedback note"
     MENTION = "mention", "Mentioned in a comment"
     INTEGRATION_DISABLED = "integration_disabled", "Webhook or chat channel turned off"
+    ACCEPTANCE_DECLINED = "acceptance_declined", "Deliverable declined by the customer"
 
 
 class EmailCategory(models.TextChoices):
@@ -160,6 +161,7 @@ CATEGORY_OF_KIND: dict[str, str] = {
     NotificationKind.DELIVERABLE_AT_RISK: EmailCategory.DELIVERY,
     NotificationKind.DELIVERABLE_LATE: EmailCategory.DELIVERY,
     NotificationKind.HANDOFF_QUESTIONS: EmailCategory.DELIVERY,
+    NotificationKind.ACCEPTANCE_DECLINED: EmailCategory.DELIVERY,
     NotificationKind.FEEDBACK_NOTE: EmailCategory.FEEDBACK,
     NotificationKind.MENTION: EmailCategory.MENTIONS,
     NotificationKind.INTEGRATION_DISABLED: EmailCategory.INTEGRATIONS,

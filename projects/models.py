@@ -124,6 +124,11 @@ class ProjectEventKind(models.TextChoices):
     CHANGE_REQUESTED = "change_requested", "Change requested"
     CHANGE_APPROVED = "change_approved", "Change approved"
     CHANGE_REJECTED = "change_rejected", "Change rejected"
+    ACCEPTANCE_SENT = "acceptance_sent", "Sent for customer acceptance"
+    ACCEPTANCE_RESENT = "acceptance_resent", "Customer acceptance sent again"
+    ACCEPTANCE_CANCELLED = "acceptance_cancelled", "Customer acceptance cancelled"
+    ACCEPTANCE_ACCEPTED = "acceptance_accepted", "Accepted by the customer"
+    ACCEPTANCE_DECLINED = "acceptance_declined", "Declined by the customer"
 
 
 class ProjectEvent(AppendOnlyModel):
@@ -586,3 +591,7 @@ class ChangeApproval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.approver} approved change {self.change_request_id}"
+
+
+# Customer acceptance lives in its own module; imported here so the app's migrations hold it.
+from projects.acceptance_models import AcceptanceLinkUse, AcceptanceRequest  # noqa: E402, F401
