@@ -414,6 +414,19 @@ CELERY_BEAT_SCHEDULE["feedback-sweep-webhooks"] = {
     "schedule": 60.0,
 }
 
+# Retention (feedback.retention): finished outbox emails and webhook/chat delivery logs older
+# than this many days, spent approval-link nonces and expired sessions are deleted each hour
+# in batches; pending rows stay, and the audit trails are never pruned.
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=30)
+DELIVERY_LOG_RETENTION_DAYS = env.int("DELIVERY_LOG_RETENTION_DAYS", default=90)
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=1000)
+RETENTION_TIME_BUDGET_SECONDS = env.float("RETENTION_TIME_BUDGET_SECONDS", default=45.0)
+CELERY_BEAT_SCHEDULE["feedback-prune-operational-rows"] = {
+    "task": "feedback.tasks.prune_operational_rows",
+    "schedule": crontab(minute=40),
+    "options": {"expires": 3000.0},
+}
+
 # The dashboard and goal panels read stored figures at most this old; the job refreshes
 # the default ranges more often than that, so a reader rarely waits for a computation.
 METRICS_SNAPSHOT_MAX_AGE_SECONDS = env.int("METRICS_SNAPSHOT_MAX_AGE_SECONDS", default=600)

@@ -291,6 +291,8 @@ class EmailOutbox(models.Model):
                 name="outbox_sending_idx",
                 condition=Q(status=OutboxStatus.SENDING),
             ),
+            # The retention job finds the old rows by it (feedback.retention).
+            models.Index(fields=["created_at"], name="outbox_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ cannot send anything twice.
 from celery import shared_task
 from django.db import OperationalError as DatabaseUnavailable
 
-from feedback import digests, notifications, outbox, reminders, webhooks_delivery
+from feedback import digests, notifications, outbox, reminders, retention, webhooks_delivery
 
 # Redis redelivers an unacknowledged task after the visibility timeout (2 h), longer than
 # any countdown here; retries are bounded and back off.
@@ -73,3 +73,9 @@ def deliver_webhooks(delivery_ids: list[int]) -> int:
 @shared_task(**SAFE_TO_REPEAT, soft_time_limit=60, time_limit=90)
 def sweep_webhooks() -> dict[str, int]:
     return webhooks_delivery.sweep()
+
+
+# Batches of a bounded size within a time budget under the soft limit; the next run goes on.
+@shared_task(**SAFE_TO_REPEAT, soft_time_limit=60, time_limit=90)
+def prune_operational_rows() -> dict[str, int]:
+    return retention.prune()

@@ -207,6 +207,8 @@ class WebhookDelivery(models.Model):
             ),
             models.Index(fields=["endpoint", "-created_at"], name="delivery_endpoint_idx"),
             models.Index(fields=["channel", "-created_at"], name="delivery_channel_idx"),
+            # The retention job finds the old rows by it (feedback.retention).
+            models.Index(fields=["created_at"], name="delivery_created_idx"),
         ]
 
     def __str__(self) -> str:
