@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("feedback", "0006_webhooks_and_chat_channels"),
+        ("feedback", "0007_acceptance_declined_notification"),
     ]
 
     operations = [
