@@ -86,6 +86,7 @@ api_patterns = [
     path("", include("feedback.api")),
     path("", include("feedback.webhooks_api")),
     path("", include("feedback.chat_api")),
+    path("", include("feedback.calendar_api")),
     path("metrics/alignment/", AlignmentView.as_view(), name="metrics-alignment"),
     path("search/", SearchView.as_view(), name="search"),
 ]
@@ -107,6 +108,7 @@ urlpatterns = [
     path("settings/time-zone/", time_zone_update, name="settings_time_zone"),
     path("settings/webhooks/", include((webhooks_urls.webhook_patterns, "webhooks"))),
     path("settings/chat/", include((webhooks_urls.chat_patterns, "chat"))),
+    path("", include(("feedback.calendar_urls", "calendar"))),
     path("feedback/", include("feedback.urls")),
     path("dashboard/", include("insights.urls")),
     path("people/<str:username>/", insights_views.scorecard, name="scorecard"),

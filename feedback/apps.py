@@ -9,6 +9,7 @@ class FeedbackConfig(AppConfig):
         from deals.panels import register_deal_panel
         from deals.signals import comment_posted, deal_event_recorded
         from feedback import (
+            calendar_views,
             notifications,
             outbox,
             selectors,
@@ -35,4 +36,9 @@ class FeedbackConfig(AppConfig):
             "feedback/webhooks_settings.html",
             webhooks_views.settings_section,
             stylesheet="css/webhooks.css",
+        )
+        register_section(
+            "feedback/calendar_settings.html",
+            calendar_views.calendar_section,
+            stylesheet="css/calendar.css",
         )

@@ -334,3 +334,4 @@ from feedback.webhooks_models import (  # noqa: E402, F401
     WebhookDelivery,
     WebhookEndpoint,
 )
+from feedback.calendar_models import CalendarFeed  # noqa: E402, F401
