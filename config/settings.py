@@ -483,6 +483,11 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5_000_000)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)
 IMPORT_ASYNC_ROWS = env.int("IMPORT_ASYNC_ROWS", default=300)
 DEFAULT_WEEKLY_CAPACITY_DAYS = env.float("DEFAULT_WEEKLY_CAPACITY_DAYS", default=4.0)
+# Tentative load: the chance a deal in review / signed off is won, when history is too thin.
+TENTATIVE_WIN_FALLBACK_IN_REVIEW = env.float("TENTATIVE_WIN_FALLBACK_IN_REVIEW", default=0.4)
+TENTATIVE_WIN_FALLBACK_SIGNED_OFF = env.float("TENTATIVE_WIN_FALLBACK_SIGNED_OFF", default=0.75)
+# Calibrated promises: resolved promises a figure needs before it is shown.
+CALIBRATION_MIN_SAMPLE = env.int("CALIBRATION_MIN_SAMPLE", default=5)
 
 # Input bounds: a date a user enters lies within this many years of today (before or after).
 DATE_INPUT_RANGE_YEARS = env.int("DATE_INPUT_RANGE_YEARS", default=10)

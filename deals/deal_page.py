@@ -28,10 +28,11 @@ from deals.models import (
     VerdictKind,
 )
 from deals.panels import deal_panels_context
+from deals.promise_advice import calibration_template, calibrations
 from deals.selectors import deal_comments, deal_events
 from deals.timeline import day, days, number, timeline
 from handoff.models import User
-from handoff.roles import is_manager
+from handoff.roles import can_review, is_manager, is_pm
 
 # The actions the side column offers; the review's next step is under the commitments.
 SIDE_ACTIONS = frozenset({"edit", "claim", "release", "assign", "revise", "win", "lose"})
@@ -62,6 +63,9 @@ class CommitmentRow:
     # Which ruling form opens by itself: the one whose errors the user must see.
     open_form: str = ""
     requirement_lines: list[dict] = field(default_factory=list)
+    # What history says about the promise, for whoever reviews it (deals.promise_advice).
+    calibration: object | None = None
+    calibration_template: str = ""
 
     @property
     def can_accept_counter(self) -> bool:
@@ -262,7 +266,20 @@ def _rows(user: User, deal: Deal, state: ReviewState, forms: Mapping) -> list[Co
             if posted is not None:
                 row.open_form = posted.data.get(posted.add_prefix("verdict"), "")
         rows.append(row)
+    if open_round is not None and can_review(user):
+        _calibrate(rows, pm_id=open_round.reviewer_id or (user.pk if is_pm(user) else None))
     return rows
+
+
+def _calibrate(rows: list[CommitmentRow], *, pm_id: int | None) -> None:
+    """Beside each commitment in review, what history says about it (for the reviewer's team)."""
+    promises = [
+        (row.commitment.kind, row.commitment.effort_days, row.commitment.promised_date)
+        for row in rows
+    ]
+    for row, found in zip(rows, calibrations(promises, pm_id=pm_id), strict=True):
+        row.calibration = found
+        row.calibration_template = calibration_template()
 
 
 def deal_page_context(

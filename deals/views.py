@@ -21,6 +21,7 @@ from deals.forms import (
 )
 from deals.live import queue_version
 from deals.models import REVISED_BY_EDITING, Client, Deal
+from deals.promise_advice import attach_calibrations, take_suggestion
 from deals.selectors import (
     deal_get_for_user,
     escalations_open,
@@ -165,10 +166,16 @@ def _deal_form_page(request: HttpRequest, deal: Deal | None) -> HttpResponse:
         data = request.POST
         if "add_commitment" in data:
             data = _with_one_more_row(data)
+        if "take_suggestion" in data:
+            data = take_suggestion(data, COMMITMENTS_PREFIX)
         form = DealForm(data, instance=deal, user=request.user)
         formset = commitment_formset(data, instance=deal)
-        # Adding a row or searching clients without JavaScript shows the form again, as typed.
-        redisplay = "add_commitment" in data or "find_client" in data
+        # Adding a row, searching clients or asking history without JavaScript shows the form
+        # again, as typed.
+        redisplay = any(
+            name in data
+            for name in ("add_commitment", "find_client", "calibrate", "take_suggestion")
+        )
         submit = "save_and_submit" in data
         if not redisplay and form.is_valid() and formset.is_valid():
             saved = _save_deal(request, form, formset, deal, submit=submit)
@@ -183,6 +190,7 @@ def _deal_form_page(request: HttpRequest, deal: Deal | None) -> HttpResponse:
         formset = commitment_formset(instance=deal, extra=formset_extra)
         if deal is None:
             prefill(request, form, formset)
+    attach_calibrations(formset.forms)
     context = {
         "form": form,
         "formset": formset,

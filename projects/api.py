@@ -21,6 +21,7 @@ from handoff.api import ProblemSerializer, TextField, refuse_empty_parameters
 from handoff.models import Role
 from handoff.roles import HasRole
 from projects import selectors, services
+from projects.api_calibration import CalibrationViewSet
 from projects.models import Deliverable, DeliverableStatus, Project, ProjectStatus
 
 # Serializers
@@ -239,4 +240,5 @@ router = SimpleRouter()
 router.register("projects", ProjectViewSet, basename="project")
 router.register("deliverables", DeliverableViewSet, basename="deliverable")
 router.register("capacity", CapacityViewSet, basename="capacity")
+router.register("calibration", CalibrationViewSet, basename="calibration")
 urlpatterns = router.urls

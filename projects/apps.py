@@ -9,7 +9,9 @@ class ProjectsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from deals.panels import register_deal_panel
+        from deals.promise_advice import register_calibration
         from handoff.web.settings_page import register_section
+        from projects.calibration import calibrations_for, forget_calibration
         from projects.models import Deliverable, Project
         from projects.selectors import forget_open_load
         from projects.views import capacity_section
@@ -18,6 +20,12 @@ class ProjectsConfig(AppConfig):
         for model in (Deliverable, Project):
             for signal in (post_save, post_delete):
                 signal.connect(forget_open_load, sender=model, dispatch_uid=f"open-load-{model}")
+        # What history says about a promise changes only when a deliverable is resolved.
+        for signal in (post_save, post_delete):
+            signal.connect(forget_calibration, sender=Deliverable, dispatch_uid="calibration")
+
+        # The deal form and the review show what history says about each promise.
+        register_calibration(calibrations_for, template="projects/partials/calibration.html")
 
         # PMs set their weekly capacity and time off on the settings page.
         register_section(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import views, views_export
+from projects import views, views_calibration, views_export
 
 app_name = "projects"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("kickoff/<int:pk>/toggle/", views.kickoff_toggle, name="kickoff_toggle"),
     path("kickoff/<int:pk>/remove/", views.kickoff_remove, name="kickoff_remove"),
     path("deliverables/<int:pk>/status/", views.deliverable_status, name="deliverable_status"),
+    path("calibration/", views_calibration.calibration, name="calibration"),
     path("capacity/", views.capacity, name="capacity"),
     path("capacity/weekly/", views.capacity_set, name="capacity_set"),
     path("capacity/time-off/", views.time_off_add, name="time_off_add"),

@@ -176,6 +176,11 @@ class Commitment(ExternallyIdentified, models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(MAX_EFFORT_DAYS)],
     )
     version = models.PositiveIntegerField(default=1, editable=False)
+    # What history suggested when the promise was written (the date 80 % of similar promises
+    # met, see deals.promise_advice), and whether the promise took that date. Not part of the
+    # promise: the fingerprint leaves them out.
+    suggested_date = models.DateField(null=True, blank=True, editable=False)
+    suggestion_taken = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from deals import rules
 from deals.models import Commitment, Deal, EventKind
+from deals.promise_advice import suggested_date_for
 from deals.services._workflow import _clean, _lock, _record, _revise_for_edit, _touch
 from handoff.errors import ConcurrentChange
 from handoff.models import User
@@ -28,6 +29,7 @@ def _check_commitment_cap(count: int, *, field: str) -> None:
 def _commitment_create(deal: Deal, *, actor: User, data: dict[str, Any]) -> Commitment:
     commitment = Commitment(deal=deal, **{k: v for k, v in data.items() if k in COMMITMENT_FIELDS})
     _clean(commitment)
+    _note_suggestion(commitment)
     commitment.save()
     _record(
         deal,
@@ -36,6 +38,19 @@ def _commitment_create(deal: Deal, *, actor: User, data: dict[str, Any]) -> Comm
         data={"commitment": commitment.pk, "after": _commitment_data(commitment)},
     )
     return commitment
+
+
+def _note_suggestion(commitment: Commitment) -> None:
+    """Record the date history suggested for this promise as written, and whether it took it."""
+    commitment.suggested_date = suggested_date_for(
+        kind=commitment.kind,
+        effort_days=commitment.effort_days,
+        promised_date=commitment.promised_date,
+    )
+    commitment.suggestion_taken = (
+        commitment.suggested_date is not None
+        and commitment.promised_date == commitment.suggested_date
+    )
 
 
 def _commitment_data(commitment: Commitment) -> dict:
@@ -78,6 +93,7 @@ def commitment_update(
     if after == before:
         return commitment
     _revise_for_edit(deal, actor=actor)
+    _note_suggestion(commitment)
     commitment.version += 1
     commitment.updated_at = timezone.now()
     commitment.save()

@@ -210,3 +210,16 @@ document.addEventListener("htmx:load", (event) => {
     button.hidden = false;
   });
 });
+
+// What history says: "Use <date>" puts the suggested date in the promise's field; without
+// script the button posts the form, which comes back with the date set.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-take-date]");
+  if (!button) return;
+  const input = document.getElementById(button.dataset.dateInput);
+  if (!input) return;
+  event.preventDefault();
+  input.value = button.dataset.takeDate;
+  input.dispatchEvent(new Event("change", { bubbles: true }));
+  input.focus();
+});

@@ -1,0 +1,394 @@
+"""Calibrated promises: what resolved promises say about a new one, and a date history met.
+
+Pure functions first (quantiles, effort bands, the calibration of one promise), then the
+cached table they read: per commitment kind, per kind and effort band, and per kind, band and
+delivery team, the distribution of slip (days past the promised date, early = 0) and of effort
+overrun (actual effort over the estimate, when time was recorded). A figure needs
+CALIBRATION_MIN_SAMPLE resolved promises; with fewer the answer says so instead of guessing.
+
+The suggested date is the promised date plus the slip that 80 % of similar promises stayed
+within (the nearest-rank 80th percentile), so it never precedes the promised date.
+"""
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Sum
+
+from deals.models import CommitmentKind
+from handoff.models import Team, TeamKind
+from projects.models import HOURS_PER_DAY, RESOLVED_DELIVERABLE_STATUSES, Deliverable, TimeEntry
+
+SUGGESTION_SHARE = 0.8
+# Effort bands in person-days, [low, high): a 15-day promise is compared with 10-20-day ones.
+EFFORT_BANDS: tuple[tuple[Decimal, Decimal | None], ...] = (
+    (Decimal("0"), Decimal("5")),
+    (Decimal("5"), Decimal("10")),
+    (Decimal("10"), Decimal("20")),
+    (Decimal("20"), Decimal("40")),
+    (Decimal("40"), None),
+)
+
+
+def min_sample() -> int:
+    return max(1, settings.CALIBRATION_MIN_SAMPLE)
+
+
+def band_of(effort: Decimal) -> int:
+    """The index of the effort band that holds `effort` (negative effort is refused earlier)."""
+    effort = Decimal(effort)
+    for index, (low, high) in enumerate(EFFORT_BANDS):
+        if effort >= low and (high is None or effort < high):
+            return index
+    return 0
+
+
+def band_label(index: int) -> str:
+    low, high = EFFORT_BANDS[index]
+    if high is None:
+        return f"{low:f} days or more"
+    return f"{low:f}\u2013{high:f} days"
+
+
+def nearest_rank(values: Sequence[float], share: float) -> float:
+    """The smallest value that at least `share` of `values` do not exceed (values sorted)."""
+    if not values:
+        raise ValueError("no values")
+    rank = max(1, math.ceil(share * len(values) - 1e-9))
+    return values[rank - 1]
+
+
+def median(values: Sequence[float]) -> float:
+    """The middle value of sorted `values`, or the mean of the two middle ones."""
+    if not values:
+        raise ValueError("no values")
+    middle = len(values) // 2
+    if len(values) % 2:
+        return float(values[middle])
+    return (values[middle - 1] + values[middle]) / 2
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """Sample size, median and 80th percentile of one measure; None figures below the minimum."""
+
+    count: int
+    median: float | None = None
+    p80: float | None = None
+
+    @property
+    def enough(self) -> bool:
+        return self.median is not None
+
+
+def distribution(values: Iterable[float], minimum: int | None = None) -> Distribution:
+    ordered = sorted(float(v) for v in values)
+    minimum = min_sample() if minimum is None else minimum
+    if len(ordered) < max(1, minimum):
+        return Distribution(count=len(ordered))
+    return Distribution(
+        count=len(ordered),
+        median=median(ordered),
+        p80=nearest_rank(ordered, SUGGESTION_SHARE),
+    )
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One resolved promise: its kind, estimate, delivery team, slip and (if known) overrun."""
+
+    kind: str
+    effort: Decimal
+    slip_days: int
+    team_id: int | None = None
+    overrun: float | None = None  # actual effort / estimate - 1
+
+
+# A cell of the table: (kind, band or None, team or None).
+CellKey = tuple[str, int | None, int | None]
+
+
+@dataclass(frozen=True)
+class Cell:
+    slip: Distribution
+    overrun: Distribution
+
+
+def build_table(samples: Iterable[Sample], minimum: int | None = None) -> dict[CellKey, Cell]:
+    """Every kind, kind by band and kind by band by team with its distributions."""
+    slips: dict[CellKey, list[float]] = defaultdict(list)
+    overruns: dict[CellKey, list[float]] = defaultdict(list)
+    for sample in samples:
+        band = band_of(sample.effort)
+        keys: list[CellKey] = [(sample.kind, None, None), (sample.kind, band, None)]
+        if sample.team_id is not None:
+            keys.append((sample.kind, band, sample.team_id))
+        for key in keys:
+            slips[key].append(sample.slip_days)
+            if sample.overrun is not None:
+                overruns[key].append(sample.overrun)
+    return {
+        key: Cell(slip=distribution(values, minimum), overrun=distribution(overruns[key], minimum))
+        for key, values in slips.items()
+    }
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What history says about one promise, and the date 80 % of similar promises met."""
+
+    kind: str
+    effort_days: Decimal
+    promised_date: date
+    scope: str  # "kind_band_team", "kind_band", "kind" or "none"
+    sample_size: int
+    slip: Distribution
+    overrun: Distribution
+    band: int
+    team_id: int | None = None
+    suggested_date: date | None = None
+    considered: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def enough(self) -> bool:
+        return self.suggested_date is not None
+
+    @property
+    def kind_label(self) -> str:
+        return CommitmentKind(self.kind).label
+
+    @property
+    def scope_label(self) -> str:
+        kind = self.kind_label.lower()
+        if self.scope == "kind":
+            return f"{kind} promises"
+        band = band_label(self.band)
+        if self.scope == "kind_band_team":
+            return f"{kind} promises of {band} delivered by this team"
+        return f"{kind} promises of {band}"
+
+    @property
+    def extra_days(self) -> int:
+        return 0 if self.suggested_date is None else (self.suggested_date - self.promised_date).days
+
+    @property
+    def sentence(self) -> str:
+        """The figures in words, or why there are none."""
+        if not self.enough:
+            return (
+                f"Not enough history yet: {self.sample_size} resolved "
+                f"{self.kind_label.lower()} promises, {min_sample()} needed."
+            )
+        slip = self.slip
+        late = _days(slip.median)
+        median_text = "on time at the median" if slip.median == 0 else f"a median of {late} late"
+        extra = _days(slip.p80)
+        share = f"{round(SUGGESTION_SHARE * 100)} %"
+        by = "by the promised date" if slip.p80 == 0 else f"by a date {extra} later than promised"
+        return (
+            f"{self.scope_label[0].upper()}{self.scope_label[1:]} were delivered "
+            f"{median_text}; {share} were delivered {by} "
+            f"({self.sample_size} resolved)."
+        )
+
+    @property
+    def overrun_sentence(self) -> str:
+        if not self.overrun.enough:
+            return ""
+        return (
+            f"Effort ran a median of {_percent(self.overrun.median)} over the estimate; "
+            f"80 % stayed within {_percent(self.overrun.p80)}."
+        )
+
+
+def _days(value: float | None) -> str:
+    if value is None:
+        return ""
+    number = int(value) if float(value).is_integer() else round(value, 1)
+    return f"{number} day" if number == 1 else f"{number} days"
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{round(value * 100)} %"
+
+
+def calibrate(
+    table: dict[CellKey, Cell],
+    *,
+    kind: str,
+    effort_days: Decimal,
+    promised_date: date,
+    team_id: int | None = None,
+) -> Calibration:
+    """The finest cell with enough history: kind by band by team, then kind by band, then kind."""
+    band = band_of(effort_days)
+    candidates: list[tuple[str, CellKey]] = []
+    if team_id is not None:
+        candidates.append(("kind_band_team", (kind, band, team_id)))
+    candidates += [("kind_band", (kind, band, None)), ("kind", (kind, None, None))]
+    considered = []
+    for scope, key in candidates:
+        cell = table.get(key)
+        considered.append((scope, cell.slip.count if cell else 0))
+        if cell is not None and cell.slip.enough:
+            return Calibration(
+                kind=kind,
+                effort_days=Decimal(effort_days),
+                promised_date=promised_date,
+                scope=scope,
+                sample_size=cell.slip.count,
+                slip=cell.slip,
+                overrun=cell.overrun,
+                band=band,
+                team_id=team_id if scope == "kind_band_team" else None,
+                suggested_date=suggest(promised_date, cell.slip),
+                considered=considered,
+            )
+    kind_cell = table.get((kind, None, None))
+    empty = Distribution(count=0)
+    return Calibration(
+        kind=kind,
+        effort_days=Decimal(effort_days),
+        promised_date=promised_date,
+        scope="none",
+        sample_size=kind_cell.slip.count if kind_cell else 0,
+        slip=kind_cell.slip if kind_cell else empty,
+        overrun=kind_cell.overrun if kind_cell else empty,
+        band=band,
+        considered=considered,
+    )
+
+
+def suggest(promised_date: date, slip: Distribution) -> date | None:
+    """The promised date moved by the slip 80 % of similar promises stayed within."""
+    if slip.p80 is None:
+        return None
+    extra = math.ceil(max(0.0, slip.p80))
+    try:
+        return promised_date + timedelta(days=extra)
+    except OverflowError:
+        return date.max
+
+
+# The table, from the database and cached
+
+
+CACHE_SECONDS = 6 * 3600
+
+
+def _cache_key() -> str:
+    return "projects:calibration:v1"
+
+
+def resolved_samples() -> list[Sample]:
+    """Every resolved promise as plain values: three queries, whatever the history's size.
+
+    Overrun is the hours recorded on the deliverable (HOURS_PER_DAY to a day) over the
+    effort as sold; a promise with no time recorded, or none sold, has no overrun.
+    """
+    team_of = delivery_teams()
+    resolved = Deliverable.objects.filter(
+        status__in=RESOLVED_DELIVERABLE_STATUSES, slip_days__isnull=False
+    )
+    hours = dict(
+        TimeEntry.objects.filter(deliverable__in=resolved.values("pk"))
+        .order_by()
+        .values("deliverable_id")
+        .annotate(total=Sum("hours"))
+        .values_list("deliverable_id", "total")
+    )
+    samples = []
+    for pk, kind, effort, slip, pm_id in resolved.values_list(
+        "pk", "kind", "effort_days", "slip_days", "project__pm_id"
+    ):
+        spent = hours.get(pk)
+        overrun = (
+            float(spent / HOURS_PER_DAY / effort) - 1 if spent is not None and effort > 0 else None
+        )
+        samples.append(
+            Sample(
+                kind=kind,
+                effort=effort,
+                slip_days=slip,
+                team_id=team_of.get(pm_id),
+                overrun=overrun,
+            )
+        )
+    return samples
+
+
+def delivery_teams() -> dict[int, int]:
+    """{PM id: the first delivery team they belong to}."""
+    teams: dict[int, int] = {}
+    memberships = Team.members.through.objects.filter(team__kind=TeamKind.DELIVERY).order_by(
+        "team_id"
+    )
+    for user_id, team_id in memberships.values_list("user_id", "team_id"):
+        teams.setdefault(user_id, team_id)
+    return teams
+
+
+def calibration_table() -> dict[CellKey, Cell]:
+    """The table from the cache, built from every resolved promise when it is not there.
+
+    It changes only when a deliverable is resolved: every save or delete of a deliverable
+    drops it (projects/apps.py), so the next reader builds it again.
+    """
+    table = cache.get(_cache_key())
+    if table is None:
+        table = build_table(resolved_samples())
+        cache.set(_cache_key(), table, CACHE_SECONDS)
+    return table
+
+
+def forget_calibration(**signal: object) -> None:
+    """Drop the cached table now and at commit (a rolled-back write leaves nothing behind)."""
+    cache.delete(_cache_key())
+    transaction.on_commit(lambda: cache.delete(_cache_key()))
+
+
+def calibration_for(
+    *, kind: str, effort_days: Decimal, promised_date: date, team_id: int | None = None
+) -> Calibration:
+    return calibrate(
+        calibration_table(),
+        kind=kind,
+        effort_days=effort_days,
+        promised_date=promised_date,
+        team_id=team_id,
+    )
+
+
+def team_of_pm(pm_id: int | None) -> int | None:
+    """The first delivery team a PM belongs to: one query."""
+    if pm_id is None:
+        return None
+    return (
+        Team.members.through.objects.filter(user_id=pm_id, team__kind=TeamKind.DELIVERY)
+        .order_by("team_id")
+        .values_list("team_id", flat=True)
+        .first()
+    )
+
+
+def calibrations_for(
+    promises: list[tuple[str, Decimal, date]], pm_id: int | None = None
+) -> list[Calibration]:
+    """Each promise calibrated against the table, for the PM's delivery team when given.
+
+    At most two queries for any number of promises, none when the table is cached and no
+    PM is named: what the deals app registers (deals.promise_advice).
+    """
+    table = calibration_table()
+    team_id = team_of_pm(pm_id)
+    return [
+        calibrate(table, kind=kind, effort_days=effort, promised_date=promised, team_id=team_id)
+        for kind, effort, promised in promises
+    ]
