@@ -9,6 +9,7 @@ class FeedbackConfig(AppConfig):
         from deals.panels import register_deal_panel
         from deals.signals import comment_posted, deal_event_recorded
         from feedback import (
+            acceptance_emails,
             calendar_views,
             notifications,
             outbox,
@@ -19,6 +20,7 @@ class FeedbackConfig(AppConfig):
             webhooks_views,
         )
         from handoff.web.settings_page import register_section
+        from projects.acceptance import acceptance_link_sent
         from projects.panels import register_project_panel
         from projects.signals import project_event_recorded
 
@@ -28,6 +30,12 @@ class FeedbackConfig(AppConfig):
         comment_posted.connect(notifications.on_comment_posted, dispatch_uid="feedback.comment")
         project_event_recorded.connect(
             notifications.on_project_event, dispatch_uid="feedback.project"
+        )
+        acceptance_link_sent.connect(
+            acceptance_emails.on_acceptance_link_sent, dispatch_uid="feedback.acceptance_link"
+        )
+        project_event_recorded.connect(
+            acceptance_emails.on_project_event, dispatch_uid="feedback.acceptance"
         )
         register_deal_panel(selectors.deal_feedback_hook)
         register_project_panel(selectors.project_feedback_context)

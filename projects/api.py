@@ -21,6 +21,7 @@ from handoff.api import ProblemSerializer, TextField, refuse_empty_parameters
 from handoff.models import Role
 from handoff.roles import HasRole
 from projects import selectors, services
+from projects.api_acceptance import AcceptanceRequestViewSet
 from projects.api_calibration import CalibrationViewSet
 from projects.models import Deliverable, DeliverableStatus, Project, ProjectStatus
 
@@ -241,4 +242,5 @@ router.register("projects", ProjectViewSet, basename="project")
 router.register("deliverables", DeliverableViewSet, basename="deliverable")
 router.register("capacity", CapacityViewSet, basename="capacity")
 router.register("calibration", CalibrationViewSet, basename="calibration")
+router.register("acceptance-requests", AcceptanceRequestViewSet, basename="acceptance-request")
 urlpatterns = router.urls

@@ -13,6 +13,7 @@ class ProjectsConfig(AppConfig):
         from handoff.web.settings_page import register_section
         from projects.calibration import calibrations_for, forget_calibration
         from projects.models import Deliverable, Project
+        from projects.panels import register_project_panel
         from projects.selectors import forget_open_load
         from projects.views import capacity_section
 
@@ -37,8 +38,17 @@ class ProjectsConfig(AppConfig):
         # The deal page shows the capacity check during review and the promises once won.
         register_deal_panel(_deal_page_panel)
 
+        # The project page shows customer acceptance: its requests and the form to send one.
+        register_project_panel(_acceptance_panel)
+
 
 def _deal_page_panel(request, deal) -> dict:
     from projects.selectors import deal_page_context
 
     return deal_page_context(deal, request.user)
+
+
+def _acceptance_panel(project, user) -> dict:
+    from projects.acceptance_page import panel_context
+
+    return panel_context(project, user)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import views, views_calibration, views_export
+from projects import views, views_acceptance, views_calibration, views_export
 
 app_name = "projects"
 
@@ -17,6 +17,19 @@ urlpatterns = [
     path("kickoff/<int:pk>/toggle/", views.kickoff_toggle, name="kickoff_toggle"),
     path("kickoff/<int:pk>/remove/", views.kickoff_remove, name="kickoff_remove"),
     path("deliverables/<int:pk>/status/", views.deliverable_status, name="deliverable_status"),
+    path("acceptance/", views_acceptance.acceptance_list, name="acceptance_list"),
+    path(
+        "acceptance/respond/<str:token>/",
+        views_acceptance.acceptance_respond,
+        name="acceptance_respond",
+    ),
+    path(
+        "acceptance/<int:pk>/resend/", views_acceptance.acceptance_resend, name="acceptance_resend"
+    ),
+    path(
+        "acceptance/<int:pk>/cancel/", views_acceptance.acceptance_cancel, name="acceptance_cancel"
+    ),
+    path("<int:pk>/acceptance/send/", views_acceptance.acceptance_send, name="acceptance_send"),
     path("calibration/", views_calibration.calibration, name="calibration"),
     path("capacity/", views.capacity, name="capacity"),
     path("capacity/weekly/", views.capacity_set, name="capacity_set"),
