@@ -130,6 +130,17 @@ if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # it made the dashboard's computation about a fifth slower, so the app turns it off.
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+# A read replica, when there is one: the dashboard's computations and the CSV exports read it
+# (handoff.db_router); every write and every other read go to the primary.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    if DATABASES["replica"]["ENGINE"].startswith("django.db.backends.postgresql"):
+        DATABASES["replica"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+        DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+        DATABASES["replica"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+DATABASE_ROUTERS = ["handoff.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # REDIS_URL is the Celery broker; the cache may live in another Redis database (or server).

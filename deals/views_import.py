@@ -121,4 +121,5 @@ def import_report(request: HttpRequest, pk: int) -> HttpResponse:
         for line, cells, fate, field, message, deal_id in rows.iterator(chunk_size=1000):
             yield [line, *(cells.get(c, "") for c in COLUMNS), fate, field, message, deal_id]
 
-    return csv_response(f"import-{deal_import.pk}-report.csv", header, lines())
+    # Read on the primary: a report fetched the moment its import ends must hold every row.
+    return csv_response(f"import-{deal_import.pk}-report.csv", header, lines(), replica=False)

@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from handoff.db_router import reading_from_replica
 from handoff.models import MetricsSnapshot
 from handoff.tagged_json import decode, encode
 
@@ -55,7 +56,10 @@ def read(key: str, compute: Callable[[], Any], *, recompute: bool = False) -> St
 def store(key: str, compute: Callable[[], Any]) -> Stored:
     """Compute now and store under key, replacing what was there (one statement, no race)."""
     started = time.perf_counter()
-    payload = encode(compute())
+    # The computation reads history, where a moment's lag does not matter; the result is
+    # written to the primary.
+    with reading_from_replica():
+        payload = encode(compute())
     seconds = round(time.perf_counter() - started, 3)
     computed_at = timezone.now()
     MetricsSnapshot.objects.bulk_create(
