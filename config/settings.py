@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "projects",
     "feedback",
     "insights",
+    "meetings",
 ]
 
 MIDDLEWARE = [
@@ -337,6 +338,10 @@ SPECTACULAR_SETTINGS = {
         "WebhookDeliveryKindEnum": "feedback.webhooks_models.DeliveryKind",
         "WebhookDeliveryStatusEnum": "feedback.webhooks_models.DeliveryStatus",
         "ChatKindEnum": "feedback.webhooks_models.ChatKind",
+        "MeetingStatusEnum": "meetings.models.MeetingStatus",
+        "MeetingKindEnum": "meetings.models.MeetingKind",
+        "ActionItemStatusEnum": "meetings.models.ActionItemStatus",
+        "AgendaItemActionEnum": "meetings.models.ItemAction",
     },
 }
 
@@ -447,6 +452,12 @@ CELERY_BEAT_SCHEDULE["handoff-refresh-metrics"] = {
     "schedule": float(METRICS_REFRESH_SECONDS),
     # A run the worker could not start before the next one is due is dropped.
     "options": {"expires": float(METRICS_REFRESH_SECONDS)},
+}
+
+# The weekly sync: this week's meetings made ready, overdue action items carried into them.
+CELERY_BEAT_SCHEDULE["meetings-prepare-weekly"] = {
+    "task": "meetings.tasks.prepare_weekly_meetings",
+    "schedule": crontab(minute=30),
 }
 
 # Logs: plain lines in development, one JSON object a line in production (LOG_FORMAT), each

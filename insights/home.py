@@ -22,6 +22,7 @@ from deals.selectors import (
 from handoff.models import User
 from handoff.roles import is_manager, is_pm, is_sales
 from handoff.templatetags.formats import count, short_day
+from insights.extensions import extra_home_cards
 from insights.home_deliverables import DUE_LATE, DUE_SOON, deliverables_due, handoffs_to_accept
 
 HOME_LIST_SIZE = 10
@@ -284,7 +285,7 @@ def needs_me_cards(user: User) -> list[Card]:
         cards += pm_cards(user)
     if is_manager(user):
         cards += manager_cards(user)
-    return cards
+    return cards + extra_home_cards(user)
 
 
 def home_context(user: User) -> dict:

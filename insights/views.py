@@ -15,6 +15,7 @@ from handoff.models import Role, SharedGoal, User, quarter_of
 from handoff.roles import role_required
 from handoff.web.htmx import htmx_partial
 from insights.exports import write_csv
+from insights.extensions import dashboard_panels
 from insights.figures.agenda import sync_agenda
 from insights.figures.alignment import TABLE_KEYS, stored_alignment, table_for_export
 from insights.figures.goals import current_goals, goal_progress
@@ -58,6 +59,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "computed_at": result.computed_at,
             "refresh_minutes": max(1, round(settings.METRICS_REFRESH_SECONDS / 60)),
             "goals": current_goals(),
+            "extra_panels": dashboard_panels(w),
             "query": query,
             "figures_csv": f"{reverse('dashboard-export', args=['figures'])}?{query}",
         },

@@ -37,6 +37,7 @@ DECISION_EVENTS = (
 def _deal_item(deal: Deal, **extra: Any) -> dict[str, Any]:
     return {
         "deal_id": deal.pk,
+        "owner_id": deal.owner_id,
         "deal": deal.title,
         "client": deal.client.name,
         "owner": deal.owner.display_name,
@@ -146,6 +147,7 @@ def sync_agenda(today: date | None = None) -> dict[str, Any]:
                         overdue=r.due_at < now,
                         reviewer=r.reviewer.display_name if r.reviewer else "",
                         round=r.number,
+                        round_id=r.pk,
                     )
                     for r in waiting
                 ],
@@ -165,6 +167,8 @@ def sync_agenda(today: date | None = None) -> dict[str, Any]:
                         raised_by=e.raised_by.display_name,
                         raised_at=e.raised_at,
                         flagged_by=e.verdict.decided_by.display_name,
+                        escalation_id=e.pk,
+                        commitment_id=e.verdict.commitment_id,
                     )
                     for e in undecided
                 ],
@@ -175,6 +179,8 @@ def sync_agenda(today: date | None = None) -> dict[str, Any]:
                 [
                     {
                         "project_id": p.pk,
+                        "deal_id": p.deal_id,
+                        "pm_id": p.pm_id,
                         "project": p.deal.title,
                         "client": p.deal.client.name,
                         "pm": p.pm.display_name,
@@ -190,6 +196,10 @@ def sync_agenda(today: date | None = None) -> dict[str, Any]:
                 f"Deliverables due next week ({short_day(next_monday)} to {short_day(next_sunday)})",
                 [
                     {
+                        "deliverable_id": d.pk,
+                        "project_id": d.project_id,
+                        "deal_id": d.project.deal_id,
+                        "pm_id": d.project.pm_id,
                         "deliverable": d.summary,
                         "project": d.project.deal.title,
                         "pm": d.project.pm.display_name,
@@ -205,6 +215,11 @@ def sync_agenda(today: date | None = None) -> dict[str, Any]:
                 f"Unacknowledged feedback of the last {DEFAULT_RANGE_DAYS} days",
                 [
                     {
+                        "note_id": n.pk,
+                        "deal_id": n.deal_id,
+                        "project_id": n.project_id,
+                        "author_id": n.author_id,
+                        "recipient_id": n.recipient_id,
                         "topic": n.get_topic_display(),
                         "direction": n.get_direction_display(),
                         "author": n.author.display_name,
