@@ -88,7 +88,7 @@ def _reset_confirmation(feed: CalendarFeed) -> Confirmation:
             "an error until you subscribe to the new one."
         ),
         opener_css="secondary",
-        opener_aria_label=f"Reset the address of {name}",
+        opener_aria_label=f"Reset address of {name}",
     )
 
 
@@ -106,7 +106,7 @@ def _revoke_confirmation(feed: CalendarFeed) -> Confirmation:
         ),
         css="contrast",
         opener_css="secondary",
-        opener_aria_label=f"Revoke the address of {name}",
+        opener_aria_label=f"Revoke address of {name}",
     )
 
 
