@@ -295,6 +295,7 @@ CONTENT_SECURITY_POLICY = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
+        "handoff.tokens.authentication.ScopedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -338,6 +339,8 @@ SPECTACULAR_SETTINGS = {
         "WebhookDeliveryKindEnum": "feedback.webhooks_models.DeliveryKind",
         "WebhookDeliveryStatusEnum": "feedback.webhooks_models.DeliveryStatus",
         "ChatKindEnum": "feedback.webhooks_models.ChatKind",
+        "ApiTokenScopeEnum": "handoff.token_models.TokenScope",
+        "ApiTokenStatusEnum": "handoff.token_models.TokenStatus",
         "MeetingStatusEnum": "meetings.models.MeetingStatus",
         "MeetingKindEnum": "meetings.models.MeetingKind",
         "ActionItemStatusEnum": "meetings.models.ActionItemStatus",

@@ -189,3 +189,7 @@ class MetricsSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} at {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+# API tokens live in their own module; imported here so the app's migrations hold them.
+from handoff.token_models import ApiToken, ApiTokenEvent  # noqa: E402, F401

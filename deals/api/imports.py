@@ -15,6 +15,7 @@ from deals.models import Import, ImportRow, ImportStatus
 from deals.services import imports
 from deals.tasks import enqueue_import
 from handoff.parsers import BoundedJSONParser
+from handoff.token_models import TokenScope
 
 
 class ImportRowSerializer(serializers.ModelSerializer):
@@ -82,6 +83,7 @@ class DealImportViewSet(
 ):
     serializer_class = ImportSerializer
     permission_classes = [CanBringDealsIn]
+    api_token_scope = TokenScope.IMPORT  # an API token needs the import scope to write here
     # JSON too, so that a body without a file is told so (400) rather than 415.
     parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
     ordering_fields = ["created_at"]

@@ -20,6 +20,7 @@ from deals.models.intake import source_slug
 from deals.services import intake
 from handoff.api import TextField
 from handoff.models import User
+from handoff.token_models import TokenScope
 from handoff.validators import single_line
 
 SOURCE_PATTERN = rf"[a-z0-9][a-z0-9_-]{{0,{MAX_SOURCE_LENGTH - 1}}}"
@@ -137,6 +138,7 @@ def check_path(source: str, external_id: str) -> None:
 
 class ExternalDealView(APIView):
     permission_classes = [CanBringDealsIn]
+    api_token_scope = TokenScope.IMPORT  # an API token needs the import scope to write here
 
     @extend_schema(
         summary="Create or update a draft deal from your CRM, by its id there",

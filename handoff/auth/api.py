@@ -13,6 +13,7 @@ from handoff import views as core_views
 from handoff.auth import mfa
 from handoff.auth.login import SSO_ONLY_MESSAGE, may_use_password
 from handoff.security import lockout_response
+from handoff.tokens.authentication import SIGNED_IN_ONLY
 
 
 # The schema keeps the component names the token endpoint always had.
@@ -105,6 +106,9 @@ def _password_checked(request, data) -> None:
 
 
 class _TwoFactorView(APIView):
+    # Account security: a scoped API token, if it leaked, must not change the second factor.
+    api_token_scope = SIGNED_IN_ONLY
+
     def handle_exception(self, exc):
         if isinstance(exc, mfa.Locked):
             credentials = {"username": self.request.user.get_username()}

@@ -18,6 +18,7 @@ def sections(monkeypatch):
 def test_the_apps_register_their_sections(sections):
     assert [s.template_name for s in sections] == [
         "handoff/partials/settings_time_zone.html",
+        "handoff/partials/settings_api_tokens.html",
         "handoff/mfa_section.html",
         "deals/review_rules_settings.html",
         "projects/partials/settings_capacity.html",

@@ -8,12 +8,13 @@ from django.db import DatabaseError, connection, transaction
 from deals import services
 from deals.models import Deal, DealEvent, DealStatus, SignOff
 from handoff.audit import APPEND_ONLY_TRIGGER, AppendOnlyModel, AppendOnlyQuerySet
+from handoff.models import ApiTokenEvent
 from projects.models import ProjectEvent
 from tests.deals.builders import deal_in
 from tests.security.world import new_deal, signed_off_deal
 
 # Every table of the audit trail; a new one joins this list and the append-only base.
-AUDIT_MODELS = {DealEvent, SignOff, ProjectEvent}
+AUDIT_MODELS = {DealEvent, SignOff, ProjectEvent, ApiTokenEvent}
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""API tokens for integrations: named, scoped, hashed, optionally expiring, revocable."""
