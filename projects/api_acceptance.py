@@ -16,16 +16,16 @@ from handoff.api import ProblemSerializer, TextField
 from handoff.models import Role
 from handoff.roles import HasRole
 from projects import acceptance, acceptance_selectors, selectors
-from projects.acceptance_models import MAX_CONTACT_NAME, AcceptanceRequest, AcceptanceStatus
+from projects.acceptance_models import MAX_CONTACT_NAME, AcceptanceRequest
 
 
 class AcceptanceRequestSerializer(serializers.ModelSerializer):
     project = serializers.IntegerField(source="deliverable.project_id", read_only=True)
     summary = serializers.CharField(source="deliverable.summary", read_only=True)
-    state = serializers.ChoiceField(
-        choices=[*AcceptanceStatus.choices, ("expired", "Link expired")],
+    state = serializers.CharField(
         read_only=True,
-        help_text="The status, with a pending request past its time as `expired`.",
+        help_text="The status as the pages show it: pending, expired (pending past its "
+        "time), accepted, declined or cancelled.",
     )
 
     class Meta:
@@ -52,7 +52,7 @@ class AcceptanceRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AcceptanceRequestInputSerializer(serializers.Serializer):
+class AcceptanceSendSerializer(serializers.Serializer):
     deliverable = serializers.IntegerField(min_value=1, help_text="A delivered deliverable.")
     contact_name = TextField(max_length=MAX_CONTACT_NAME)
     contact_email = serializers.EmailField(max_length=254)
@@ -110,11 +110,11 @@ class AcceptanceRequestViewSet(
         summary="Send a delivered deliverable to a customer contact for acceptance",
         description="The contact gets an email with a signed link that works once, for 14 "
         "days; the link is never in an answer of the API.",
-        request=AcceptanceRequestInputSerializer,
+        request=AcceptanceSendSerializer,
         responses={201: AcceptanceRequestSerializer, **PROBLEMS},
     )
     def create(self, request: Request) -> Response:
-        data = AcceptanceRequestInputSerializer(data=request.data)
+        data = AcceptanceSendSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         deliverable = selectors.deliverable_get_for_user(
             request.user, data.validated_data["deliverable"]
