@@ -36,14 +36,14 @@ def _action_row(item: ActionItem) -> dict[str, Any]:
 
 
 def home_cards(user: User) -> list[Card]:
-    """Everyone's open action items, overdue first by due date: two queries."""
+    """The user's open action items, the soonest due first: one query when none, else two."""
     if not (user and user.is_authenticated):
         return []
     rows = open_action_items_of(user)
     shown = list(rows[:HOME_LIST_SIZE])
-    total = len(shown) if len(shown) < HOME_LIST_SIZE else rows.count()
-    if not total:
+    if not shown:
         return []
+    total = rows.count()
     return [
         Card(
             key="action_items",
