@@ -102,8 +102,17 @@ class CapacityWeekSerializer(serializers.Serializer):
     week_start = serializers.DateField()
     iso_week = serializers.IntegerField()
     capacity_days = serializers.DecimalField(max_digits=6, decimal_places=2)
-    load_days = serializers.DecimalField(max_digits=8, decimal_places=2)
+    load_days = serializers.DecimalField(
+        max_digits=8, decimal_places=2, help_text="Committed: open deliverables of won deals."
+    )
     over_capacity = serializers.BooleanField()
+    tentative_days = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        help_text="Deals in review or signed off that this PM reviews, weighted by the chance "
+        "such a deal is won (learned from the last 12 months); not part of load_days.",
+    )
+    over_capacity_with_tentative = serializers.BooleanField()
 
 
 # Filters
@@ -196,7 +205,7 @@ class CapacityViewSet(viewsets.GenericViewSet):
     filter_backends: list = []
 
     @extend_schema(
-        summary="Capacity and committed load per PM and week",
+        summary="Capacity, committed load and tentative load per PM and week",
         parameters=[
             OpenApiParameter("pm", OpenApiTypes.INT, description="Only this project manager."),
             OpenApiParameter(
@@ -225,6 +234,8 @@ class CapacityViewSet(viewsets.GenericViewSet):
                 "capacity_days": cell["capacity"],
                 "load_days": cell["load"],
                 "over_capacity": cell["over"],
+                "tentative_days": cell["tentative"],
+                "over_capacity_with_tentative": cell["over_with_tentative"],
             }
             for row in team["rows"]
             for cell in row.cells

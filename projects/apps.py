@@ -25,6 +25,16 @@ class ProjectsConfig(AppConfig):
         for signal in (post_save, post_delete):
             signal.connect(forget_calibration, sender=Deliverable, dispatch_uid="calibration")
 
+        # Deals in review or signed off count as tentative load, until they are decided.
+        from deals.models import Commitment, Deal, ReviewRound
+        from projects.tentative import forget_tentative_load
+
+        for model in (Deal, Commitment, ReviewRound):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    forget_tentative_load, sender=model, dispatch_uid=f"tentative-load-{model}"
+                )
+
         # The deal form and the review show what history says about each promise.
         register_calibration(calibrations_for, template="projects/partials/calibration.html")
 

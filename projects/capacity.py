@@ -157,6 +157,8 @@ class WeekCheck:
     without_deal: Decimal
     with_deal: Decimal
     capacity: Decimal
+    # Other deals in review or signed off, weighted by their chance to win (projects.tentative).
+    tentative: Decimal = ZERO
 
     @property
     def iso_week(self) -> int:
@@ -198,14 +200,32 @@ def check_weeks(
     """Load without and with the deal, week by week, over the weeks the deal spans."""
     return check_against(load_by_week(existing, today), deal_items, capacity, today)
 
+    @property
+    def with_tentative(self) -> Decimal:
+        return self.with_deal + self.tentative
+
+    @property
+    def tentative_text(self) -> str:
+        return days_text(self.tentative)
+
+    @property
+    def with_tentative_text(self) -> str:
+        return days_text(self.with_tentative)
+
+    @property
+    def fits_with_tentative(self) -> bool:
+        return self.with_tentative <= self.capacity
+
 
 def check_against(
     base: Mapping[date, Decimal],
     deal_items: Iterable[WorkItem],
     capacity: Mapping[date, Decimal],
     today: date,
+    tentative: Mapping[date, Decimal] | None = None,
 ) -> list[WeekCheck]:
-    """check_weeks with the existing load already spread by week."""
+    """check_weeks with the existing load already spread by week (and tentative load apart)."""
+    tentative = tentative or {}
     deal_load = load_by_week(list(deal_items), today)
     weeks = sorted(deal_load) or [week_of(today)]
     weeks = weeks_between(weeks[0], weeks[-1])
@@ -215,9 +235,25 @@ def check_against(
             without_deal=base.get(week, ZERO),
             with_deal=base.get(week, ZERO) + deal_load.get(week, ZERO),
             capacity=capacity.get(week, ZERO),
+            tentative=tentative.get(week, ZERO),
         )
         for week in weeks
     ]
+
+
+def tentative_sentence(checks: list[WeekCheck]) -> str:
+    """The check again with tentative load added: where it would go over, or that it fits."""
+    over = [c for c in checks if not c.fits_with_tentative]
+    if not any(c.tentative for c in checks):
+        return "No tentative load from other deals in these weeks."
+    if not over:
+        return "Fits with tentative load from other deals too."
+    parts = []
+    for group in group_consecutive(c.week for c in over):
+        by_week = {c.week: c for c in over}
+        excess = sum((by_week[w].with_tentative - by_week[w].capacity for w in group), ZERO)
+        parts.append(f"{_iso_week_label(group)} by {person_days(excess, 2)}")
+    return "With tentative load from other deals: over capacity in " + ", and in ".join(parts)
 
 
 def verdict_sentence(checks: list[WeekCheck]) -> str:

@@ -31,6 +31,7 @@ from projects.models import (
     default_weekly_capacity,
 )
 from projects.promises import late_q, promise_summary
+from projects.tentative import deal_tentative_load, minus, tentative_load
 
 DEAL_PROMISES_TEMPLATE = "projects/partials/deal_promises.html"
 CAPACITY_CHECK_TEMPLATE = "projects/partials/capacity_check.html"
@@ -260,12 +261,14 @@ def team_capacity(
     week_list = math.next_weeks(today, weeks)
     pms = list(project_managers() if pm_ids is None else project_managers().filter(pk__in=pm_ids))
     loads = open_load(today).by_pm
+    tentative = tentative_load(today)
     caps = capacities([pm.pk for pm in pms], week_list)
     rows = []
     for pm in pms:
         row = PMWeeks(pm=pm)
         for week in week_list:
             load = loads.get(pm.pk, {}).get(week, math.ZERO)
+            maybe = tentative.by_pm.get(pm.pk, {}).get(week, math.ZERO)
             cap = caps[pm.pk][week]
             row.cells.append(
                 {
@@ -275,10 +278,22 @@ def team_capacity(
                     "capacity": cap,
                     "heat": math.heat_level(load, cap),
                     "over": load > cap,
+                    "tentative": maybe,
+                    "with_tentative": load + maybe,
+                    "over_with_tentative": load + maybe > cap,
                 }
             )
         rows.append(row)
-    return {"weeks": week_list, "rows": rows}
+    unclaimed = tentative.by_pm.get(None, {})
+    return {
+        "weeks": week_list,
+        "rows": rows,
+        "chances": list(tentative.chances.values()),
+        # Tentative load of reviews nobody has claimed yet: the team's, no one's in particular.
+        "unclaimed": [unclaimed.get(week, math.ZERO) for week in week_list]
+        if pm_ids is None and any(unclaimed.get(week) for week in week_list)
+        else [],
+    }
 
 
 def _deal_items(deal: Deal, today: date, pm_id: int | None) -> list[math.WorkItem]:
@@ -290,12 +305,14 @@ def _deal_items(deal: Deal, today: date, pm_id: int | None) -> list[math.WorkIte
     ]
 
 
-def _check(base, deal_items, capacity, today) -> dict:
-    checks = math.check_against(base, deal_items, capacity, today)
+def _check(base, deal_items, capacity, today, tentative=None) -> dict:
+    checks = math.check_against(base, deal_items, capacity, today, tentative)
     return {
         "weeks": checks,
         "sentence": math.verdict_sentence(checks),
         "fits": all(c.fits for c in checks),
+        "tentative_sentence": math.tentative_sentence(checks),
+        "fits_with_tentative": all(c.fits_with_tentative for c in checks),
     }
 
 
@@ -309,9 +326,13 @@ def capacity_check(
     deal_weeks = sorted(math.load_by_week(deal_items, today)) or [math.week_of(today)]
     weeks = math.weeks_between(deal_weeks[0], deal_weeks[-1])
     load = open_load(today)
+    # Other deals in review or signed off, weighted: this deal's own share is taken out.
+    tentative = tentative_load(today)
+    own_share = deal_tentative_load(deal, tentative.chances, today)
+    team_tentative = minus(tentative.team, math.add_loads(own_share.values()))
     caps = capacities(pm_ids, weeks)
     team_capacity_by_week = math.add_loads(caps.values())
-    team = _check(load.team, deal_items, team_capacity_by_week, today)
+    team = _check(load.team, deal_items, team_capacity_by_week, today, team_tentative)
     scopes = []
     if is_pm(reviewer):
         own = load.by_pm.get(reviewer.pk, {})
@@ -322,7 +343,13 @@ def capacity_check(
                 "title": "You"
                 if viewer is None or viewer.pk == reviewer.pk
                 else f"The reviewer, {reviewer}",
-                "check": _check(own, deal_items, own_capacity, today),
+                "check": _check(
+                    own,
+                    deal_items,
+                    own_capacity,
+                    today,
+                    minus(tentative.by_pm.get(reviewer.pk, {}), own_share.get(reviewer.pk, {})),
+                ),
             }
         )
     scopes.append({"key": "team", "title": "Delivery team", "check": team})
@@ -330,12 +357,14 @@ def capacity_check(
         "team": team,
         "reviewer": scopes[0]["check"] if len(scopes) > 1 else None,
         "scopes": scopes,
+        "chances": list(tentative.chances.values()),
         "chart": {
             "labels": [f"W{c.iso_week}" for c in team["weeks"]],
             "series": {
                 scope["key"]: {
                     "without": [float(c.without_deal) for c in scope["check"]["weeks"]],
                     "with": [float(c.with_deal) for c in scope["check"]["weeks"]],
+                    "tentative": [float(c.with_tentative) for c in scope["check"]["weeks"]],
                     "capacity": [float(c.capacity) for c in scope["check"]["weeks"]],
                 }
                 for scope in scopes

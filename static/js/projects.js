@@ -15,6 +15,7 @@
             { type: "line", label: "Capacity", data: series.capacity, borderColor: "#c62828", backgroundColor: "#c62828", stepped: "middle", pointRadius: 0, borderWidth: 2 },
             { type: "bar", label: "Load without this deal", data: series.without, backgroundColor: "#8c959f" },
             { type: "bar", label: "Load with this deal", data: series.with, backgroundColor: "#0969da" },
+            { type: "line", label: "With tentative load of other deals", data: series.tentative, borderColor: "#9a6700", backgroundColor: "#9a6700", borderDash: [6, 4], pointRadius: 2, borderWidth: 2 },
           ],
         },
         options: {
