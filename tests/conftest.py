@@ -33,6 +33,8 @@ def _test_settings(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Query counts include the user's row unless a test turns the user cache on.
+    settings.AUTH_USER_CACHE_SECONDS = 0
     # The real hasher costs about a second per password here; tests don't need its strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -1,0 +1,128 @@
+"""The signed-in user from the cache: a live page's poll with nothing new costs its session and
+one indexed query; a user saved, deactivated or given a new password is read again at once."""
+
+import pytest
+from django.contrib.auth import HASH_SESSION_KEY
+from django.urls import reverse
+
+from deals import live, services
+from deals.models import Deal, DealStatus
+from deals.selectors import deals_visible_to
+from feedback import selectors as feedback_selectors
+from handoff import user_cache
+from tests.deals.builders import draft_deal
+from tests.deals.test_explain import assert_indexed, scale  # noqa: F401 (scale: a fixture)
+from tests.feedback.conftest import submitted
+
+pytestmark = pytest.mark.django_db
+
+SESSION = 1
+BELL = reverse("feedback:bell_version")
+QUEUE = reverse("deals:queue_version")
+
+
+@pytest.fixture
+def cached_users(settings):
+    settings.AUTH_USER_CACHE_SECONDS = 60
+
+
+def deal_poll(deal: Deal) -> str:
+    return reverse("deals:version", args=[deal.pk])
+
+
+def test_polls_with_nothing_new_cost_the_session_and_one_query(
+    cached_users, rep, pm, client_for, django_assert_num_queries
+):
+    deal = submitted(rep, pm)
+    for _ in range(2):
+        services.deal_submit(deal=draft_deal(rep), actor=rep)
+    http = client_for(pm)
+    deal = Deal.objects.get(pk=deal.pk)
+    polls = [
+        (deal_poll(deal), deal.version),
+        (QUEUE, live.queue_version(pm)),
+        (BELL, feedback_selectors.unread_count(pm)),
+    ]
+    for url, version in polls:
+        http.get(url, {"v": version})  # the first request reads the user and caches it
+    for url, version in polls:
+        with django_assert_num_queries(SESSION + 1):
+            assert http.get(url, {"v": version}).status_code == 204
+
+
+def test_without_the_cache_a_poll_also_reads_the_user(
+    rep, pm, client_for, django_assert_num_queries
+):
+    deal = submitted(rep, pm)
+    deal = Deal.objects.get(pk=deal.pk)
+    http = client_for(pm)
+    http.get(deal_poll(deal), {"v": deal.version})
+    with django_assert_num_queries(SESSION + 2):
+        assert http.get(deal_poll(deal), {"v": deal.version}).status_code == 204
+
+
+def test_a_saved_user_is_read_again(cached_users, rep, client_for, django_assert_num_queries):
+    http = client_for(rep)
+    http.get(BELL, {"v": 0})
+    rep.first_name = "Renamed"
+    rep.save()
+    with django_assert_num_queries(SESSION + 2):  # the user's row again, then cached anew
+        assert http.get(BELL, {"v": 0}).status_code == 204
+    with django_assert_num_queries(SESSION + 1):
+        assert http.get(BELL, {"v": 0}).status_code == 204
+
+
+def test_a_deactivated_user_is_signed_out_at_once(cached_users, rep, client_for):
+    http = client_for(rep)
+    assert http.get(BELL, {"v": 0}).status_code == 204
+    rep.is_active = False
+    rep.save()
+    assert http.get(BELL, {"v": 0}).status_code == 401
+
+
+def test_a_new_password_ends_other_sessions_even_with_the_user_cached(cached_users, rep, client_for):
+    elsewhere = client_for(rep)
+    assert elsewhere.get(BELL, {"v": 0}).status_code == 204
+    rep.set_password("a-new-password-1234")
+    rep.save()
+    assert elsewhere.get(BELL, {"v": 0}).status_code == 401
+
+
+def test_a_cached_user_whose_password_changed_unseen_is_not_trusted(cached_users, rep, client_for):
+    """A change that bypassed save() leaves a stale entry: its hash must still match."""
+    http = client_for(rep)
+    assert http.get(BELL, {"v": 0}).status_code == 204
+    session = http.session
+    session[HASH_SESSION_KEY] = "not-the-hash"
+    session.save()
+    assert http.get(BELL, {"v": 0}).status_code == 401
+
+
+def test_another_users_entry_is_never_used(cached_users, rep, rep2, client_for):
+    from django.core.cache import cache
+
+    http = client_for(rep2)
+    http.get(BELL, {"v": 0})
+    # Poison rep2's entry with rep: the id in the entry must be the session's.
+    cache.set(user_cache.cache_key(rep2.pk), rep, 60)
+    response = http.get(reverse("feedback:notifications"))
+    assert response.status_code == 200
+    assert response.wsgi_request.user.pk == rep2.pk
+
+
+@pytest.mark.postgres
+@pytest.mark.usefixtures("scale")
+@pytest.mark.parametrize("role", ["sales", "pm", "manager"])
+def test_each_roles_deal_poll_and_badge_read_an_index_at_scale(role):
+    from bench.generate import bench_user
+    from feedback.models import Notification
+    from handoff.models import User
+
+    user = User.objects.get(username=bench_user(role))
+    deal = deals_visible_to(user).filter(status=DealStatus.IN_REVIEW).first() or (
+        deals_visible_to(user).first()
+    )
+    version = deals_visible_to(user).filter(pk=deal.pk).order_by().values_list("version")
+    assert assert_indexed(version, "deals_deal")
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    assert "notification_unread_idx" in assert_indexed(unread.values("pk"), "feedback_notification")
