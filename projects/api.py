@@ -20,7 +20,7 @@ from rest_framework.routers import SimpleRouter
 from handoff.api import ProblemSerializer, TextField, refuse_empty_parameters
 from handoff.models import Role
 from handoff.roles import HasRole
-from projects import selectors, services
+from projects import api_delivery, selectors, services
 from projects.api_acceptance import AcceptanceRequestViewSet
 from projects.api_calibration import CalibrationViewSet
 from projects.models import Deliverable, DeliverableStatus, Project, ProjectStatus
@@ -252,6 +252,8 @@ router = SimpleRouter()
 router.register("projects", ProjectViewSet, basename="project")
 router.register("deliverables", DeliverableViewSet, basename="deliverable")
 router.register("capacity", CapacityViewSet, basename="capacity")
+router.register("time-entries", api_delivery.TimeEntryViewSet, basename="time-entry")
+router.register("change-requests", api_delivery.ChangeRequestViewSet, basename="change-request")
 router.register("calibration", CalibrationViewSet, basename="calibration")
 router.register("acceptance-requests", AcceptanceRequestViewSet, basename="acceptance-request")
 urlpatterns = router.urls

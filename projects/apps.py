@@ -12,13 +12,13 @@ class ProjectsConfig(AppConfig):
         from deals.promise_advice import register_calibration
         from handoff.web.settings_page import register_section
         from projects.calibration import calibrations_for, forget_calibration
-        from projects.models import Deliverable, Project
+        from projects.models import Deliverable, Project, TimeEntry
         from projects.panels import register_project_panel
         from projects.selectors import forget_open_load
         from projects.views import capacity_section
 
-        # Any saved or deleted deliverable or project may change the load of open work.
-        for model in (Deliverable, Project):
+        # Any saved or deleted deliverable, project or time entry may change the load of open work.
+        for model in (Deliverable, Project, TimeEntry):
             for signal in (post_save, post_delete):
                 signal.connect(forget_open_load, sender=model, dispatch_uid=f"open-load-{model}")
         # What history says about a promise changes only when a deliverable is resolved.

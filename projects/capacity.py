@@ -79,6 +79,11 @@ class WorkItem:
     promised: date
 
 
+def remaining_effort(planned: Decimal, actual_days: Decimal) -> Decimal:
+    """What is left of the planned effort once work has started: never below zero."""
+    return max(ZERO, Decimal(planned) - Decimal(actual_days))
+
+
 def item_load(item: WorkItem, today: date) -> dict[date, Decimal]:
     this_week = week_of(today)
     if item.promised < today:

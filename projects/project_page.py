@@ -19,6 +19,7 @@ from projects.models import (
     ProjectStatus,
 )
 from projects.panels import project_panels_context
+from projects.project_page_delivery import delivery_context
 from projects.promises import KEPT, RESOLVED, late_q
 
 HISTORY_ON_PAGE = 50
@@ -121,5 +122,6 @@ def project_context(request: HttpRequest, project: Project, **forms: Any) -> dic
         else None,
         "kickoff_form": forms.get("kickoff_form") or KickoffItemForm(),
         "questions_form": forms.get("questions_form") or QuestionsForm(),
+        **delivery_context(request, project, deliverables, forms, all_shown=not search.text),
         **project_panels_context(project, user),
     }

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -20,7 +20,9 @@ from deals.models import Deal, DealStatus
 from handoff.models import Role, User
 from handoff.roles import can_review, is_manager, is_pm, is_sales
 from projects import capacity as math
+from projects.change_reads import deal_change_rows
 from projects.models import (
+    HOURS_PER_DAY,
     OPEN_DELIVERABLE_STATUSES,
     CapacityException,
     Deliverable,
@@ -28,6 +30,7 @@ from projects.models import (
     PMCapacity,
     Project,
     ProjectEvent,
+    TimeEntry,
     default_weekly_capacity,
 )
 from projects.promises import late_q, promise_summary
@@ -150,6 +153,7 @@ def deal_promises(deal: Deal) -> dict | None:
         "project": project,
         "deliverables": project_deliverables(project),
         "summary": promise_summary(project.deliverables.all()),
+        "changes": deal_change_rows(deal.pk),
     }
 
 
@@ -175,16 +179,35 @@ def deal_page_context(deal: Deal, user: User) -> dict:
 
 
 def open_work() -> list[math.WorkItem]:
-    """Every open deliverable with effort, as plain values: no model is built per row."""
-    deliverables = Deliverable.objects.filter(
-        status__in=OPEN_DELIVERABLE_STATUSES, effort_days__gt=0
+    """Every open deliverable with effort left, as plain values: no model is built per row.
+
+    Its effort is what remains of the plan (renegotiated, else the PM's estimate, else sold)
+    after the time entered on it, spread up to the date it is due now.
+    """
+    logged = (
+        TimeEntry.objects.filter(deliverable=OuterRef("pk"))
+        .order_by()
+        .values("deliverable")
+        .annotate(total=Sum("hours"))
+        .values("total")
     )
-    return [
-        math.WorkItem(pm_id=pm_id, effort=effort, start=start, promised=promised)
-        for pm_id, effort, start, promised in deliverables.values_list(
-            "project__pm_id", "effort_days", "project__start_date", "promised_date"
+    deliverables = (
+        Deliverable.objects.filter(status__in=OPEN_DELIVERABLE_STATUSES)
+        .annotate(
+            planned=Coalesce("renegotiated_effort_days", "estimate_days", "effort_days"),
+            due=Coalesce("renegotiated_date", "promised_date"),
+            logged_hours=Coalesce(Subquery(logged[:1]), Value(Decimal("0"))),
         )
-    ]
+        .filter(planned__gt=0)
+    )
+    items = []
+    for pm_id, planned, hours, start, due in deliverables.values_list(
+        "project__pm_id", "planned", "logged_hours", "project__start_date", "due"
+    ):
+        effort = math.remaining_effort(planned, Decimal(hours) / HOURS_PER_DAY)
+        if effort > 0:
+            items.append(math.WorkItem(pm_id=pm_id, effort=effort, start=start, promised=due))
+    return items
 
 
 # Every deal page in review and the heat map need the load of all open work, which grows with

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from deals.models import Deal, SignOff
+from deals.models import MAX_EFFORT_DAYS, Deal, SignOff
 from handoff.errors import ActionForbidden, ConcurrentChange, DomainError, TransitionNotAllowed
 from handoff.models import User
 from handoff.roles import is_manager, is_pm
@@ -201,8 +201,24 @@ def kickoff_item_remove(*, item: KickoffItem, actor: User) -> None:
     item.delete()
 
 
+def _estimate(value: Any, field: str) -> Decimal:
+    try:
+        days = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field: "Enter a number of person-days."}) from None
+    if not days.is_finite() or days < 0 or days > MAX_EFFORT_DAYS:
+        raise ValidationError({field: f"Enter between 0 and {MAX_EFFORT_DAYS:,} person-days."})
+    if days != days.quantize(Decimal("0.1")):
+        raise ValidationError({field: "Use at most one decimal place."})
+    return days
+
+
 @transaction.atomic
-def project_accept_handoff(*, project: Project, actor: User) -> Project:
+def project_accept_handoff(
+    *, project: Project, actor: User, estimates: dict[int, Any] | None = None
+) -> Project:
+    """The PM takes the project over with an estimate per deliverable (the sold effort unless
+    given): the plan that actual effort is measured against."""
     project = _lock(project)
     _require_project_pm(project, actor, "accept the handoff")
     if project.status != ProjectStatus.KICKOFF:
@@ -211,10 +227,25 @@ def project_accept_handoff(*, project: Project, actor: User) -> Project:
             "was already accepted.",
             code="accept_not_allowed",
         )
+    estimates = estimates or {}
+    deliverables = list(project.deliverables.select_for_update().order_by("pk"))
+    for deliverable in deliverables:
+        given = estimates.get(deliverable.pk)
+        deliverable.estimate_days = (
+            deliverable.effort_days
+            if given in (None, "")
+            else _estimate(given, f"estimate_{deliverable.pk}")
+        )
+    Deliverable.objects.bulk_update(deliverables, ["estimate_days"])
     project.status = ProjectStatus.ACTIVE
     project.accepted_at = timezone.now()
     _touch(project, "status", "accepted_at")
-    _record(project, actor=actor, kind=ProjectEventKind.HANDOFF_ACCEPTED)
+    _record(
+        project,
+        actor=actor,
+        kind=ProjectEventKind.HANDOFF_ACCEPTED,
+        data={"estimates": {str(d.pk): str(d.estimate_days) for d in deliverables}},
+    )
     return project
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import views, views_acceptance, views_calibration, views_export
+from projects import views, views_acceptance, views_calibration, views_delivery, views_export
 
 app_name = "projects"
 
@@ -31,6 +31,11 @@ urlpatterns = [
     ),
     path("<int:pk>/acceptance/send/", views_acceptance.acceptance_send, name="acceptance_send"),
     path("calibration/", views_calibration.calibration, name="calibration"),
+    path("<int:pk>/time/", views_delivery.time_entry_add, name="time_entry_add"),
+    path("time/<int:pk>/remove/", views_delivery.time_entry_remove, name="time_entry_remove"),
+    path("deliverables/<int:pk>/change/", views_delivery.change_request_new, name="change_new"),
+    path("changes/<int:pk>/approve/", views_delivery.change_request_approve, name="change_approve"),
+    path("changes/<int:pk>/reject/", views_delivery.change_request_reject, name="change_reject"),
     path("capacity/", views.capacity, name="capacity"),
     path("capacity/weekly/", views.capacity_set, name="capacity_set"),
     path("capacity/time-off/", views.time_off_add, name="time_off_add"),

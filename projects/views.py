@@ -14,7 +14,7 @@ from handoff.web.errors import came_from, domain_errors
 from handoff.web.lists import DESCENDING, Column, ListSearchForm, Sorting
 from handoff.web.pagination import CappedPaginator
 from handoff.web.settings_page import settings_page
-from projects import confirmations, selectors, services
+from projects import confirmations, selectors, selectors_delivery, services, services_changes
 from projects.forms import (
     BriefForm,
     CapacityExceptionForm,
@@ -32,6 +32,7 @@ from projects.models import (
     ProjectStatus,
 )
 from projects.project_page import live_parts, project_context, promise_counts
+from projects.project_page_delivery import accept_page
 
 PAGE_SIZE = 25
 # A refused action goes back to the page it came from, else to the project list.
@@ -128,8 +129,13 @@ def handoff_accept(request: HttpRequest, pk: int) -> HttpResponse:
         if project.status != ProjectStatus.KICKOFF:
             messages.info(request, "The handoff of this project was already accepted.")
             return redirect(project)
-        return confirm_page(request, confirmations.accept(project))
-    services.project_accept_handoff(project=project, actor=request.user)
+        return accept_page(request, project)
+    deliverables = list(project.deliverables.order_by("promised_date", "id"))
+    estimates = {d.pk: request.POST.get(f"estimate_{d.pk}") for d in deliverables}
+    try:
+        services.project_accept_handoff(project=project, actor=request.user, estimates=estimates)
+    except ValidationError as error:
+        return accept_page(request, project, estimates=estimates, errors=error, status=400)
     messages.success(request, "Handoff accepted: the project is active.")
     return _done(request, project.get_absolute_url())
 
@@ -255,6 +261,14 @@ def kickoff_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, item.project.get_absolute_url() + "#kickoff")
 
 
+def _with_effort(request: HttpRequest, deliverable) -> None:
+    """What the deliverable's row shows besides its status: effort, and the change link."""
+    selectors_delivery.attach_effort([deliverable])
+    deliverable.can_raise_change = services_changes.can_raise_change(
+        deliverable.project, deliverable, request.user
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @domain_errors(back=_back)
@@ -287,6 +301,7 @@ def deliverable_status(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 form.add_service_error(error)
             else:
+                _with_effort(request, deliverable)
                 if request.htmx:
                     # The row, and out of band what it changed: the promises and the history.
                     return render(
@@ -304,6 +319,7 @@ def deliverable_status(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 return redirect(project.get_absolute_url() + "#deliverables")
         status = 400
+    _with_effort(request, deliverable)
     context = {
         "d": deliverable,
         "project": project,

@@ -1,10 +1,12 @@
-"""Importing a file of deals: a preview of every row's fate, then the run, a deal at a time.
+"""Importing a file of deals: a preview of every row's fate, then the run, a chunk at a time.
 
-The preview writes nothing but the Import and its rows: each deal is planned by the intake
-(deals.services.intake, dry) and each row told whether it creates, updates, changes nothing
-or is wrong, and why. The run brings each deal in with its rows' outcomes in one transaction,
-so a deal is never half-written and a run that stops resumes where it was. A large file runs
-in a job (deals.tasks.run_import), claimed for a while at a time so that two never run at once.
+The preview writes nothing but the Import and its rows: the deals are planned by the intake
+(deals.services.intake_batch, dry), IMPORT_BATCH_DEALS of them together, and each row told
+whether it creates, updates, changes nothing or is wrong, and why. The run brings a chunk of
+deals in with their rows' outcomes in one transaction, so a deal is never half-written and a
+run that stops resumes where it was. A large file runs in a job (deals.tasks.run_import),
+claimed for a while at a time so that two never run at once. IMPORT_BATCH_DEALS = 1 takes each
+deal through deal_upsert alone, 25 deals a transaction, each in its own savepoint.
 """
 
 from collections import defaultdict
@@ -15,13 +17,23 @@ from time import monotonic
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from deals import rules
 from deals.import_rows import DEAL_COLUMNS, Row, coerce, read_file
-from deals.models import Import, ImportRow, ImportStatus, RowFate
-from deals.services.intake import CREATED, UNCHANGED, UPDATED, Incoming, commitment_key, deal_upsert
+from deals.models import Deal, Import, ImportRow, ImportStatus, RowFate
+from deals.services.intake import (
+    CREATED,
+    UNCHANGED,
+    UPDATED,
+    Incoming,
+    Upsert,
+    commitment_key,
+    deal_upsert,
+)
+from deals.services.intake_batch import Outcome, deal_upsert_many
 from handoff.errors import DomainError
 from handoff.models import User
 
@@ -40,14 +52,15 @@ FATE_COUNT = {
 def import_preview(*, actor: User, upload, source: str = "csv") -> Import:
     """Read and plan the file; raises ValidationError({"file": …}) when it cannot be read."""
     rules.can_import(actor).enforce()
-    _owners_seen.clear()
     try:
         rows = read_file(upload)
     except ValidationError as error:
         raise ValidationError({"file": error.messages}) from error
-    groups = _groups(rows)
-    for group in groups.values():
-        _plan(actor, source, group)
+    groups = list(_groups(rows).values())
+    owners: dict[str, User | None] = {}
+    size = _chunk_size()
+    for start in range(0, len(groups), size):
+        _plan(actor, source, groups[start : start + size], owners)
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
         counts[FATE_COUNT[row.fate]] += 1
@@ -111,7 +124,12 @@ def _refuse(row: Row, name: str, message: str) -> None:
     row.fate, row.field, row.message = RowFate.ERROR, name, message
 
 
-def _incoming(source: str, group: list[Row]) -> Incoming:
+def _chunk_size() -> int:
+    """Deals planned (and written) together; 1 takes each deal through deal_upsert alone."""
+    return max(1, settings.IMPORT_BATCH_DEALS)
+
+
+def _incoming(source: str, group: list[Row], owners: dict[str, User | None]) -> Incoming:
     first = group[0].values
     data = {
         name: first[name]
@@ -125,7 +143,7 @@ def _incoming(source: str, group: list[Row]) -> Incoming:
         external_id=first["external_id"],
         data=data,
         client_name=first["client"],
-        owner=_owner(first.get("owner", "")),
+        owner=_owner(first.get("owner", ""), owners),
         commitments=[
             {
                 "external_id": commitment_key(first["external_id"], *_what(row)),
@@ -140,40 +158,84 @@ def _incoming(source: str, group: list[Row]) -> Incoming:
     )
 
 
-def _owner(text: str) -> User | None:
+def _owner(text: str, owners: dict[str, User | None]) -> User | None:
     if not text:
         return None
-    if text in _owners_seen:
-        return _owners_seen[text]
-    matches = list(
-        User.objects.filter(Q(username=text) | Q(email__iexact=text), is_active=True)[:2]
-    )
-    if len(matches) != 1 or not rules.can_own_deals(matches[0]):
+    found = owners.get(text)
+    if found is None:
         raise ValidationError({"owner": f"No active sales rep or manager is called {text!r}."})
-    _owners_seen[text] = matches[0]
-    return matches[0]
+    return found
 
 
-# The owners one file names, found once per preview or run (cleared as each starts).
-_owners_seen: dict[str, User] = {}
+def _find_owners(texts: set[str], owners: dict[str, User | None]) -> None:
+    """Add to `owners` each text not looked up yet: the one active user with that username or
+    email (any case) who may own deals, else None. One query for all of them."""
+    texts = {t for t in texts if t and t not in owners}
+    if not texts:
+        return
+    lowered = {t.lower() for t in texts}
+    users = list(
+        User.objects.annotate(email_lowered=Lower("email")).filter(
+            Q(username__in=texts) | Q(email_lowered__in=lowered), is_active=True
+        )
+    )
+    for text in texts:
+        matches = [u for u in users if u.username == text or u.email.lower() == text.lower()]
+        owners[text] = matches[0] if len(matches) == 1 and rules.can_own_deals(matches[0]) else None
 
 
-def _plan(actor: User, source: str, group: list[Row], *, run: bool = False):
-    """Plan (or, with `run`, write) one deal and say each of its rows' fate."""
-    broken = next((row for row in group if row.message), None)
-    if broken is not None:
-        for row in group:
-            if not row.message:
-                _refuse(row, "", f"Line {broken.line} of this deal is wrong; fix it first.")
-        return None
+def _plan(
+    actor: User,
+    source: str,
+    groups: list[list[Row]],
+    owners: dict[str, User | None],
+    *,
+    run: bool = False,
+) -> list[Upsert | None]:
+    """Plan (or, with `run`, write) the deals of `groups` and say each of their rows' fate:
+    more than one deal together through deal_upsert_many, one alone through deal_upsert."""
+    _find_owners({group[0].values.get("owner", "") for group in groups}, owners)
+    upserts: list[Upsert | None] = [None] * len(groups)
+    ready: list[tuple[int, Incoming]] = []
+    for index, group in enumerate(groups):
+        broken = next((row for row in group if row.message), None)
+        if broken is not None:
+            for row in group:
+                if not row.message:
+                    _refuse(row, "", f"Line {broken.line} of this deal is wrong; fix it first.")
+            continue
+        try:
+            ready.append((index, _incoming(source, group, owners)))
+        except ValidationError as error:
+            _refuse_all(group, error)
+    incomings = [incoming for _, incoming in ready]
+    if len(groups) > 1:
+        outcomes = deal_upsert_many(actor=actor, incomings=incomings, dry_run=not run)
+    else:
+        outcomes = [_upsert_one(actor, incoming, dry_run=not run) for incoming in incomings]
+    for (index, incoming), outcome in zip(ready, outcomes, strict=True):
+        if isinstance(outcome, Upsert):
+            _say_fates(groups[index], incoming, outcome)
+            upserts[index] = outcome
+        else:
+            _refuse_all(groups[index], outcome)
+    return upserts
+
+
+def _upsert_one(actor: User, incoming: Incoming, *, dry_run: bool) -> Outcome:
     try:
-        incoming = _incoming(source, group)
-        upsert = deal_upsert(actor=actor, incoming=incoming, dry_run=not run)
+        return deal_upsert(actor=actor, incoming=incoming, dry_run=dry_run)
     except (ValidationError, DomainError) as error:
-        name, message = _first_error(error)
-        for row in group:
-            _refuse(row, name, message)
-        return None
+        return error
+
+
+def _refuse_all(group: list[Row], error: ValidationError | DomainError) -> None:
+    name, message = _first_error(error)
+    for row in group:
+        _refuse(row, name, message)
+
+
+def _say_fates(group: list[Row], incoming: Incoming, upsert: Upsert) -> None:
     deal_changed = bool(upsert.changes)
     for row, item in zip(group, incoming.commitments, strict=True):
         fate = ROW_FATE[upsert.commitments[item["external_id"]]]
@@ -188,7 +250,6 @@ def _plan(actor: User, source: str, group: list[Row], *, run: bool = False):
         ).strip()
         if group[0].fate == RowFate.UNCHANGED:
             group[0].fate = RowFate.UPDATE
-    return upsert
 
 
 def _first_error(error: ValidationError | DomainError) -> tuple[str, str]:
@@ -244,17 +305,24 @@ def import_run(*, import_id: int, budget_seconds: float | None = None) -> bool:
     if not claimed:
         return True
     deal_import = Import.objects.select_related("created_by").get(pk=import_id)
-    _owners_seen.clear()
+    owners: dict[str, User | None] = {}
+    size = _chunk_size()
     started = monotonic()
     while True:
-        batch = _next_deals(deal_import)
+        batch = _next_deals(deal_import, size if size > 1 else DEALS_PER_TRANSACTION)
         if not batch:
             break
-        # Several deals a transaction, each in its own savepoint: a deal is still all or
-        # nothing, and the database flushes its log once a batch rather than once a deal.
         with transaction.atomic():
-            for external_id, line in batch:
-                _run_deal(deal_import, external_id, line)
+            if size > 1:
+                # A chunk of deals in one transaction, planned and written together: every
+                # deal of it is written with its rows' outcomes, or none is.
+                _run_deals(deal_import, batch, owners)
+            else:
+                # Several deals a transaction, each in its own savepoint: a deal is still all
+                # or nothing, and the database flushes its log once a batch, not once a deal.
+                for deal in batch:
+                    with transaction.atomic():
+                        _run_deals(deal_import, [deal], owners)
         if budget_seconds is not None and monotonic() - started > budget_seconds:
             Import.objects.filter(pk=import_id).update(claimed_until=None)
             return False
@@ -267,45 +335,69 @@ def import_run(*, import_id: int, budget_seconds: float | None = None) -> bool:
 DEALS_PER_TRANSACTION = 25
 
 
-def _next_deals(deal_import: Import) -> list[tuple[str, int]]:
-    """The next pending deals in the file's order: (external id, first line) of each."""
+def _next_deals(deal_import: Import, count: int) -> list[tuple[str, int]]:
+    """The next `count` pending deals in the file's order: (external id, first line) of each
+    (fewer when their rows run past what one look ahead reads)."""
     pending = deal_import.rows.filter(done=False).order_by("line")
     seen: dict[str, int] = {}
-    for external_id, line in pending.values_list("external_id", "line")[:500]:
+    for external_id, line in pending.values_list("external_id", "line")[: max(500, count * 10)]:
         seen.setdefault(external_id or f"line-{line}", line)
-        if len(seen) == DEALS_PER_TRANSACTION:
+        if len(seen) == count:
             break
     return [("" if key.startswith("line-") else key, line) for key, line in seen.items()]
 
 
-@transaction.atomic
-def _run_deal(deal_import: Import, external_id: str, line: int) -> None:
-    """One deal and its rows' outcomes, together or not at all."""
+def _run_deals(deal_import: Import, batch: list[tuple[str, int]], owners: dict) -> None:
+    """The deals of `batch` and their rows' outcomes, in the caller's transaction."""
+    external_ids = [external_id for external_id, _ in batch if external_id]
+    lines = [line for external_id, line in batch if not external_id]
     stored = list(
         deal_import.rows.select_for_update()
         .filter(done=False)
-        .filter(Q(external_id=external_id) if external_id else Q(line=line))
+        .filter(Q(external_id__in=external_ids) | Q(external_id="", line__in=lines))
         .order_by("line")
     )
     rows = [Row(line=r.line, cells=r.cells) for r in stored]
     for row in rows:
         coerce(row)
-    group = _groups(rows).get(external_id or f"line-{line}", rows)
-    upsert = _plan(deal_import.created_by, deal_import.source, group, run=True)
-    deal = upsert.deal if upsert is not None else None
+    groups = list(_groups(rows).values())
+    upserts = _plan(deal_import.created_by, deal_import.source, groups, owners, run=True)
+    deal_of = {
+        row.line: upsert.deal
+        for group, upsert in zip(groups, upserts, strict=True)
+        if upsert is not None and upsert.deal is not None
+        for row in group
+    }
     counts: dict[str, int] = defaultdict(int)
-    # The rows of a deal mostly share one outcome: one update per distinct outcome.
-    outcomes: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    # The rows mostly share one outcome: one update per distinct outcome, whatever the deals.
+    outcomes: dict[tuple[str, str, str, bool], list[ImportRow]] = defaultdict(list)
     for record, row in zip(stored, rows, strict=True):
-        outcomes[(row.fate, row.field, row.message[:500])].append(record.pk)
+        outcomes[(row.fate, row.field, row.message[:500], row.line in deal_of)].append(record)
         counts[FATE_COUNT[row.fate]] += 1
-    for (fate, name, message), pks in outcomes.items():
-        ImportRow.objects.filter(pk__in=pks).update(
-            fate=fate, field=name, message=message, done=True, deal=deal
+    for (fate, name, message, linked), records in outcomes.items():
+        deals = {deal_of[r.line].pk: deal_of[r.line] for r in records} if linked else {}
+        ImportRow.objects.filter(pk__in=[r.pk for r in records]).update(
+            fate=fate,
+            field=name,
+            message=message,
+            done=True,
+            deal=_the_deal(deal_import, deals),
         )
     Import.objects.filter(pk=deal_import.pk).update(
         processed_rows=F("processed_rows") + len(stored),
         **{name: F(name) + n for name, n in counts.items()},
+    )
+
+
+def _the_deal(deal_import: Import, deals: dict[int, Deal]) -> Deal | Subquery | None:
+    """What the rows link to: none, their one deal, or each row's own deal by its external id
+    (the partial unique index on the source and id finds it)."""
+    if len(deals) <= 1:
+        return next(iter(deals.values()), None)
+    return Subquery(
+        Deal.objects.filter(external_source=deal_import.source, external_id=OuterRef("external_id"))
+        .exclude(external_id="")
+        .values("pk")[:1]
     )
 
 

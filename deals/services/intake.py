@@ -240,7 +240,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _plan(deal: Deal, incoming: Incoming, client: Client | None) -> Upsert:
+def _plan(
+    deal: Deal,
+    incoming: Incoming,
+    client: Client | None,
+    existing: dict[str, Commitment] | None = None,
+) -> Upsert:
+    """What would change; `existing` (the deal's commitments of the source, by external id)
+    when the caller read them already, for many deals at once."""
     changes = {
         name: [_plain(getattr(deal, name)), _plain(value)]
         for name, value in _deal_values(incoming).items()
@@ -248,7 +255,10 @@ def _plan(deal: Deal, incoming: Incoming, client: Client | None) -> Upsert:
     }
     if client is None or client.pk != deal.client_id:
         changes["client"] = [deal.client.name, incoming.client_name]
-    existing = {c.external_id: c for c in deal.commitments.filter(external_source=incoming.source)}
+    if existing is None:
+        existing = {
+            c.external_id: c for c in deal.commitments.filter(external_source=incoming.source)
+        }
     fates = {}
     for item in incoming.commitments:
         current = existing.get(item["external_id"])
