@@ -67,9 +67,26 @@ class CalendarFeedWithAddressSerializer(CalendarFeedSerializer):
         read_only_fields = fields
 
 
+class AsSent:
+    """A form field sent empty is that empty value (refused), not left out (the default)."""
+
+    def get_value(self, dictionary):
+        if hasattr(dictionary, "getlist") and self.field_name in dictionary:
+            return dictionary[self.field_name]
+        return super().get_value(dictionary)
+
+
+class ScopeField(AsSent, serializers.ChoiceField):
+    pass
+
+
+class TeamField(AsSent, serializers.PrimaryKeyRelatedField):
+    pass
+
+
 class CalendarFeedInputSerializer(serializers.Serializer):
-    scope = serializers.ChoiceField(choices=FeedScope.choices, default=FeedScope.PERSONAL)
-    team = serializers.PrimaryKeyRelatedField(
+    scope = ScopeField(choices=FeedScope.choices, default=FeedScope.PERSONAL)
+    team = TeamField(
         queryset=Team.objects.all(),
         required=False,
         allow_null=True,

@@ -74,6 +74,7 @@ def _known_ids(world) -> dict[str, int]:
         "/api/v1/deliverables/{id}/": objects["deliverable"].pk,
         "/api/v1/feedback/{id}/": objects["note"].pk,
         "/api/v1/notifications/{id}/": objects["notification"].pk,
+        "/api/v1/calendar-feeds/{id}/": objects["calendar_feed"].pk,
     }
 
 
