@@ -510,6 +510,8 @@ MAX_COMMITMENTS_PER_DEAL = env.int("MAX_COMMITMENTS_PER_DEAL", default=100)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5_000_000)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)
 IMPORT_ASYNC_ROWS = env.int("IMPORT_ASYNC_ROWS", default=300)
+# Deals planned and written together (a few queries a chunk); 1 takes each through the intake alone.
+IMPORT_BATCH_DEALS = env.int("IMPORT_BATCH_DEALS", default=200)
 DEFAULT_WEEKLY_CAPACITY_DAYS = env.float("DEFAULT_WEEKLY_CAPACITY_DAYS", default=4.0)
 # Tentative load: the chance a deal in review / signed off is won, when history is too thin.
 TENTATIVE_WIN_FALLBACK_IN_REVIEW = env.float("TENTATIVE_WIN_FALLBACK_IN_REVIEW", default=0.4)
