@@ -21,11 +21,13 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from handoff.api import ProblemSerializer
+from handoff.errors import ActionForbidden
 from handoff.models import Team, TeamKind, User
 from handoff.validators import within_years
-from meetings import selectors, services
+from meetings import rules, selectors, services
 from meetings.models import ActionItem, ActionItemStatus, AgendaItem, Meeting, MeetingStatus
 from meetings.selectors import DUE_CHOICES
+from meetings.services._common import require_runner
 
 FORBIDDEN = {403: OpenApiResponse(ProblemSerializer, description="Not an attendee nor a manager.")}
 CONFLICT = {
@@ -248,6 +250,8 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         responses={201: MeetingDetailSerializer, **FORBIDDEN},
     )
     def create(self, request: Request) -> Response:
+        if not rules.can_create_meeting(request.user):
+            raise ActionForbidden("Only a manager can call a meeting.")
         data = MeetingCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         meeting = services.meeting_create(actor=request.user, **data.validated_data)
@@ -271,6 +275,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str | None = None) -> Response:
         meeting = self.get_object()
+        require_runner(meeting, request.user, "close it")
         data = MeetingCloseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         meeting = services.meeting_close(

@@ -146,6 +146,8 @@ def meeting_start(request: HttpRequest, pk: int) -> HttpResponse:
 @domain_errors
 def meeting_attendees(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_get_for_user(request.user, pk)
+    if not rules.can_run(request.user, meeting):
+        raise PermissionDenied("Only the meeting's attendees and managers can change who attends.")
     form = AttendeesForm(request.POST)
     if form.is_valid():
         services.attendees_set(
@@ -278,7 +280,7 @@ def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
     attendees = selectors.attendees_of(meeting)
     invited = User.objects.filter(pk__in=[a.user_id for a in attendees]).order_by("username")
     form = CloseForm(
-        request.POST or None, invited=invited, initial={"present": [a.user_id for a in attendees]}
+        request.POST if request.method == "POST" else None, invited=invited, initial={"present": [a.user_id for a in attendees]}
     )
     if request.method == "POST" and form.is_valid():
         try:

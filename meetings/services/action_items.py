@@ -98,10 +98,10 @@ def action_item_add(
 def action_item_set_status(*, item: ActionItem, actor: User, status: str) -> ActionItem:
     """Done records who closed it and when; reopening clears that."""
     item = ActionItem.objects.select_for_update().get(pk=item.pk)
-    if status not in ActionItemStatus.values:
-        raise ValidationError({"status": "Choose open or done."})
     if not rules.can_set_status(actor, item):
         raise ActionForbidden("Only its owner or a manager can change this action item.")
+    if status not in ActionItemStatus.values:
+        raise ValidationError({"status": "Choose open or done."})
     if item.status == status:
         return item
     item.status = status
