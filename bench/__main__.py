@@ -273,7 +273,10 @@ def print_table(results: dict) -> None:
     if deal_import.get("rows"):
         print(
             f"Import: {deal_import['rows']:,} rows ({deal_import['deals']:,} deals) previewed in "
-            f"{deal_import['preview_seconds']} s, imported in {deal_import['import_seconds']} s"
+            f"{deal_import['preview_seconds']} s, imported in {deal_import['import_seconds']} s "
+            f"({deal_import.get('total_seconds')} s against a goal of "
+            f"{deal_import.get('goal_seconds', 60)} s; {deal_import.get('python_cpu_seconds')} s "
+            f"of this process's CPU, {deal_import.get('import_queries', '?')} queries to import)"
         )
     digests = results["digests"]
     if digests.get("users"):
