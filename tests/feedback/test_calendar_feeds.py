@@ -458,3 +458,11 @@ def test_the_api_is_in_the_schema_with_its_answers(schema):
     components = schema["components"]["schemas"]
     assert "url" in components["CalendarFeedWithAddress"]["properties"]
     assert "url" not in components["CalendarFeed"]["properties"]
+
+
+def test_a_scope_or_team_sent_empty_is_bad_input(rep, client_for):
+    http = client_for(rep)
+    for body in ({"scope": ""}, {"scope": "personal", "team": ""}, {"scope": "weekly"}):
+        response = http.post("/api/v1/calendar-feeds/", body)
+        assert response.status_code == 400, body
+    assert not CalendarFeed.objects.exists()
