@@ -16,6 +16,7 @@ from projects import (
 )
 from projects.forms_delivery import TimeEntryForm
 from projects.models import Deliverable, Project, ProjectStatus
+from projects.promises import sold_and_renegotiated
 
 TIME_ENTRIES_ON_PAGE = 20
 
@@ -73,6 +74,7 @@ def delivery_context(
             for entry in entries
         ],
         "changes": change_rows(selectors_delivery.project_change_requests(project), user),
+        "kept_both": sold_and_renegotiated(project.deliverables.all()),
         "accept_estimates": estimate_rows(all_deliverables)
         if project.status == ProjectStatus.KICKOFF
         else [],

@@ -10,6 +10,10 @@
   counts as 0, so an early delivery never hides another one's lateness.
 - kept rate: kept / resolved; average slip: mean slip over resolved promises.
   Both are None when nothing is resolved yet.
+- as sold and as renegotiated: an approved change request gives a promise a new date or
+  effort, or withdraws it, while the sold promise stays. Kept as sold compares the delivery
+  with the sold date, and counts a promise withdrawn by a change as not kept; kept as
+  renegotiated compares it with the date agreed last, and leaves withdrawn ones out.
 
 Every function takes a Deliverable queryset, so the dashboard reuses them on
 whatever slice it needs (a team, a period).
@@ -18,6 +22,7 @@ whatever slice it needs (a team, a period).
 from datetime import date
 
 from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from projects.models import (
@@ -29,6 +34,16 @@ from projects.models import (
 
 KEPT = Q(status=DeliverableStatus.DELIVERED, delivered_on__lte=F("promised_date"))
 RESOLVED = Q(status__in=RESOLVED_DELIVERABLE_STATUSES)
+KEPT_AS_RENEGOTIATED = Q(
+    status=DeliverableStatus.DELIVERED,
+    delivered_on__lte=Coalesce(F("renegotiated_date"), F("promised_date")),
+)
+RESOLVED_AS_SOLD = RESOLVED | Q(descoped_by_change=True)
+RENEGOTIATED = (
+    Q(renegotiated_date__isnull=False)
+    | Q(renegotiated_effort_days__isnull=False)
+    | Q(descoped_by_change=True)
+)
 
 
 def late_q(today: date | None = None) -> Q:
@@ -97,4 +112,25 @@ def deliverable_summary(deliverable: Deliverable) -> dict:
     return {
         **_summary(kept, int(resolved), deliverable.slip_days if resolved else None),
         "late": int(deliverable.is_late),
+    }
+
+
+def _rate(kept: int, resolved: int) -> dict:
+    return {"kept": kept, "resolved": resolved, "kept_rate": kept / resolved if resolved else None}
+
+
+def sold_and_renegotiated(deliverables: QuerySet[Deliverable]) -> dict:
+    """{"sold": {...}, "renegotiated": {...}, "changed": n}: kept, resolved and kept rate as
+    sold and as renegotiated, and how many promises changed after the win; one query."""
+    row = deliverables.order_by().aggregate(
+        sold_kept=Count("pk", filter=KEPT),
+        sold_resolved=Count("pk", filter=RESOLVED_AS_SOLD),
+        kept=Count("pk", filter=KEPT_AS_RENEGOTIATED),
+        resolved=Count("pk", filter=RESOLVED),
+        changed=Count("pk", filter=RENEGOTIATED),
+    )
+    return {
+        "sold": _rate(row["sold_kept"], row["sold_resolved"]),
+        "renegotiated": _rate(row["kept"], row["resolved"]),
+        "changed": row["changed"],
     }

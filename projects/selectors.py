@@ -33,7 +33,7 @@ from projects.models import (
     TimeEntry,
     default_weekly_capacity,
 )
-from projects.promises import late_q, promise_summary
+from projects.promises import late_q, promise_summary, sold_and_renegotiated
 from projects.tentative import deal_tentative_load, minus, tentative_load
 
 DEAL_PROMISES_TEMPLATE = "projects/partials/deal_promises.html"
@@ -154,6 +154,7 @@ def deal_promises(deal: Deal) -> dict | None:
         "deliverables": project_deliverables(project),
         "summary": promise_summary(project.deliverables.all()),
         "changes": deal_change_rows(deal.pk),
+        "both": sold_and_renegotiated(project.deliverables.all()),
     }
 
 

@@ -3,7 +3,7 @@
 The promise rules themselves are projects.promises'.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from deals.models import DealStatus
 from handoff.models import User
@@ -19,9 +19,12 @@ PROMISE_STATUSES = tuple(s for s in DeliverableStatus.values if s != Deliverable
 
 
 def deliverables_in(w: Window) -> QuerySet[Deliverable]:
-    """Promises whose promised date falls in the range."""
+    """Promises whose promised (sold) date falls in the range; of the descoped, only those
+    withdrawn by a change request, which as sold count as not kept."""
     deliverables = Deliverable.objects.filter(
-        status__in=PROMISE_STATUSES, promised_date__gte=w.start, promised_date__lte=w.end
+        Q(status__in=PROMISE_STATUSES) | Q(descoped_by_change=True),
+        promised_date__gte=w.start,
+        promised_date__lte=w.end,
     )
     if w.reps is not None:
         deliverables = deliverables.filter(project__deal__owner_id__in=w.reps)
@@ -34,20 +37,31 @@ PROMISE_HOW = (
     "Promises (deliverables) due in the range: kept = delivered on or before the promised "
     "date, out of those delivered or missed; slip = days past the promised date, early = 0."
 )
+SOLD_HOW = (
+    "Promises due in the range, against the date sold with the deal: kept = delivered on or "
+    "before it, out of those delivered, missed or withdrawn by a change request after the win."
+)
+RENEGOTIATED_HOW = (
+    "Promises due in the range, against the date agreed last: a change request approved after "
+    "the win moves it; kept = delivered on or before it, out of those delivered or missed. "
+    "Promises withdrawn by agreement count neither way."
+)
 
 
 def promise_figures(w: Window) -> list[Figure]:
-    summary = promise_rules.promise_summary(deliverables_in(w))
+    deliverables = deliverables_in(w)
+    summary = promise_rules.promise_summary(deliverables)
+    sold = promise_rules.sold_and_renegotiated(deliverables)["sold"]
     owner = owner_param(w)
     return [
         Figure(
             key="kept_rate",
-            label="Promises kept",
-            value=rounded(summary["kept_rate"]),
+            label="Promises kept as sold",
+            value=rounded(sold["kept_rate"]),
             unit="percent",
-            how=PROMISE_HOW,
+            how=SOLD_HOW,
             url=deals_url(status=DealStatus.WON, owner=owner),
-            detail=f"{summary['kept']} of {summary['resolved']} resolved promises",
+            detail=f"{sold['kept']} of {sold['resolved']} resolved promises",
         ),
         Figure(
             key="avg_slip_days",
@@ -108,3 +122,20 @@ def promise_tables(w: Window) -> list[Table]:
         _promise_table("kept-by-rep", "Promises kept by rep", "rep", per_rep, names),
         _promise_table("kept-by-pm", "Promises kept by project manager", "pm", per_pm, names),
     ]
+
+
+def renegotiated_figure(w: Window) -> Figure:
+    """The kept rate against the promises as renegotiated after the win."""
+    both = promise_rules.sold_and_renegotiated(deliverables_in(w))
+    again = both["renegotiated"]
+    changed = both["changed"]
+    return Figure(
+        key="kept_rate_renegotiated",
+        label="Promises kept as renegotiated",
+        value=rounded(again["kept_rate"]),
+        unit="percent",
+        how=RENEGOTIATED_HOW,
+        url=deals_url(status=DealStatus.WON, owner=owner_param(w)),
+        detail=f"{again['kept']} of {again['resolved']} resolved promises; "
+        f"{changed} changed after the win",
+    )

@@ -5,7 +5,7 @@ from typing import Any
 
 from handoff.models import Role, Team, TeamKind, User
 from insights.figures.flags import flag_rate
-from insights.figures.promises import promise_figures
+from insights.figures.promises import promise_figures, renegotiated_figure
 from insights.figures.results import Figure
 from insights.figures.reviews import first_pass_approval, review_turnaround, sla_breaches
 from insights.figures.window import Window, window_for, window_for_person
@@ -17,11 +17,14 @@ def team_of(person: User) -> Team | None:
 
 
 def _person_figures(w: Window, is_pm: bool) -> list[Figure]:
+    """Promises kept as sold and as renegotiated side by side: a change agreed after the win
+    shows in the second, never in the first."""
     kept, slip = promise_figures(w)
+    renegotiated = renegotiated_figure(w)
     if is_pm:
         median_figure = review_turnaround(w)[0]
-        return [median_figure, sla_breaches(w), kept]
-    return [flag_rate(w), first_pass_approval(w), kept, slip]
+        return [median_figure, sla_breaches(w), kept, renegotiated]
+    return [flag_rate(w), first_pass_approval(w), kept, renegotiated, slip]
 
 
 def scorecard(person: User, start: date, end: date) -> dict[str, Any]:

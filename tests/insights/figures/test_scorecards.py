@@ -27,7 +27,7 @@ def test_scorecard_of_a_rep_against_the_team(rep, rep2, pm):
     set_clock(review(make_deal(rep2), pm, [APPROVED]), at(day(0)), at(day(1)))
     card = scorecard(rep, JUNE.start, JUNE.end)
     assert card["team_label"] == "Sales North"
-    flag, first_pass, kept, _slip = card["rows"]
+    flag, first_pass, kept, _renegotiated, _slip = card["rows"]
     assert (flag["own"].value, flag["team"].value) == (1.0, 0.5)
     assert (first_pass["own"].value, first_pass["team"].value) == (0.0, 0.5)
     assert kept["own"].value is None
@@ -39,6 +39,6 @@ def test_scorecard_of_a_pm_against_all_pms(rep, pm, pm2):
     set_clock(review(make_deal(rep), pm2, [APPROVED]), at(day(0)), at(day(3)), due=at(day(2)))
     card = scorecard(pm, JUNE.start, JUNE.end)
     assert card["team_label"] == "All project managers"
-    turnaround, breaches, _kept = card["rows"]
+    turnaround, breaches, _kept, _renegotiated = card["rows"]
     assert (turnaround["own"].value, turnaround["team"].value) == (1.0, 2.0)
     assert (breaches["own"].value, breaches["team"].value) == (0, 1)
