@@ -22,6 +22,7 @@ from deals.models import (
 from deals.selectors import clients_matching, clients_recent_for, clients_visible_to
 from handoff.models import Role, User
 from handoff.templatetags.formats import count
+from handoff.validators import within_years
 from handoff.web.forms import DateInput, ServiceErrorsMixin
 from handoff.web.widgets import FlatSelect
 
@@ -232,6 +233,11 @@ def _client_status(query: str, shown: int, *, more: bool) -> str:
 
 
 class CommitmentForm(ServiceErrorsMixin, forms.ModelForm):
+    # The date typed before "Use <suggested date>" replaced it: what the suggestion came from.
+    planned_date = forms.DateField(
+        required=False, widget=forms.HiddenInput, validators=[within_years]
+    )
+
     class Meta:
         model = Commitment
         fields = ["kind", "summary", "detail", "promised_date", "effort_days"]
@@ -258,7 +264,10 @@ class CommitmentForm(ServiceErrorsMixin, forms.ModelForm):
             self.fields["DELETE"].label = "Remove this commitment"
 
     def service_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        if self.cleaned_data.get("planned_date"):
+            data["planned_date"] = self.cleaned_data["planned_date"]
+        return data
 
 
 CommitmentFormSet = inlineformset_factory(

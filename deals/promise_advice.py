@@ -74,6 +74,59 @@ def _typed(form: Any, name: str) -> Any:
     return form.initial.get(name, "")
 
 
+@dataclass(frozen=True)
+class Typed:
+    """A promise as typed, with the date it was planned for when a suggestion replaced it."""
+
+    kind: str
+    effort_days: Decimal
+    promised_date: date
+    planned_date: date | None = None
+
+
+def typed_promise(kind: Any, effort: Any, promised: Any, planned: Any = "") -> Typed | None:
+    promise = parse_promise(kind, effort, promised)
+    if promise is None:
+        return None
+    base = parse_promise(kind, effort, planned) if planned else None
+    return Typed(*promise, planned_date=base[2] if base else None)
+
+
+def advise(typed: list[Typed | None], *, pm_id: int | None = None) -> list[tuple[Any, bool]]:
+    """(calibration, taken) per typed promise: taken when its date is the one suggested for the
+    date it was planned for; then the calibration shown is that one, not one for the new date."""
+    wanted = [t for t in typed if t is not None]
+    bases = [(t.kind, t.effort_days, t.planned_date or t.promised_date) for t in wanted]
+    found = iter(calibrations(bases, pm_id=pm_id))
+    answers: list[tuple[Any, bool]] = []
+    retry: list[int] = []
+    for t in typed:
+        if t is None:
+            answers.append((None, False))
+            continue
+        calibration = next(found)
+        taken = t.planned_date is not None and (
+            getattr(calibration, "suggested_date", None) == t.promised_date
+        )
+        answers.append((calibration, taken))
+        if t.planned_date is not None and not taken:
+            retry.append(len(answers) - 1)
+    # Planned for one date but promised another: what history says about the promise as it is.
+    again = calibrations(
+        [(typed[i].kind, typed[i].effort_days, typed[i].promised_date) for i in retry],
+        pm_id=pm_id,
+    )
+    for i, calibration in zip(retry, again, strict=True):
+        answers[i] = (calibration, False)
+    return answers
+
+
+def _typed(form: Any, name: str) -> Any:
+    if form.is_bound:
+        return form.data.get(form.add_prefix(name), "")
+    return form.initial.get(name, "")
+
+
 def attach_calibrations(forms: list[Any]) -> None:
     """Give each commitment form of the deal form what history says about its promise.
 
@@ -81,20 +134,24 @@ def attach_calibrations(forms: list[Any]) -> None:
     page says without JavaScript what the htmx fragment says while a rep types.
     """
     typed = [
-        parse_promise(
-            _typed(form, "kind"), _typed(form, "effort_days"), _typed(form, "promised_date")
+        typed_promise(
+            _typed(form, "kind"),
+            _typed(form, "effort_days"),
+            _typed(form, "promised_date"),
+            _typed(form, "planned_date"),
         )
         for form in forms
     ]
-    wanted = [(form, promise) for form, promise in zip(forms, typed, strict=True) if promise]
-    found = calibrations([promise for _, promise in wanted])
-    for (form, _), calibration in zip(wanted, found, strict=True):
-        form.calibration = calibration
-        form.calibration_template = calibration_template()
+    for form, (calibration, taken) in zip(forms, advise(typed), strict=True):
+        if calibration is not None:
+            form.calibration = calibration
+            form.calibration_taken = taken
+            form.calibration_template = calibration_template()
 
 
 def take_suggestion(data: Any, prefix: str) -> Any:
-    """The form data with one row's promised date set to the suggestion its button carried.
+    """The form data with one row's promised date set to the suggestion its button carried,
+    and the date it replaced kept as the date planned.
 
     The button says "<row>:<date>"; anything else leaves the data as it was.
     """
@@ -102,5 +159,7 @@ def take_suggestion(data: Any, prefix: str) -> Any:
     if not row.isdigit() or int(row) > 999 or not parse_promise("other", "0", day):
         return data
     data = data.copy()
-    data[f"{prefix}-{int(row)}-promised_date"] = day
+    field = f"{prefix}-{int(row)}-promised_date"
+    data[f"{prefix}-{int(row)}-planned_date"] = data.get(field, "")
+    data[field] = day
     return data

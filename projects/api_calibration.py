@@ -36,10 +36,9 @@ class CalibrationSerializer(serializers.Serializer):
     enough_history = serializers.BooleanField(source="enough")
     minimum_sample = serializers.SerializerMethodField()
     sample_size = serializers.IntegerField(help_text="Resolved promises the figures come from.")
-    scope = serializers.ChoiceField(
-        choices=["kind_band_team", "kind_band", "kind", "none"],
-        help_text="Which promises were compared: same kind, effort band and delivery team; "
-        "same kind and band; same kind; none when history is too thin.",
+    scope = serializers.CharField(
+        help_text="Which promises were compared: kind_band_team (same kind, effort band and "
+        "delivery team), kind_band, kind, or none when history is too thin."
     )
     scope_label = serializers.CharField()
     slip_days = DistributionSerializer(

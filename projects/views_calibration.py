@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from deals.promise_advice import parse_promise
+from deals.promise_advice import advise, typed_promise
 from projects.calibration import calibrations_for, min_sample
 from projects.forms_calibration import CalibrationForm
 
@@ -31,13 +31,19 @@ def _typed(request: HttpRequest, name: str) -> str:
 def calibration(request: HttpRequest) -> HttpResponse:
     """The fragment for htmx (the deal form, while a promise is typed); else the page."""
     if request.htmx:
-        promise = parse_promise(
+        typed = typed_promise(
             _typed(request, "kind"),
             _typed(request, "effort_days"),
             _typed(request, "promised_date"),
+            _typed(request, "planned_date"),
         )
-        (found,) = calibrations_for([promise]) if promise else (None,)
-        context = {"calibration": found, "index": _row(request), "hint": promise is None}
+        ((found, taken),) = advise([typed])
+        context = {
+            "calibration": found,
+            "taken": taken,
+            "index": _row(request),
+            "hint": typed is None,
+        }
         return render(request, "projects/partials/calibration.html", context)
     form = CalibrationForm(request.GET or None)
     found = None

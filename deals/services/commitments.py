@@ -29,7 +29,7 @@ def _check_commitment_cap(count: int, *, field: str) -> None:
 def _commitment_create(deal: Deal, *, actor: User, data: dict[str, Any]) -> Commitment:
     commitment = Commitment(deal=deal, **{k: v for k, v in data.items() if k in COMMITMENT_FIELDS})
     _clean(commitment)
-    _note_suggestion(commitment)
+    _note_suggestion(commitment, planned=data.get("planned_date"))
     commitment.save()
     _record(
         deal,
@@ -40,12 +40,16 @@ def _commitment_create(deal: Deal, *, actor: User, data: dict[str, Any]) -> Comm
     return commitment
 
 
-def _note_suggestion(commitment: Commitment) -> None:
-    """Record the date history suggested for this promise as written, and whether it took it."""
+def _note_suggestion(commitment: Commitment, *, planned=None) -> None:
+    """Record the date history suggested for this promise, and whether the promise took it.
+
+    `planned` is the date typed before the suggestion replaced it (the deal form says so);
+    without it the suggestion is the one for the promised date itself.
+    """
     commitment.suggested_date = suggested_date_for(
         kind=commitment.kind,
         effort_days=commitment.effort_days,
-        promised_date=commitment.promised_date,
+        promised_date=planned or commitment.promised_date,
     )
     commitment.suggestion_taken = (
         commitment.suggested_date is not None
@@ -93,7 +97,7 @@ def commitment_update(
     if after == before:
         return commitment
     _revise_for_edit(deal, actor=actor)
-    _note_suggestion(commitment)
+    _note_suggestion(commitment, planned=data.get("planned_date"))
     commitment.version += 1
     commitment.updated_at = timezone.now()
     commitment.save()

@@ -219,6 +219,8 @@ document.addEventListener("click", (event) => {
   const input = document.getElementById(button.dataset.dateInput);
   if (!input) return;
   event.preventDefault();
+  const planned = document.getElementById(button.dataset.plannedInput);
+  if (planned) planned.value = button.dataset.planned;
   input.value = button.dataset.takeDate;
   input.dispatchEvent(new Event("change", { bubbles: true }));
   input.focus();
