@@ -42,7 +42,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--quick", action="store_true", help="development: 2,000 deals, 10 requests, 20 s load"
     )
-    parser.add_argument("--output", type=Path, default=None)
+    parser.add_argument(
+        "--output", type=lambda text: Path(text).expanduser(), default=None, help="results file"
+    )
     parser.add_argument(
         "--show", action="store_true", help="print the table of the last results, as Markdown too"
     )
@@ -168,8 +170,14 @@ def main(argv: list[str]) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
     print_table(results)
-    print(f"\nWrote {args.output.resolve().relative_to(ROOT)} in {results['seconds']:.0f} s.")
+    print(f"\nWrote {shown(args.output)} in {results['seconds']:.0f} s.")
     return 0
+
+
+def shown(path: Path) -> str:
+    """The path as the last line names it: from the repository's root if it is inside it."""
+    resolved = path.expanduser().resolve()
+    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(resolved)
 
 
 def run_load(args: argparse.Namespace) -> dict:
