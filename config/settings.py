@@ -342,6 +342,7 @@ SPECTACULAR_SETTINGS = {
         "WebhookDeliveryKindEnum": "feedback.webhooks_models.DeliveryKind",
         "WebhookDeliveryStatusEnum": "feedback.webhooks_models.DeliveryStatus",
         "ChatKindEnum": "feedback.webhooks_models.ChatKind",
+        "CalendarFeedScopeEnum": "feedback.calendar_models.FeedScope",
         "ApiTokenScopeEnum": "handoff.token_models.TokenScope",
         "ApiTokenStatusEnum": "handoff.token_models.TokenStatus",
         "MeetingStatusEnum": "meetings.models.MeetingStatus",

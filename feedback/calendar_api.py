@@ -81,7 +81,11 @@ class ScopeField(AsSent, serializers.ChoiceField):
 
 
 class TeamField(AsSent, serializers.PrimaryKeyRelatedField):
-    pass
+    def run_validation(self, data=serializers.empty):
+        # A related field reads "" as null; sent empty, a team is bad input here.
+        if data == "":
+            raise serializers.ValidationError("Give a team's id, or leave team out.")
+        return super().run_validation(data)
 
 
 class CalendarFeedInputSerializer(serializers.Serializer):
