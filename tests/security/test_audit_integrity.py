@@ -9,12 +9,21 @@ from deals import services
 from deals.models import Deal, DealEvent, DealStatus, SignOff
 from handoff.audit import APPEND_ONLY_TRIGGER, AppendOnlyModel, AppendOnlyQuerySet
 from handoff.models import ApiTokenEvent
+from meetings.models import AgendaItem, CarryOver, MeetingEvent
 from projects.models import ProjectEvent
 from tests.deals.builders import deal_in
 from tests.security.world import new_deal, signed_off_deal
 
 # Every table of the audit trail; a new one joins this list and the append-only base.
-AUDIT_MODELS = {DealEvent, SignOff, ProjectEvent, ApiTokenEvent}
+AUDIT_MODELS = {
+    DealEvent,
+    SignOff,
+    ProjectEvent,
+    ApiTokenEvent,
+    AgendaItem,
+    CarryOver,
+    MeetingEvent,
+}
 
 
 @pytest.fixture
