@@ -118,8 +118,8 @@ class PlainText:
         return category == "Cc" or category in _LINE_BREAKS
 
     def __call__(self, value: Any) -> None:
-        if not isinstance(value, str):
-            return
+        if not isinstance(value, str) or value.isprintable():
+            return  # printable text holds no control character nor line separator
         refused = next((c for c in value if self._refused(c)), None)
         if refused is None:
             return
