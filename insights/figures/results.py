@@ -15,7 +15,7 @@ from insights.figures.window import Window
 PAGE_ROWS = 15
 # Part of every stored result's key: a change to Figure or Table (or to what they hold) bumps it,
 # so new code never reads a result stored in an older shape.
-SNAPSHOT_VERSION = 2
+SNAPSHOT_VERSION = 3
 
 
 @dataclass

@@ -115,7 +115,7 @@ class TestEnqueue:
         assert response.status_code == 302
         assert response["Location"] == f"/dashboard/?from=2026-01-01&to=2026-03-31&team={team.pk}"
         assert MetricsSnapshot.objects.filter(
-            key=f"alignment:v2:2026-01-01:2026-03-31:{team.pk}"
+            key=f"alignment:v3:2026-01-01:2026-03-31:{team.pk}"
         ).exists()
         assert job_row().payload["team"] == team.pk
 

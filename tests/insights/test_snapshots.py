@@ -128,7 +128,7 @@ def test_the_job_recomputes_the_default_ranges_and_forgets_old_ones(rep, pm, man
     delivery = TeamFactory(name="Delivery", kind=TeamKind.DELIVERY)
     history([rep], pm, manager, 2)
     old = MetricsSnapshot.objects.create(
-        key="alignment:v2:2026-01-01:2026-03-31:all",
+        key="alignment:v3:2026-01-01:2026-03-31:all",
         computed_at=timezone.now() - datetime.timedelta(days=3),
         seconds=0.1,
         payload={},
@@ -139,13 +139,13 @@ def test_the_job_recomputes_the_default_ranges_and_forgets_old_ones(rep, pm, man
     before_start, before_end = start - (end - start) - datetime.timedelta(1), start - ONE_DAY
     keys = set(MetricsSnapshot.objects.values_list("key", flat=True))
     assert keys == {
-        f"alignment:v2:{start}:{end}:all",
-        f"alignment:v2:{start}:{end}:{sales.pk}",
-        f"alignment:v2:{start}:{end}:{delivery.pk}",
-        f"headline:v2:{before_start}:{before_end}:all",
-        f"headline:v2:{before_start}:{before_end}:{sales.pk}",
-        f"headline:v2:{before_start}:{before_end}:{delivery.pk}",
-        f"goals:v2:{quarter_of(end)}:{end}",
+        f"alignment:v3:{start}:{end}:all",
+        f"alignment:v3:{start}:{end}:{sales.pk}",
+        f"alignment:v3:{start}:{end}:{delivery.pk}",
+        f"headline:v3:{before_start}:{before_end}:all",
+        f"headline:v3:{before_start}:{before_end}:{sales.pk}",
+        f"headline:v3:{before_start}:{before_end}:{delivery.pk}",
+        f"goals:v3:{quarter_of(end)}:{end}",
     }
     assert not MetricsSnapshot.objects.filter(pk=old.pk).exists()
 

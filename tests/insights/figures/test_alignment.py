@@ -21,6 +21,8 @@ def test_every_figure_on_an_empty_history_is_a_dash_or_zero():
         "flag_rate": "—",
         "kept_rate": "—",
         "avg_slip_days": "—",
+        "acceptance_rate": "—",
+        "customer_satisfaction": "—",
         "escalations": "0",
         "feedback_notes": "0",
         "feedback_acknowledged_share": "—",

@@ -57,7 +57,7 @@ def test_headline_figures_are_the_dashboards_own_over_the_window(rep, pm):
 def test_the_previous_figures_are_stored_and_read_back(rep, pm):
     set_clock(review(make_deal(rep), pm, [FLAGGED]), at(datetime.date(2026, 5, 11)))
     first = stored_previous_figures(JUNE)
-    assert MetricsSnapshot.objects.get().key == "headline:v2:2026-05-02:2026-05-31:all"
+    assert MetricsSnapshot.objects.get().key == "headline:v3:2026-05-02:2026-05-31:all"
     with CaptureQueriesContext(connection) as queries:
         again = stored_previous_figures(JUNE)
     assert again == first
