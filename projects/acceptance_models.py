@@ -8,7 +8,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from handoff.validators import multi_line, single_line
-from projects.models import Deliverable
 
 MAX_CONTACT_NAME = 120
 MAX_COMMENT = 2000
@@ -26,8 +25,9 @@ DECIDED_STATUSES = frozenset({AcceptanceStatus.ACCEPTED, AcceptanceStatus.DECLIN
 
 
 class AcceptanceRequest(models.Model):
+    # By name: projects.models imports this module at its end.
     deliverable = models.ForeignKey(
-        Deliverable, on_delete=models.CASCADE, related_name="acceptance_requests"
+        "projects.Deliverable", on_delete=models.CASCADE, related_name="acceptance_requests"
     )
     contact_name = models.CharField(max_length=MAX_CONTACT_NAME, validators=[single_line])
     contact_email = models.EmailField(max_length=254)
