@@ -74,7 +74,9 @@ def calendar_feed_create(*, actor: User, team: Team | None = None) -> tuple[Cale
 
 
 def _lock_own(feed: CalendarFeed, actor: User) -> CalendarFeed:
-    feed = CalendarFeed.objects.select_for_update().select_related("team").get(pk=feed.pk)
+    feed = (
+        CalendarFeed.objects.select_for_update(of=("self",)).select_related("team").get(pk=feed.pk)
+    )
     if feed.owner_id != actor.pk:
         raise ActionForbidden("This calendar address is someone else's.")
     if feed.revoked_at is not None:
