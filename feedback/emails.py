@@ -44,6 +44,8 @@ SUBJECTS: dict[str, str] = {
     NotificationKind.MENTION: "Mentioned by {actor}: {deal}",
     NotificationKind.INTEGRATION_DISABLED: "Turned off after failures: {topic}",
     NotificationKind.ACCEPTANCE_DECLINED: "Declined by the customer: {deal}",
+    NotificationKind.CHANGE_REQUESTED: "Change to a promise to decide: {deal}",
+    NotificationKind.CHANGE_DECIDED: "Change to a promise decided: {deal}",
 }
 
 # The words on each email's button (and before its link in the text part).
@@ -69,6 +71,8 @@ ACTIONS: dict[str, str] = {
     NotificationKind.MENTION: "Read the comment",
     NotificationKind.INTEGRATION_DISABLED: "See its deliveries",
     NotificationKind.ACCEPTANCE_DECLINED: "Open the project",
+    NotificationKind.CHANGE_REQUESTED: "Decide the change",
+    NotificationKind.CHANGE_DECIDED: "Open the project",
 }
 
 # Mail clients drop <style>, so each rule becomes style= attributes; the media queries stay

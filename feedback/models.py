@@ -122,6 +122,8 @@ class NotificationKind(models.TextChoices):
     MENTION = "mention", "Mentioned in a comment"
     INTEGRATION_DISABLED = "integration_disabled", "Webhook or chat channel turned off"
     ACCEPTANCE_DECLINED = "acceptance_declined", "Deliverable declined by the customer"
+    CHANGE_REQUESTED = "change_requested", "A change to a promise awaits your decision"
+    CHANGE_DECIDED = "change_decided", "Change to a promise decided"
 
 
 class EmailCategory(models.TextChoices):
@@ -162,6 +164,8 @@ CATEGORY_OF_KIND: dict[str, str] = {
     NotificationKind.DELIVERABLE_LATE: EmailCategory.DELIVERY,
     NotificationKind.HANDOFF_QUESTIONS: EmailCategory.DELIVERY,
     NotificationKind.ACCEPTANCE_DECLINED: EmailCategory.DELIVERY,
+    NotificationKind.CHANGE_REQUESTED: EmailCategory.DELIVERY,
+    NotificationKind.CHANGE_DECIDED: EmailCategory.DELIVERY,
     NotificationKind.FEEDBACK_NOTE: EmailCategory.FEEDBACK,
     NotificationKind.MENTION: EmailCategory.MENTIONS,
     NotificationKind.INTEGRATION_DISABLED: EmailCategory.INTEGRATIONS,

@@ -285,7 +285,49 @@ def _deliverable_status_changed(event: Any) -> None:
     )
 
 
+def _change_requested(event: Any) -> None:
+    """Everyone whose decision the change needs hears of it (projects.services_changes)."""
+    project = event.project
+    summary = event.data.get("summary", "A deliverable")
+    what = event.data.get("to_label", "")
+    notify(
+        recipients=User.objects.filter(pk__in=event.data.get("notify", []), is_active=True),
+        kind=NotificationKind.CHANGE_REQUESTED,
+        text=f"{event.actor} asks to change “{summary}” ({project}): {what}. {event.reason[:120]}",
+        url=f"{project.get_absolute_url()}#changes",
+        actor=event.actor,
+        deal=project.deal,
+        project=project,
+        context={"summary": summary, "what": what, "reason": event.reason},
+    )
+
+
+def _change_decided(event: Any) -> None:
+    project = event.project
+    summary = event.data.get("summary", "A deliverable")
+    outcome = "approved" if event.kind == "change_approved" else "rejected"
+    notify(
+        recipients=User.objects.filter(pk=event.data.get("raised_by"), is_active=True),
+        kind=NotificationKind.CHANGE_DECIDED,
+        text=f"{event.actor} {outcome} the change to “{summary}” ({project}): "
+        f"{event.data.get('to_label', '')}.",
+        url=f"{project.get_absolute_url()}#changes",
+        actor=event.actor,
+        deal=project.deal,
+        project=project,
+        context={
+            "summary": summary,
+            "what": event.data.get("to_label", ""),
+            "outcome": outcome,
+            "reason": event.reason,
+        },
+    )
+
+
 PROJECT_EVENT_HANDLERS = {
+    "change_requested": _change_requested,
+    "change_approved": _change_decided,
+    "change_rejected": _change_decided,
     "created": _project_created,
     "questions_sent": _questions_sent,
     "deliverable_status_changed": _deliverable_status_changed,
