@@ -8,12 +8,13 @@ in), or SIGNED_IN_ONLY (token management and account security, never a scoped to
 
 import re
 
-from django.utils import formats, timezone
+from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import SAFE_METHODS
 
+from handoff.templatetags.formats import when
 from handoff.token_models import TOKEN_MARK, ApiToken, TokenScope
 from handoff.tokens import selectors, services
 
@@ -67,11 +68,11 @@ class ScopedTokenAuthentication(BaseAuthentication):
     def _check_usable(token: ApiToken, now) -> None:
         if token.revoked_at is not None:
             raise exceptions.AuthenticationFailed(
-                f"This token was revoked on {_day(token.revoked_at)}.", code="token_revoked"
+                f"This token was revoked on {when(token.revoked_at)}.", code="token_revoked"
             )
         if token.expires_at is not None and token.expires_at <= now:
             raise exceptions.AuthenticationFailed(
-                f"This token expired on {_day(token.expires_at)}.", code="token_expired"
+                f"This token expired on {when(token.expires_at)}.", code="token_expired"
             )
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(
@@ -95,10 +96,6 @@ class ScopedTokenAuthentication(BaseAuthentication):
             needed = TokenScope.WRITE
         if not token.has_scope(needed):
             raise exceptions.PermissionDenied(SCOPE_REFUSALS[needed], code="token_scope_missing")
-
-
-def _day(moment) -> str:
-    return formats.date_format(timezone.localtime(moment), "j M Y")
 
 
 def is_scoped_token(request) -> bool:
