@@ -10,6 +10,7 @@ from typing import Any
 
 from insights import snapshots
 from insights.figures.acceptance import acceptance_figures
+from insights.figures.calibration import calibration_figures
 from insights.figures.capacity import pipeline_capacity
 from insights.figures.cells import UNIT_NAMES, csv_cell
 from insights.figures.feedback import feedback_health
@@ -50,6 +51,7 @@ def alignment(w: Window) -> Alignment:
         first_pass_approval(w),
         flag_rate(w, counts),
         *promise_figures(w),
+        *calibration_figures(w),
         *acceptance_figures(w),
         escalation_figure,
         *feedback_figures,
