@@ -345,3 +345,21 @@ class TestBadInput:
         deal_import.refresh_from_db()
         assert deal_import.status == ImportStatus.DONE and deal_import.created_count == 2
         assert Deal.objects.count() == 2
+
+
+@pytest.mark.django_db
+class TestJob:
+    def test_the_progress_moves_a_chunk_at_a_time(self, settings, rep):
+        settings.IMPORT_ASYNC_ROWS, settings.IMPORT_BATCH_DEALS = 0, 2
+        rows = [row(f"d-{n}", summary=s) for n in range(5) for s in ("One", "Two")]
+        deal_import = import_preview(actor=rep, upload=csv_file(*rows))
+        import_confirm(deal_import=deal_import, actor=rep, enqueue=lambda pk: None)
+        seen = []
+        # A budget spent at once: each slice of the job writes one chunk, then hands over.
+        while not import_run(import_id=deal_import.pk, budget_seconds=0):
+            deal_import.refresh_from_db()
+            seen.append((deal_import.processed_rows, deal_import.percent, Deal.objects.count()))
+        deal_import.refresh_from_db()
+        assert seen == [(4, 40, 2), (8, 80, 4), (10, 100, 5)]
+        assert deal_import.status == ImportStatus.DONE and deal_import.created_count == 10
+        assert Deal.objects.count() == 5
