@@ -35,6 +35,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--import-rows", type=int, default=10_000, help="rows of the CSV import of deals"
     )
     parser.add_argument(
+        "--import-compare",
+        action="store_true",
+        help="the import once more, each deal through the intake alone, for the ratio",
+    )
+    parser.add_argument(
         "--load-only",
         action="store_true",
         help="only the load test, on the database a previous run generated; updates its results",
@@ -143,7 +148,7 @@ def main(argv: list[str]) -> int:
         from bench import imports as import_bench
 
         print(f"Importing a CSV of {args.import_rows:,} rows of deals …", flush=True)
-        deal_import = import_bench.run(args.import_rows)
+        deal_import = import_bench.run(args.import_rows, compare=args.import_compare)
     except Exception as error:
         deal_import = {"error": f"{type(error).__name__}: {error}"}
         print(f"  import: {deal_import['error']}")
