@@ -10,7 +10,7 @@ from deals import services as deal_services
 from deals.models import Client, Deal, DealStatus, VerdictKind
 from handoff.models import User
 from projects import capacity as math
-from projects import services
+from projects import demo_acceptance, services
 from projects.demo_history import date_history
 from projects.models import (
     CapacityException,
@@ -182,4 +182,5 @@ def seed(users: dict[str, User]) -> dict[str, User]:
         date_history(project)
 
     _overload_one_week(pm)
+    demo_acceptance.seed(users)
     return users
