@@ -15,6 +15,7 @@ from handoff.api import ProblemSerializer, TextField
 from handoff.token_models import MAX_TOKEN_NAME_LENGTH, ApiToken, TokenScope, TokenStatus
 from handoff.tokens import selectors, services
 from handoff.tokens.authentication import SIGNED_IN_ONLY
+from handoff.tokens.filters import ApiTokenFilter
 
 SCOPES_HELP = (
     "read: GET, HEAD and OPTIONS; write: every other method; import: the deal upsert "
@@ -98,6 +99,7 @@ class ApiTokenViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = ApiTokenSerializer
+    filterset_class = ApiTokenFilter
     api_token_scope = SIGNED_IN_ONLY
     ordering_fields = ["created_at"]
 

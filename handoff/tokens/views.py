@@ -6,12 +6,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from handoff.token_models import ApiToken
+from handoff.token_models import ApiToken, TokenStatus
 from handoff.tokens import selectors, services
+from handoff.tokens.filters import tokens_in_status
 from handoff.tokens.forms import ApiTokenForm
 from handoff.web.confirm import Confirmation, confirm_page
 from handoff.web.errors import domain_errors
@@ -89,6 +89,9 @@ def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks (the page without script); POST revokes."""
     token = get_object_or_404(selectors.api_tokens_of(request.user), pk=pk)
     if request.method != "POST":
+        if token.revoked_at is not None:
+            messages.info(request, f"The token “{token.name}” is already revoked.")
+            return redirect("api_tokens:list")
         return confirm_page(request, _revoke_confirmation(token))
     services.api_token_revoke(token=token, actor=request.user)
     messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
@@ -97,10 +100,5 @@ def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 def settings_section(request: HttpRequest) -> dict:
     """The API tokens card of the settings page: how many live tokens, and the link."""
-    tokens = list(
-        selectors.api_tokens_of(request.user)
-        .filter(revoked_at__isnull=True)
-        .values_list("expires_at", flat=True)
-    )
-    now = timezone.now()
-    return {"api_tokens_live": sum(1 for at in tokens if at is None or at > now)}
+    live = tokens_in_status(selectors.api_tokens_of(request.user), TokenStatus.LIVE)
+    return {"api_tokens_live": live.count()}

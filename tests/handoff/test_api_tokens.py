@@ -409,6 +409,20 @@ class TestManagementApi:
         assert "token" not in body["results"][0]
         assert signed_in(rep).get(TOKENS, {"page_size": 0}).status_code == 400
 
+    def test_the_list_filters_by_status(self, rep):
+        live, _ = make(rep, name="live")
+        revoked, _ = make(rep, name="revoked")
+        services.api_token_revoke(token=revoked, actor=rep)
+        expired, _ = make(rep, name="expired", expires_at=timezone.now() + datetime.timedelta(1))
+        ApiToken.objects.filter(pk=expired.pk).update(expires_at=timezone.now())
+        client = signed_in(rep)
+
+        for status, token in (("live", live), ("revoked", revoked), ("expired", expired)):
+            rows = client.get(TOKENS, {"status": status}).json()["results"]
+            assert [(row["id"], row["status"]) for row in rows] == [(token.pk, status)]
+        assert client.get(TOKENS, {"status": "gone"}).status_code == 400
+        assert client.get(TOKENS, {"status": ""}).status_code == 400
+
     def test_revoke_by_delete(self, rep, rep2):
         token, secret = make(rep)
 

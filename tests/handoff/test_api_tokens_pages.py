@@ -141,6 +141,9 @@ class TestRevoke:
         http.post(f"{URL}{token.pk}/revoke/")
         again = http.post(f"{URL}{token.pk}/revoke/", follow=True)
         assert "already revoked" in again.content.decode()
+        asked = http.get(f"{URL}{token.pk}/revoke/", follow=True)
+        assert asked.redirect_chain[-1][0] == URL
+        assert "already revoked" in asked.content.decode()
 
     def test_another_users_token_is_not_found(self, client_for, rep, rep2, manager):
         token, _ = make(rep)
