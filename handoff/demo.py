@@ -47,4 +47,19 @@ def seed() -> dict[str, User]:
     sales.members.add(users["rep"], users["rep2"], users["manager"])
     delivery.members.add(users["pm"], users["pm2"], users["manager"])
     integration.members.add(users["pm2"])
+    _seed_api_tokens(users["rep"])
     return users
+
+
+def _seed_api_tokens(rep: User) -> None:
+    """rep's CRM sync token and a revoked one, so Settings → API tokens shows both states.
+
+    Their secrets are not kept anywhere: a demo user makes a token of their own to try one.
+    """
+    from handoff.tokens import services
+
+    if rep.api_tokens.exists():
+        return
+    services.api_token_create(actor=rep, name="CRM sync", scopes=["import"])
+    old, _secret = services.api_token_create(actor=rep, name="Pipeline report", scopes=["read"])
+    services.api_token_revoke(token=old, actor=rep)

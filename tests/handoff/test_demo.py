@@ -31,6 +31,7 @@ def test_seed_demo_is_idempotent(db, debug_on):
     assert first["handoff.User"] >= 5
     assert first["handoff.Team"] >= 3
     assert first["deals.ReviewRule"] == 2
+    assert first["handoff.ApiToken"] == 2 and first["handoff.ApiTokenEvent"] == 3
 
 
 def test_seed_demo_users_have_their_roles_and_the_demo_password(db, debug_on):
