@@ -4,7 +4,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 # Order matters: later apps build on the data of earlier ones.
-DEMO_MODULES = ["handoff.demo", "deals.demo", "projects.demo", "feedback.demo", "meetings.demo"]
+DEMO_MODULES = [
+    "handoff.demo",
+    "deals.demo",
+    "projects.demo",
+    "projects.demo_calibration",
+    "feedback.demo",
+    "meetings.demo",
+]
 
 
 class Command(BaseCommand):
