@@ -117,8 +117,9 @@ def acceptance_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    # The token is in the URL: no other site learns it from a Referer header.
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the URL: no other site learns it from a Referer header. (Not
+    # no-referrer: browsers then send "Origin: null" with the form, which CSRF refuses.)
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -321,7 +321,7 @@ class TestCustomerPage:
         html = response.content.decode()
         assert response.status_code == 200
         assert deliverable.summary in html and "Promised by" in html and "Delivered on" in html
-        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Referrer-Policy"] == "same-origin"
         assert "no-store" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
         for private in ("CTO is hard to reach", "80,000", "Dashboards live"):
             assert private not in html
