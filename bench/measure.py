@@ -50,6 +50,11 @@ PAGES = [
     Page("dashboard (manager)", "manager", lambda s: "/dashboard/"),
     Page("deal form (rep)", "sales", lambda s: "/deals/new/"),
     Page("home (PM)", "pm", lambda s: "/"),
+    # What history says about a promise: the cached table, one cell looked up.
+    Page("API calibration (rep)", "sales", lambda s: _calibration_url()),
+    # Committed and tentative load: deals in review and signed off, weighted.
+    Page("API capacity (PM)", "pm", lambda s: "/api/v1/capacity/"),
+    Page("capacity heat map (PM)", "pm", lambda s: "/projects/capacity/"),
     # What a live page costs each time it asks whether it changed: nothing did, so 204.
     Page("poll: deal in review (PM)", "pm", lambda s: _deal_poll_url(s), "poll"),
     Page("poll: review queue (PM)", "pm", lambda s: _queue_poll_url(s), "poll"),
@@ -59,6 +64,15 @@ PAGES = [
     Page("floor: bare view", "sales", lambda s: "/bench/floor/", "floor"),
     Page("admin deal changelist", "admin", lambda s: _admin_url(), "peer"),
 ]
+
+
+def _calibration_url() -> str:
+    import datetime
+
+    from django.utils import timezone
+
+    promised = timezone.localdate() + datetime.timedelta(days=60)
+    return f"/api/v1/calibration/?kind=integration&effort_days=15&promised_date={promised}"
 
 
 def _admin_url() -> str:
@@ -235,6 +249,39 @@ def measure_computations(databases: dict[str, str], runs: int = 3, log=print) ->
             "queries": len(queries),
         }
         log(f"  alignment computed at {label}: {results[label]['median_ms']:.0f} ms")
+    return results
+
+
+def measure_cache_fills(databases: dict[str, str], runs: int = 3, log=print) -> dict:
+    """What a cold cache costs: the calibration table built from every resolved promise, and
+    the tentative load of every deal in review or signed off. Pages read both from the cache;
+    the table is built again after a deliverable is resolved, the load after a deal changes."""
+    from django.core.cache import cache
+
+    from projects.calibration import build_table, resolved_samples
+    from projects.tentative import tentative_load, win_chances
+
+    results = {}
+    for label, name in databases.items():
+        use_database(name)
+        found = {}
+        for key, build in (
+            ("calibration_table", lambda: build_table(resolved_samples())),
+            ("tentative_load", lambda: (cache.clear(), win_chances(), tentative_load())),
+        ):
+            timings = []
+            for _ in range(runs):
+                cache.clear()
+                started = time.perf_counter()
+                with CaptureQueriesContext(connection) as queries:
+                    build()
+                timings.append((time.perf_counter() - started) * 1000)
+            found[key] = {
+                "median_ms": round(statistics.median(timings), 1),
+                "queries": len(queries),
+            }
+            log(f"  {key} built cold at {label}: {found[key]['median_ms']:.0f} ms")
+        results[label] = found
     return results
 
 
