@@ -1,8 +1,6 @@
 """Calendar feeds on the web: the ICS a calendar app fetches by its secret address (no sign-in),
 and the Calendar section of the settings page that makes, resets and revokes addresses."""
 
-import hashlib
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from feedback import calendar_services as services
-from feedback.calendar_feeds import feed_ics, feed_items, feed_url, webcal_url
+from feedback.calendar_feeds import feed_items, feed_url, feed_version, rendered_ics, webcal_url
 from feedback.calendar_models import CalendarFeed, FeedScope, can_have_team_feed
 from feedback.calendar_selectors import (
     feed_for_secret,
@@ -48,12 +46,14 @@ def calendar_feed(request: HttpRequest, secret: str) -> HttpResponse:
     if found.feed is None:
         return _plain(found.status, found.reason)
     feed = found.feed
-    body = feed_ics(feed, feed_items(feed))
+    items = feed_items(feed)
+    version = feed_version(feed, items)
     services.calendar_feed_fetched(feed=feed)
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    etag = f'"{version}"'
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
+        body = rendered_ics(feed, items, version)
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="handoff.ics"'
     response["ETag"] = etag

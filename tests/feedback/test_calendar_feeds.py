@@ -466,3 +466,22 @@ def test_a_scope_or_team_sent_empty_is_bad_input(rep, client_for):
         response = http.post("/api/v1/calendar-feeds/", body)
         assert response.status_code == 400, body
     assert not CalendarFeed.objects.exists()
+
+
+def test_an_unchanged_calendar_is_rendered_once_and_a_change_shows_at_once(
+    rep, host, monkeypatch, today, days
+):
+    rendered = []
+    real = calendar_feeds.feed_ics
+    monkeypatch.setattr(calendar_feeds, "feed_ics", lambda *a: rendered.append(1) or real(*a))
+    commitment = draft(rep, commitments=1).commitments.get()
+    secret = feed_for(rep)
+    first, second = fetch(secret), fetch(secret)
+    assert first.content == second.content and len(rendered) == 1
+    deals.commitment_update(
+        commitment=commitment, actor=rep, data={"promised_date": today + days(12)}
+    )
+    third = fetch(secret)
+    assert third["ETag"] != first["ETag"] and len(rendered) == 2
+    (event,) = events_of(third)
+    assert event.decoded("DTSTART") == today + days(12)
