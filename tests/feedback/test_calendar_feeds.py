@@ -485,3 +485,20 @@ def test_an_unchanged_calendar_is_rendered_once_and_a_change_shows_at_once(
     assert third["ETag"] != first["ETag"] and len(rendered) == 2
     (event,) = events_of(third)
     assert event.decoded("DTSTART") == today + days(12)
+
+
+def test_a_review_waiting_for_your_approval_is_in_your_feed(rep, pm, manager, host):
+    deals.review_rule_create(
+        actor=manager,
+        data={
+            "name": "Integrations need a manager",
+            "kinds": ["integration"],
+            "approver": "manager",
+        },
+    )
+    waiting = submitted(rep, pm, kind="integration")
+    other = submitted(rep, pm)
+    events = by_uid(events_of(fetch(feed_for(manager))))
+    round_ = ReviewRound.objects.get(deal=waiting, decided_at__isnull=True)
+    assert f"review-{round_.pk}@{host}" in events
+    assert not any(other.title in str(e["SUMMARY"]) for e in events.values())
