@@ -111,5 +111,8 @@ class ScopedTokenScheme(OpenApiAuthenticationExtension):
             "type": "http",
             "scheme": "bearer",
             "description": "A scoped API token from Settings → API tokens: `Bearer hnd_…`. "
-            "read allows GET, write the other methods, import the deal upsert and CSV import.",
+            "read allows GET, HEAD and OPTIONS; write the other methods; import the deal "
+            "upsert and the CSV import. Any operation beyond the token's scopes answers 403 "
+            "with code token_scope_missing; token management and two-factor authentication "
+            "answer 403 signed_in_only. An expired, revoked or unknown token answers 401.",
         }
