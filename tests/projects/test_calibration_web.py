@@ -290,3 +290,23 @@ def test_the_reviewer_sees_the_calibration_beside_each_commitment(rep, pm, rep2)
         "data-commitment-calibration"
         not in _client(rep).get(deal.get_absolute_url()).content.decode()
     )
+
+
+def test_the_deal_form_asks_history_in_as_many_queries_for_one_promise_as_for_five(rep, pm):
+    resolved_history(rep, pm, [0, 2, 4, 6, 8, 10, 12, 14, 16, 18])
+    http = _client(rep)
+
+    def count(deal):
+        cache.clear()
+        http.get(reverse("deals:edit", args=[deal.pk]))  # fills the caches
+        with CaptureQueriesContext(connection) as queries:
+            response = http.get(reverse("deals:edit", args=[deal.pk]))
+        assert response.status_code == 200
+        assert response.content.decode().count("data-calibration=") == deal.commitments.count()
+        return len(queries)
+
+    one = draft_deal(rep, commitments=1, title="One promise")
+    five = draft_deal(rep, commitments=5, title="Five promises")
+    for deal in (one, five):
+        deal.commitments.update(kind="integration", effort_days=Decimal("15"))
+    assert count(one) == count(five)
