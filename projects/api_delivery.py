@@ -75,13 +75,13 @@ class TimeEntryUpdateSerializer(TimeEntryInputSerializer):
     person = None
 
 
-class ApprovalSerializer(serializers.Serializer):
+class ChangeApprovalSerializer(serializers.Serializer):
     approver = serializers.IntegerField(source="approver_id")
     requirements = serializers.ListField(source="requirement_keys", child=serializers.CharField())
     at = serializers.DateTimeField()
 
 
-class RequirementSerializer(serializers.Serializer):
+class ChangeRequirementSerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()
     approver = serializers.ChoiceField(choices=["user", "pm", "manager"])
@@ -94,7 +94,7 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
     project = serializers.IntegerField(source="deliverable.project_id", read_only=True)
     what = serializers.CharField(read_only=True)
     requirements = serializers.SerializerMethodField()
-    approvals = ApprovalSerializer(many=True, read_only=True)
+    approvals = ChangeApprovalSerializer(many=True, read_only=True)
 
     class Meta:
         model = ChangeRequest
@@ -121,7 +121,7 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(RequirementSerializer(many=True))
+    @extend_schema_field(ChangeRequirementSerializer(many=True))
     def get_requirements(self, change: ChangeRequest) -> list[dict]:
         return [
             {**state, "approvers": [user.pk for user in state["approvers"]]}
