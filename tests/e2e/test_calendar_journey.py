@@ -63,7 +63,7 @@ def test_make_the_address_fetch_it_and_revoke_it(page, login, axe_violations, sc
     # Shown once: a second visit shows only how the address starts.
     page.reload()
     expect(calendar_section(page).get_by_label("Calendar address")).to_have_count(0)
-    expect(calendar_section(page).get_by_text("Address ending")).to_be_visible()
+    expect(calendar_section(page).get_by_text("Address starting")).to_be_visible()
 
     calendar_section(page).get_by_role("button", name="Revoke address of your calendar").click()
     dialog = page.get_by_role("dialog", name="Revoke the address of your calendar?")
