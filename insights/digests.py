@@ -17,6 +17,7 @@ from feedback.emails import absolute
 from feedback.models import Direction, FeedbackNote
 from handoff.models import Role, User
 from handoff.templatetags.formats import count
+from insights import snapshots
 from insights.figures.agenda import sync_agenda
 
 DIGEST_ROLES = (Role.MANAGER, Role.ADMIN)
@@ -64,8 +65,13 @@ def agenda_item(item: dict[str, Any]) -> Item:
 
 
 def weekly_sync_agenda(today: date) -> list[Section]:
-    """The managers' weekly digest carries the cross-team sync agenda."""
-    agenda = sync_agenda(today)
+    """The managers' weekly digest carries the cross-team sync agenda.
+
+    It is the same for every manager, so a digest run computes it once and stores it for the
+    others (insights.snapshots: at most METRICS_SNAPSHOT_MAX_AGE_SECONDS old), instead of
+    reading every project at risk and every open note once per manager.
+    """
+    agenda = snapshots.read(f"digest-agenda:{today.isoformat()}", lambda: sync_agenda(today)).value
     return [
         Section(
             f"Sync agenda: {section['title']}",
