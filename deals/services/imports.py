@@ -397,6 +397,7 @@ def _the_deal(deal_import: Import, deals: dict[int, Deal]) -> Deal | Subquery | 
     return Subquery(
         Deal.objects.filter(external_source=deal_import.source, external_id=OuterRef("external_id"))
         .exclude(external_id="")
+        .order_by()
         .values("pk")[:1]
     )
 
