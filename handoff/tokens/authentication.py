@@ -98,10 +98,6 @@ class ScopedTokenAuthentication(BaseAuthentication):
             raise exceptions.PermissionDenied(SCOPE_REFUSALS[needed], code="token_scope_missing")
 
 
-def is_scoped_token(request) -> bool:
-    return isinstance(getattr(request, "auth", None), ApiToken)
-
-
 class ScopedTokenScheme(OpenApiAuthenticationExtension):
     target_class = ScopedTokenAuthentication
     name = "apiToken"
