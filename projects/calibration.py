@@ -349,7 +349,16 @@ def calibration_table() -> dict[CellKey, Cell]:
 
 
 def forget_calibration(**signal: object) -> None:
-    """Drop the cached table now and at commit (a rolled-back write leaves nothing behind)."""
+    """Drop the cached table now and at commit (a rolled-back write leaves nothing behind).
+
+    A new open deliverable (a deal just won) changes nothing resolved, so it keeps the table.
+    """
+    instance = signal.get("instance")
+    if (
+        signal.get("created")
+        and getattr(instance, "status", None) not in RESOLVED_DELIVERABLE_STATUSES
+    ):
+        return
     cache.delete(_cache_key())
     transaction.on_commit(lambda: cache.delete(_cache_key()))
 

@@ -310,3 +310,25 @@ def test_the_deal_form_asks_history_in_as_many_queries_for_one_promise_as_for_fi
     for deal in (one, five):
         deal.commitments.update(kind="integration", effort_days=Decimal("15"))
     assert count(one) == count(five)
+
+
+def test_a_deal_won_keeps_the_table_a_resolution_drops_it(rep, pm):
+    from projects import services as project_services
+    from projects.calibration import _cache_key
+    from tests.projects.builders import win
+
+    resolved_history(rep, pm, [1, 2, 3, 4, 5])
+    assert ask(rep).status_code == 200
+    project = win(rep, pm)  # new open deliverables: nothing resolved changed
+    assert cache.get(_cache_key()) is not None
+    project_services.project_accept_handoff(project=project, actor=pm)
+    deliverable = project.deliverables.first()
+    project_services.deliverable_update_status(
+        deliverable=deliverable,
+        actor=pm,
+        status=DeliverableStatus.DELIVERED,
+        reason="",
+        delivered_on=TODAY(),
+    )
+    assert cache.get(_cache_key()) is None
+    assert ask(rep).json()["sample_size"] == 5  # scope, not integration: the cell is the same
