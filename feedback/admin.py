@@ -1,6 +1,13 @@
 from django.contrib import admin
+from django.utils import timezone
 
-from feedback.models import DigestDelivery, EmailOutbox, FeedbackNote, Notification
+from feedback.models import (
+    CalendarFeed,
+    DigestDelivery,
+    EmailOutbox,
+    FeedbackNote,
+    Notification,
+)
 
 
 @admin.register(FeedbackNote)
@@ -41,3 +48,25 @@ class DigestDeliveryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    """Read-only but for revoking: the secret is never stored, so nothing here can show it."""
+
+    list_display = ["owner", "scope", "team", "secret_prefix", "created_at", "revoked_at"]
+    list_filter = ["scope"]
+    search_fields = ["owner__username", "team__name"]
+    readonly_fields = ["last_fetched_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected calendar addresses")
+    def revoke(self, request, queryset) -> None:
+        revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"{revoked} calendar addresses revoked.")

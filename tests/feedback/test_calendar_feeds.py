@@ -21,7 +21,7 @@ from feedback.calendar_models import CalendarFeed, hash_secret
 from handoff.errors import ActionForbidden, DomainError
 from handoff.models import Role
 from projects.models import Deliverable, Project
-from tests.factories import TeamFactory
+from tests.factories import TeamFactory, UserFactory
 from tests.feedback.conftest import draft, submitted, won
 
 pytestmark = pytest.mark.django_db
@@ -502,3 +502,15 @@ def test_a_review_waiting_for_your_approval_is_in_your_feed(rep, pm, manager, ho
     round_ = ReviewRound.objects.get(deal=waiting, decided_at__isnull=True)
     assert f"review-{round_.pk}@{host}" in events
     assert not any(other.title in str(e["SUMMARY"]) for e in events.values())
+
+
+def test_an_operator_revokes_addresses_in_the_admin_and_never_sees_a_secret(rep, client_for):
+    secret = feed_for(rep)
+    operator = UserFactory(username="operator", role=Role.ADMIN, is_staff=True, is_superuser=True)
+    http = client_for(operator)
+    changelist = reverse("admin:feedback_calendarfeed_changelist")
+    assert secret not in http.get(changelist).content.decode()
+    feed = CalendarFeed.objects.get()
+    response = http.post(changelist, {"action": "revoke", "_selected_action": [feed.pk]})
+    assert response.status_code == 302
+    assert fetch(secret).status_code == 410
