@@ -140,7 +140,9 @@ class ActionItemForm(ServiceErrorsMixin, forms.Form):
     meeting's agenda names (and the reader may see), so the choices stay short."""
 
     what = forms.CharField(label="What", max_length=200)
-    owner = PersonChoice(label="Owner", queryset=User.objects.none())
+    owner = PersonChoice(
+        label="Owner", queryset=User.objects.none(), empty_label="Choose who will do it"
+    )
     due_on = forms.DateField(label="Due", widget=DateInput, validators=[within_years])
     deal = forms.ModelChoiceField(
         label="Deal", queryset=Deal.objects.none(), required=False, empty_label="No deal"
