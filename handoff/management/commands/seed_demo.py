@@ -9,6 +9,7 @@ DEMO_MODULES = [
     "deals.demo",
     "projects.demo",
     "projects.demo_calibration",
+    "projects.demo_delivery",
     "feedback.demo",
     "meetings.demo",
 ]
