@@ -11,7 +11,7 @@ within (the nearest-rank 80th percentile), so it never precedes the promised dat
 """
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Case, Count, IntegerField, Sum, Value, When
 
 from deals.models import CommitmentKind
 from handoff.models import Team, TeamKind
@@ -89,26 +89,50 @@ class Distribution:
 
 
 def distribution(values: Iterable[float], minimum: int | None = None) -> Distribution:
-    ordered = sorted(float(v) for v in values)
+    return counted_distribution(Counter(float(v) for v in values), minimum)
+
+
+def _at_rank(ordered: list[tuple[float, int]], rank: int) -> float:
+    """The value at 1-based position `rank` of the values, each repeated its count."""
+    seen = 0
+    for value, count in ordered:
+        seen += count
+        if seen >= rank:
+            return value
+    raise ValueError("rank past the values")
+
+
+def counted_distribution(counts: Counter, minimum: int | None = None) -> Distribution:
+    """distribution() over values given as {value: how many}: what a grouped query returns."""
+    total = sum(counts.values())
     minimum = min_sample() if minimum is None else minimum
-    if len(ordered) < max(1, minimum):
-        return Distribution(count=len(ordered))
-    return Distribution(
-        count=len(ordered),
-        median=median(ordered),
-        p80=nearest_rank(ordered, SUGGESTION_SHARE),
+    if total < max(1, minimum):
+        return Distribution(count=total)
+    ordered = sorted(counts.items())
+    middle = (
+        float(_at_rank(ordered, total // 2 + 1))
+        if total % 2
+        else (_at_rank(ordered, total // 2) + _at_rank(ordered, total // 2 + 1)) / 2
     )
+    rank = max(1, math.ceil(SUGGESTION_SHARE * total - 1e-9))
+    return Distribution(count=total, median=middle, p80=_at_rank(ordered, rank))
 
 
 @dataclass(frozen=True)
 class Sample:
-    """One resolved promise: its kind, estimate, delivery team, slip and (if known) overrun."""
+    """Resolved promises alike: kind, estimate (or its band), delivery team, slip, overrun.
+
+    `count` promises share these values (a grouped query); a sample without slip carries only
+    an overrun, one without overrun only slip.
+    """
 
     kind: str
     effort: Decimal
-    slip_days: int
+    slip_days: int | None
     team_id: int | None = None
     overrun: float | None = None  # actual effort / estimate - 1
+    count: int = 1
+    band: int | None = None
 
 
 # A cell of the table: (kind, band or None, team or None).
@@ -123,20 +147,24 @@ class Cell:
 
 def build_table(samples: Iterable[Sample], minimum: int | None = None) -> dict[CellKey, Cell]:
     """Every kind, kind by band and kind by band by team with its distributions."""
-    slips: dict[CellKey, list[float]] = defaultdict(list)
-    overruns: dict[CellKey, list[float]] = defaultdict(list)
+    slips: dict[CellKey, Counter] = defaultdict(Counter)
+    overruns: dict[CellKey, Counter] = defaultdict(Counter)
     for sample in samples:
-        band = band_of(sample.effort)
+        band = sample.band if sample.band is not None else band_of(sample.effort)
         keys: list[CellKey] = [(sample.kind, None, None), (sample.kind, band, None)]
         if sample.team_id is not None:
             keys.append((sample.kind, band, sample.team_id))
         for key in keys:
-            slips[key].append(sample.slip_days)
+            if sample.slip_days is not None:
+                slips[key][float(sample.slip_days)] += sample.count
             if sample.overrun is not None:
-                overruns[key].append(sample.overrun)
+                overruns[key][round(sample.overrun, 4)] += sample.count
     return {
-        key: Cell(slip=distribution(values, minimum), overrun=distribution(overruns[key], minimum))
-        for key, values in slips.items()
+        key: Cell(
+            slip=counted_distribution(slips[key], minimum),
+            overrun=counted_distribution(overruns[key], minimum),
+        )
+        for key in set(slips) | set(overruns)
     }
 
 
@@ -287,38 +315,62 @@ def _cache_key() -> str:
     return "projects:calibration:v1"
 
 
-def resolved_samples() -> list[Sample]:
-    """Every resolved promise as plain values: three queries, whatever the history's size.
+def _band_expression() -> Case:
+    """The effort band in SQL, as band_of() says it."""
+    whens = [
+        When(effort_days__lt=high, then=Value(index))
+        for index, (_, high) in enumerate(EFFORT_BANDS)
+        if high is not None
+    ]
+    return Case(*whens, default=Value(len(EFFORT_BANDS) - 1), output_field=IntegerField())
 
-    Overrun is the hours recorded on the deliverable (HOURS_PER_DAY to a day) over the
-    effort as sold; a promise with no time recorded, or none sold, has no overrun.
+
+def resolved_samples() -> list[Sample]:
+    """Every resolved promise, grouped in the database: three queries, and rows that grow with
+    the kinds, bands, PMs and distinct slips there are, not with the number of promises.
+
+    Overrun is the hours recorded on a deliverable (HOURS_PER_DAY to a day) over the effort
+    as sold, read only for resolved promises that have time recorded.
     """
     team_of = delivery_teams()
     resolved = Deliverable.objects.filter(
         status__in=RESOLVED_DELIVERABLE_STATUSES, slip_days__isnull=False
     )
-    hours = dict(
-        TimeEntry.objects.filter(deliverable__in=resolved.values("pk"))
+    grouped = (
+        resolved.annotate(band=_band_expression())
+        .order_by()
+        .values("kind", "band", "project__pm_id", "slip_days")
+        .annotate(n=Count("pk"))
+        .values_list("kind", "band", "project__pm_id", "slip_days", "n")
+    )
+    samples = [
+        Sample(
+            kind=kind,
+            effort=Decimal("0"),
+            band=band,
+            slip_days=slip,
+            team_id=team_of.get(pm_id),
+            count=n,
+        )
+        for kind, band, pm_id, slip, n in grouped
+    ]
+    spent = (
+        TimeEntry.objects.filter(deliverable__in=resolved.filter(effort_days__gt=0).values("pk"))
         .order_by()
         .values("deliverable_id")
         .annotate(total=Sum("hours"))
-        .values_list("deliverable_id", "total")
-    )
-    samples = []
-    for pk, kind, effort, slip, pm_id in resolved.values_list(
-        "pk", "kind", "effort_days", "slip_days", "project__pm_id"
-    ):
-        spent = hours.get(pk)
-        overrun = (
-            float(spent / HOURS_PER_DAY / effort) - 1 if spent is not None and effort > 0 else None
+        .values_list(
+            "deliverable__kind", "deliverable__effort_days", "deliverable__project__pm_id", "total"
         )
+    )
+    for kind, effort, pm_id, hours in spent:
         samples.append(
             Sample(
                 kind=kind,
                 effort=effort,
-                slip_days=slip,
+                slip_days=None,
                 team_id=team_of.get(pm_id),
-                overrun=overrun,
+                overrun=float(hours / HOURS_PER_DAY / effort) - 1,
             )
         )
     return samples

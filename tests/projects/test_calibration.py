@@ -181,3 +181,24 @@ def test_property_a_late_delivery_never_makes_the_suggestion_earlier(
     if before.suggested_date is not None:
         assert after.suggested_date is not None
         assert after.suggested_date >= before.suggested_date
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.integers(min_value=0, max_value=30), min_size=0, max_size=60))
+def test_property_grouped_counts_give_the_same_figures_as_single_promises(values):
+    from collections import Counter
+
+    from projects.calibration import counted_distribution
+
+    assert counted_distribution(Counter(float(v) for v in values), minimum=5) == distribution(
+        values, minimum=5
+    )
+    one_by_one = build_table(samples("scope", "8", values), minimum=5)
+    grouped = build_table(
+        [
+            Sample(kind="scope", effort=Decimal("8"), slip_days=v, count=n)
+            for v, n in Counter(values).items()
+        ],
+        minimum=5,
+    )
+    assert one_by_one == grouped
