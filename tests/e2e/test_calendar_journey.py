@@ -39,9 +39,10 @@ def test_make_the_address_fetch_it_and_revoke_it(page, login, axe_violations, sc
     section.get_by_role("button", name="Make my calendar address").click()
     expect(page.get_by_text("Calendar address made")).to_be_visible()
 
-    address = calendar_section(page).get_by_label("Calendar address")
+    address = calendar_section(page).locator("[data-calendar-url]")
     expect(address).to_be_visible()
-    url = address.input_value()
+    expect(calendar_section(page).get_by_role("button", name="Copy address")).to_be_visible()
+    url = address.inner_text().strip()
     assert url.startswith(page.url.split("/settings/")[0] + "/calendar/")
     assert url.endswith(".ics")
     expect(calendar_section(page).get_by_text("Google Calendar", exact=True)).to_be_visible()
@@ -62,7 +63,7 @@ def test_make_the_address_fetch_it_and_revoke_it(page, login, axe_violations, sc
 
     # Shown once: a second visit shows only how the address starts.
     page.reload()
-    expect(calendar_section(page).get_by_label("Calendar address")).to_have_count(0)
+    expect(calendar_section(page).locator("[data-calendar-url]")).to_have_count(0)
     expect(calendar_section(page).get_by_text("Address starting")).to_be_visible()
 
     calendar_section(page).get_by_role("button", name="Revoke address of your calendar").click()
@@ -96,7 +97,7 @@ def test_a_manager_makes_a_teams_address(page, login, screen):
     expect(page.get_by_text("Calendar address made")).to_be_visible()
     section = calendar_section(page)
     expect(section.get_by_role("heading", name="Field sales")).to_be_visible()
-    url = section.get_by_label("Calendar address").input_value()
+    url = section.locator("[data-calendar-url]").inner_text().strip()
     fetched = page.context.request.get(url, headers={"Cookie": ""})
     assert fetched.status == 200
     assert b"X-WR-CALNAME:Handoff: Field sales" in fetched.body()

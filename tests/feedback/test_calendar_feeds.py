@@ -311,7 +311,7 @@ class TestSettingsSection:
         assert "shown once" in page
         assert "Google Calendar" in page and "Outlook" in page and "Apple Calendar" in page
         start = page.index("http://testserver/calendar/")
-        url = page[start : page.index('"', start)]
+        url = page[start : page.index("<", start)]
         assert hash_secret(url.removeprefix("http://testserver/calendar/")[:-4]) == (
             feed.secret_hash
         )
