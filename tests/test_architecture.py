@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-APPS = ("config", "insights", "feedback", "projects", "deals", "handoff")
+APPS = ("config", "meetings", "insights", "feedback", "projects", "deals", "handoff")
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
