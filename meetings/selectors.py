@@ -22,6 +22,9 @@ from meetings.models import (
 )
 from projects.selectors import projects_visible_to
 
+# What a meeting's title reads, for rows that show it.
+MEETING_NAMES = ("meeting__sales_team", "meeting__delivery_team")
+
 DUE_OVERDUE = "overdue"
 DUE_THIS_WEEK = "week"
 DUE_CHOICES = {DUE_OVERDUE: "Overdue", DUE_THIS_WEEK: "Due in the next 7 days"}
@@ -57,7 +60,9 @@ def agenda_items_visible_to(user: User) -> QuerySet[AgendaItem]:
 
 def action_items_visible_to(user: User) -> QuerySet[ActionItem]:
     """A person's own action items, and those whose every link they may see."""
-    rows = ActionItem.objects.select_related("owner", "closed_by", "meeting", "deal", "project")
+    rows = ActionItem.objects.select_related(
+        "owner", "closed_by", "deal", "project__deal", *MEETING_NAMES
+    )
     if not (user and user.is_authenticated):
         return rows.none()
     if is_manager(user):
@@ -106,7 +111,7 @@ def action_item_list(
 def open_action_items_of(user: User) -> QuerySet[ActionItem]:
     return (
         ActionItem.objects.filter(owner=user, status=ActionItemStatus.OPEN)
-        .select_related("meeting", "deal")
+        .select_related("deal", *MEETING_NAMES)
         .order_by("due_on", "id")
     )
 
@@ -159,7 +164,7 @@ def decisions_touching(*, user: User, deal_ids: list[int], project_ids: list[int
     )
     decisions = list(
         Decision.objects.filter(agenda_item__in=items.values("pk"))
-        .select_related("meeting", "agenda_item", "decided_by")
+        .select_related("agenda_item", "decided_by", *MEETING_NAMES)
         .order_by("-decided_at", "-id")[:20]
     )
     actions = list(

@@ -169,18 +169,27 @@ def test_the_meeting_list_costs_the_same_for_one_meeting_or_thirty(
         assert http.get("/meetings/?q=x").status_code == 200
 
 
-def test_the_action_item_list_costs_the_same_for_one_or_thirty(
-    client_for, manager, rep, meeting, django_assert_num_queries
+@pytest.mark.parametrize("url", ["/meetings/action-items/", "/", "{deal}"])
+def test_action_item_lists_cost_the_same_for_one_or_thirty(
+    url, client_for, manager, rep, teams, in_review, django_assert_num_queries
 ):
-    started(meeting, manager)
+    sales, delivery = teams
     http = client_for(rep)
-    add_action(meeting, manager, rep)
+    url = url.format(deal=in_review.get_absolute_url())
+
+    def team_meeting():
+        meeting = services.meeting_create(
+            actor=manager, held_on=timezone.localdate(), sales_team=sales, delivery_team=delivery
+        )
+        return started(meeting, manager)
+
+    add_action(team_meeting(), manager, rep, deal=in_review)
     with CaptureQueriesContext(connection) as few:
-        assert http.get("/meetings/action-items/").status_code == 200
+        assert http.get(url).status_code == 200
     for i in range(30):
-        add_action(meeting, manager, rep, what=f"Item {i}")
+        add_action(team_meeting(), manager, rep, what=f"Item {i}", deal=in_review)
     with django_assert_num_queries(len(few)):
-        assert http.get("/meetings/action-items/").status_code == 200
+        assert http.get(url).status_code == 200
 
 
 def test_the_running_meeting_costs_the_same_for_few_or_many_items(
