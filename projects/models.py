@@ -308,6 +308,10 @@ class Deliverable(models.Model):
         )
 
     @property
+    def is_late_as_renegotiated(self) -> bool:
+        return self.is_open and self.due_date < timezone.localdate()
+
+    @property
     def is_kept_as_renegotiated(self) -> bool:
         return (
             self.status == DeliverableStatus.DELIVERED

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from handoff.web.pagination import CappedPaginator
 from projects import (
     confirmations,
     confirmations_delivery,
@@ -55,7 +56,9 @@ def delivery_context(
     for deliverable in deliverables:
         deliverable.can_raise_change = services_changes.can_raise_change(project, deliverable, user)
     logs_time = services_time.can_log_time(project, user)
-    entries = selectors_delivery.project_time_entries(project, limit=TIME_ENTRIES_ON_PAGE)
+    entries = CappedPaginator(
+        selectors_delivery.project_time_entries(project), TIME_ENTRIES_ON_PAGE
+    ).get_page(request.GET.get("page"))
     all_deliverables = (
         deliverables if all_shown else list(project.deliverables.order_by("promised_date", "id"))
     )
@@ -71,8 +74,9 @@ def delivery_context(
                 and project.status != ProjectStatus.COMPLETED
                 else None,
             )
-            for entry in entries
+            for entry in entries.object_list
         ],
+        "time_page": entries,
         "changes": change_rows(selectors_delivery.project_change_requests(project), user),
         "kept_both": sold_and_renegotiated(project.deliverables.all()),
         "accept_estimates": estimate_rows(all_deliverables)

@@ -121,12 +121,12 @@ def attach_effort(deliverables: list[Deliverable]) -> list[Deliverable]:
     return deliverables
 
 
-def project_time_entries(project: Project, *, limit: int = 20) -> list[TimeEntry]:
-    """The latest entries on the project, newest day first."""
-    return list(
+def project_time_entries(project: Project) -> QuerySet[TimeEntry]:
+    """The project's entries, newest day first."""
+    return (
         TimeEntry.objects.filter(deliverable__project=project)
         .select_related("person", "deliverable", "created_by")
-        .order_by("-day", "-id")[:limit]
+        .order_by("-day", "-id")
     )
 
 

@@ -238,3 +238,35 @@ def test_project_page_query_count_does_not_grow_with_entries_and_changes(
         response = http.get(active_project.get_absolute_url())
     assert response.status_code == 200
     assert len(many) <= len(one), [q["sql"][:120] for q in many.captured_queries]
+
+
+def test_the_time_list_pages_by_twenty(rep, pm, client_for):
+    project = win(rep, pm, start=TODAY() - datetime.timedelta(days=30))
+    services.project_accept_handoff(project=project, actor=pm)
+    d = first(project)
+    for back in range(25):
+        services_time.time_entry_add(
+            deliverable=d, actor=pm, day=TODAY() - datetime.timedelta(days=back), hours="1"
+        )
+    http = client_for(pm)
+    page_one = http.get(project.get_absolute_url()).content.decode()
+    assert page_one.count("data-time-entry=") == 20 and 'rel="next"' in page_one
+    page_two = http.get(project.get_absolute_url(), {"page": 2}).content.decode()
+    assert page_two.count("data-time-entry=") == 5
+
+
+def test_a_renegotiated_promise_says_how_it_stands_against_the_agreed_date(
+    active_project, rep, pm, client_for
+):
+    d = first(active_project)
+    change = services_changes.change_request_raise(
+        deliverable=d,
+        actor=pm,
+        reason="Late data",
+        proposed_date=d.promised_date + datetime.timedelta(days=9),
+    )
+    services_changes.change_request_approve(change=change, actor=rep)
+    page = client_for(pm).get(active_project.get_absolute_url()).content.decode()
+    assert (
+        "on time as renegotiated" in page and f'data-renegotiated="{change.proposed_date}' in page
+    )
