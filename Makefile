@@ -59,7 +59,7 @@ e2e-deps:
 test: $(STAMP) e2e-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -q -c pyproject.toml -r config insights handoff deals projects feedback --severity-level medium
+	$(VENV)/bin/bandit -q -c pyproject.toml -r config meetings insights handoff deals projects feedback --severity-level medium
 	$(VENV)/bin/lint-imports --no-cache
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) DEBUG=false HTTPS=true ALLOWED_HOSTS=handoff.example.com \
