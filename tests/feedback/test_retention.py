@@ -168,3 +168,55 @@ def test_the_task_prunes_and_beat_runs_it_every_hour(rep, settings):
     assert entry["schedule"].minute == {40} and len(entry["schedule"].hour) == 24
     assert entry["options"]["expires"] < 3600
     assert tasks.prune_operational_rows.soft_time_limit > settings.RETENTION_TIME_BUDGET_SECONDS
+
+
+@pytest.mark.postgres
+def test_the_job_finds_the_old_rows_by_an_index(rep, endpoint):
+    """A steady outbox: a month of rows kept, an hour's worth due; each read of the job is an
+    index scan of the creation time, not a read of the whole table."""
+    import json
+
+    from django.db import connection
+
+    kept = [days_ago(minutes / 1440) for minutes in range(0, 40_000, 2)]
+    EmailOutbox.objects.bulk_create(
+        EmailOutbox(to_address="a@handoff.test", subject="s", kind="flagged", created_at=at)
+        for at in kept
+    )
+    EmailOutbox.objects.bulk_create(
+        EmailOutbox(
+            to_address="a@handoff.test",
+            subject="s",
+            kind="flagged",
+            status=OutboxStatus.SENT,
+            sent_at=days_ago(31),
+            created_at=days_ago(31),
+        )
+        for _ in range(200)
+    )
+    WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            kind="webhook",
+            endpoint=endpoint,
+            event_id=f"m{n}",
+            event_type="deal.submitted",
+            created_at=days_ago(n / 200),
+        )
+        for n in range(20_000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE feedback_emailoutbox")
+        cursor.execute("ANALYZE feedback_webhookdelivery")
+
+    def indexes(queryset) -> set[str]:
+        plan = json.loads(queryset.order_by().values("pk")[:1000].explain(format="json"))
+        found, nodes = set(), [plan[0]["Plan"]]
+        while nodes:
+            node = nodes.pop()
+            assert node["Node Type"] != "Seq Scan", node
+            found.add(node.get("Index Name"))
+            nodes.extend(node.get("Plans", []))
+        return found
+
+    assert "outbox_created_idx" in indexes(retention._outbox_due(NOW))
+    assert "delivery_created_idx" in indexes(retention._deliveries_due(NOW))
