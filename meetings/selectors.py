@@ -3,7 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -105,7 +105,7 @@ def action_item_list(
         rows = rows.filter(status=ActionItemStatus.OPEN, due_on__lt=today)
     elif due == DUE_THIS_WEEK:
         rows = rows.filter(due_on__gte=today, due_on__lte=today + timedelta(days=7))
-    return rows.order_by("status", "due_on", "id")
+    return rows.annotate(carried_times=Count("carry_overs")).order_by("status", "due_on", "id")
 
 
 def open_action_items_of(user: User) -> QuerySet[ActionItem]:

@@ -215,3 +215,19 @@ def test_the_running_meeting_costs_the_same_for_few_or_many_items(
         services.item_decide(item=item, actor=manager, note="ok")
     with django_assert_num_queries(len(few)):
         assert http.get(other.get_absolute_url()).status_code == 200
+
+
+def test_the_action_items_list_says_how_often_an_overdue_item_was_carried(
+    client_for, manager, rep, teams
+):
+    past = services.meeting_create(
+        actor=manager, held_on=timezone.localdate() - datetime.timedelta(days=14)
+    )
+    started(past, manager)
+    item = add_action(past, manager, rep, what="Chase the purchase order")
+    ActionItem.objects.filter(pk=item.pk).update(
+        due_on=timezone.localdate() - datetime.timedelta(days=10)
+    )
+    services.meeting_create(actor=manager, held_on=timezone.localdate())
+    page = client_for(rep).get("/meetings/action-items/?due=overdue").content.decode()
+    assert "Chase the purchase order" in page and "carried 1 time" in page and "overdue" in page
