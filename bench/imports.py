@@ -140,11 +140,15 @@ def run(rows: int = 10_000, *, compare: bool = False, per_row: bool = False) -> 
     from django.conf import settings
     from django.db import connection
 
+    from deals.models import Deal
+
+    deals_before = Deal.objects.count()
     figures = measure(rows, per_row=per_row)
     result = {
         "rows": rows,
         "deals": rows // COMMITMENTS_PER_DEAL,
         "database": connection.vendor,
+        "deals_in_database_before": deals_before,
         "deals_per_chunk": 1 if per_row else settings.IMPORT_BATCH_DEALS,
         **figures,
         "goal_seconds": 60,
