@@ -60,7 +60,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 def meeting_create(request: HttpRequest) -> HttpResponse:
     if not rules.can_create_meeting(request.user):
         raise PermissionDenied("Only a manager can call a meeting.")
-    form = MeetingForm(request.POST or None)
+    form = MeetingForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             meeting = services.meeting_create(actor=request.user, **form.cleaned_data)
@@ -280,7 +280,9 @@ def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
     attendees = selectors.attendees_of(meeting)
     invited = User.objects.filter(pk__in=[a.user_id for a in attendees]).order_by("username")
     form = CloseForm(
-        request.POST if request.method == "POST" else None, invited=invited, initial={"present": [a.user_id for a in attendees]}
+        request.POST if request.method == "POST" else None,
+        invited=invited,
+        initial={"present": [a.user_id for a in attendees]},
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -231,3 +231,21 @@ def test_the_action_items_list_says_how_often_an_overdue_item_was_carried(
     services.meeting_create(actor=manager, held_on=timezone.localdate())
     page = client_for(rep).get("/meetings/action-items/?due=overdue").content.decode()
     assert "Chase the purchase order" in page and "carried 1 time" in page and "overdue" in page
+
+
+def test_an_empty_new_meeting_form_says_what_is_missing(client_for, manager):
+    response = client_for(manager).post("/meetings/new/", {})
+    assert response.status_code == 200
+    assert response.context["form"].errors["held_on"]
+    assert not Meeting.objects.exists()
+
+
+def test_an_item_number_out_of_range_shows_the_nearest_item(
+    client_for, manager, meeting, in_review
+):
+    started(meeting, manager)
+    http = client_for(manager)
+    for item in ("0", "-3", "abc", "99999999999999999999"):
+        response = http.get(f"{meeting.get_absolute_url()}?item={item}")
+        assert response.status_code == 200
+        assert 1 <= response.context["position"] <= len(response.context["items"])
