@@ -26,10 +26,10 @@ class ProjectsConfig(AppConfig):
             signal.connect(forget_calibration, sender=Deliverable, dispatch_uid="calibration")
 
         # Deals in review or signed off count as tentative load, until they are decided.
-        from deals.models import Commitment, Deal, ReviewRound
+        from deals.models import Deal, ReviewRound
         from projects.tentative import forget_tentative_load
 
-        for model in (Deal, Commitment, ReviewRound):
+        for model in (Deal, ReviewRound):
             for signal in (post_save, post_delete):
                 signal.connect(
                     forget_tentative_load, sender=model, dispatch_uid=f"tentative-load-{model}"

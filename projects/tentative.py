@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.signals import post_delete
 from django.utils import timezone
 
 from deals.models import Commitment, Deal, DealEvent, DealStatus, EventKind, ReviewRound
@@ -32,7 +33,8 @@ REACHED_BY = {
 LEARNING_DAYS = 365
 TENTATIVE_MIN_DECIDED = 10
 PROBABILITY_CACHE_SECONDS = 3600
-LOAD_CACHE_SECONDS = 60
+# Dropped by the saves that change it (forget_tentative_load); the time bounds the rest.
+LOAD_CACHE_SECONDS = 300
 QUANTUM = Decimal("0.01")
 
 
@@ -160,7 +162,7 @@ def _load_key(today: date) -> str:
 
 
 def tentative_load(today: date | None = None) -> TentativeLoad:
-    """All tentative load by week, per reviewing PM and for the team, cached for a minute."""
+    """All tentative load by week, per reviewing PM and for the team, cached (five minutes)."""
     today = today or timezone.localdate()
     key = _load_key(today)
     load = cache.get(key)
@@ -173,8 +175,22 @@ def tentative_load(today: date | None = None) -> TentativeLoad:
     return load
 
 
-def forget_tentative_load(**signal: object) -> None:
-    """Dropped on any save of a deal, commitment or round (projects/apps.py), now and at commit."""
+def forget_tentative_load(sender=None, instance=None, **signal: object) -> None:
+    """Drop the cached load now and at commit when a save may change it (projects/apps.py).
+
+    A round's save may change its reviewer; a deal's save matters when the deal is in review
+    or signed off, or its status changed. A new deal, or an edit of a draft, leaves it (a
+    deal's commitments change only while it is a draft or its changes are requested).
+    """
+    if sender is Deal and signal.get("signal") is not post_delete:
+        fields = signal.get("update_fields")
+        if signal.get("created") or (
+            instance is not None
+            and instance.status not in TENTATIVE_STATUSES
+            and fields is not None
+            and "status" not in fields
+        ):
+            return
     key = _load_key(timezone.localdate())
     cache.delete(key)
     transaction.on_commit(lambda: cache.delete(key))

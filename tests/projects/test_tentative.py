@@ -177,3 +177,15 @@ def test_capacity_api_query_count_is_flat_with_tentative_deals(rep, pm, settings
     for _ in range(4):
         deal_in(DealStatus.SIGNED_OFF, owner=rep, pm=pm, commitments=3)
     assert count() == one
+
+
+def test_editing_a_draft_keeps_the_cached_load(rep, pm, settings):
+    from projects.tentative import _load_key
+
+    settings.TENTATIVE_WIN_FALLBACK_IN_REVIEW = 1
+    draft = draft_deal(rep, commitments=1)
+    tentative_load()
+    services.deal_update(deal=draft, actor=rep, data={"title": "Renamed"}, expected_version=None)
+    assert cache.get(_load_key(timezone.localdate())) is not None
+    services.deal_submit(deal=draft, actor=rep)
+    assert cache.get(_load_key(timezone.localdate())) is None
