@@ -56,7 +56,7 @@ def test_pm_enters_time_and_asks_a_change_the_rep_approves_and_the_scorecard_sho
     expect(page.get_by_text("Handoff accepted: the project is active.")).to_be_visible()
     row = page.get_by_role("row").filter(has_text="Data warehouse").first
     expect(row.get_by_text("Estimate")).to_be_visible()
-    expect(row).to_contain_text("12 person-days")
+    expect(row.locator("[data-effort-actual]")).to_have_attribute("data-effort-estimate", "12")
 
     # Time entered in the quick form: a long day, then more than the day has left, then the rest.
     form = page.get_by_role("form", name="Enter time")
@@ -80,7 +80,7 @@ def test_pm_enters_time_and_asks_a_change_the_rep_approves_and_the_scorecard_sho
     entries = page.get_by_role("region", name="Time spent")
     expect(entries.get_by_role("row").filter(has_text="Schema workshop")).to_contain_text("20 h")
     row = page.get_by_role("row").filter(has_text="Data warehouse").first
-    expect(row).to_contain_text("3 person-days")
+    expect(row.locator("[data-effort-actual]")).to_have_attribute("data-effort-actual", "3")
     no_sideways_scroll(page)
     assert axe_violations(page) == []
 
@@ -95,7 +95,7 @@ def test_pm_enters_time_and_asks_a_change_the_rep_approves_and_the_scorecard_sho
     no_sideways_scroll(page)
     page.get_by_role("button", name="Send for a decision").click()
     expect(page.get_by_text("Change to “Data warehouse” sent for a decision.")).to_be_visible()
-    changes = page.get_by_role("region", name="Changes to the promises")
+    changes = page.get_by_role("region", name="Change requests")
     expect(changes).to_contain_text("Asked by Priya Mehta (delivery)")
     expect(changes).to_contain_text("Rita Reyes, the sales rep")
     expect(
@@ -105,13 +105,13 @@ def test_pm_enters_time_and_asks_a_change_the_rep_approves_and_the_scorecard_sho
     # The rep approves it after confirming.
     sign_in_as(page, login, "rep")
     page.goto(project.get_absolute_url())
-    changes = page.get_by_role("region", name="Changes to the promises")
+    changes = page.get_by_role("region", name="Change requests")
     changes.get_by_role("button", name="Approve the change to Data warehouse").click()
     page.get_by_role("dialog", name="Approve the change to “Data warehouse”?").get_by_role(
         "button", name="Approve change"
     ).click()
     expect(page.get_by_text("Change approved:")).to_be_visible()
-    changes = page.get_by_role("region", name="Changes to the promises")
+    changes = page.get_by_role("region", name="Change requests")
     expect(changes).to_contain_text("Approved by Rita Reyes")
     row = page.get_by_role("row").filter(has_text="Data warehouse").first
     expect(row).to_contain_text("now due")

@@ -88,7 +88,7 @@ class TestTimeOnThePage:
                 deliverable=d, actor=pm, day=TODAY() - datetime.timedelta(days=back), days="3"
             )
         page = client_for(pm).get(project.get_absolute_url()).content.decode()
-        assert 'data-overrun="2"' in page and "2 person-days over plan" in page
+        assert 'data-overrun="2"' in page and "2 over plan" in page
 
     def test_errors_show_on_the_page_with_the_input_kept(self, active_project, pm, client_for):
         d = first(active_project)
