@@ -242,3 +242,19 @@ def test_closing_needs_who_attended(meeting, manager):
     started(meeting, manager)
     with pytest.raises(ValidationError):
         services.meeting_close(meeting=meeting, actor=manager, present=[])
+
+
+def test_the_scheduled_task_makes_the_weeks_meeting_once(teams):
+    from meetings.tasks import prepare_weekly_meetings
+
+    first = prepare_weekly_meetings.delay().get()
+    second = prepare_weekly_meetings.delay().get()
+    assert first == second
+    assert Meeting.objects.count() == 1
+
+
+def test_the_weekly_job_is_scheduled():
+    from django.conf import settings
+
+    job = settings.CELERY_BEAT_SCHEDULE["meetings-prepare-weekly"]
+    assert job["task"] == "meetings.tasks.prepare_weekly_meetings"
