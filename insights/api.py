@@ -31,8 +31,9 @@ class FigureSerializer(serializers.Serializer):
     label = serializers.CharField()
     value = serializers.FloatField(allow_null=True, help_text="null when nothing was measured")
     unit = serializers.ChoiceField(
-        choices=["count", "percent", "days", "hours"],
-        help_text="percent values are fractions from 0 to 1",
+        choices=["count", "percent", "days", "hours", "decimal"],
+        help_text="percent values are fractions from 0 to 1; decimal is a plain number "
+        "(the customers' rating from 1 to 5)",
     )
     display = serializers.CharField()
     how = serializers.CharField(help_text="how the figure is computed")

@@ -44,3 +44,10 @@ def test_status_is_read_only_and_the_link_is_never_answered(schema):
     send = components["AcceptanceSendRequest"]["properties"]
     assert set(send) == {"deliverable", "contact_name", "contact_email"}
     assert send["contact_name"]["maxLength"] == 120
+
+
+def test_the_dashboards_figures_may_be_plain_numbers_like_a_rating(schema):
+    components = schema["components"]["schemas"]
+    unit = components["Figure"]["properties"]["unit"]
+    ref = unit.get("$ref") or unit["allOf"][0]["$ref"]
+    assert "decimal" in components[ref.rsplit("/", 1)[1]]["enum"]
