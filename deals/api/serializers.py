@@ -46,10 +46,19 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "promised_date",
             "effort_days",
             "version",
+            "suggested_date",
+            "suggestion_taken",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "suggested_date": {
+                "help_text": "The date 80 % of similar resolved promises met, when the promise "
+                "was written (null while history was too thin)."
+            },
+            "suggestion_taken": {"help_text": "Whether the promise took the suggested date."},
+        }
 
 
 class DealSerializer(serializers.ModelSerializer):

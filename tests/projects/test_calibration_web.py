@@ -332,3 +332,22 @@ def test_a_deal_won_keeps_the_table_a_resolution_drops_it(rep, pm):
     )
     assert cache.get(_cache_key()) is None
     assert ask(rep).json()["sample_size"] == 5  # scope, not integration: the cell is the same
+
+
+def test_the_commitments_api_says_the_suggestion_recorded(rep, pm):
+    resolved_history(rep, pm, [0, 2, 4, 6, 8, 10, 12, 14, 16, 18])
+    deal = draft_deal(rep, commitments=0)
+    created = api_for(rep).post(
+        "/api/v1/commitments/",
+        {
+            "deal": deal.pk,
+            "kind": "integration",
+            "summary": "ERP link",
+            "promised_date": "2027-06-15",
+            "effort_days": "15",
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    body = api_for(rep).get(f"/api/v1/commitments/{created.json()['id']}/").json()
+    assert body["suggested_date"] == "2027-06-29" and body["suggestion_taken"] is False
