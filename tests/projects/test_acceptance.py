@@ -469,6 +469,11 @@ class TestList:
         page = client_for(pm).get(reverse("projects:acceptance_list")).content.decode()
         assert "No deliverable has gone to a customer for acceptance yet." in page
 
+    def test_the_project_list_links_to_it_for_pms_and_managers(self, rep, pm, client_for):
+        link = f'href="{reverse("projects:acceptance_list")}"'
+        assert link in client_for(pm).get(reverse("projects:list")).content.decode()
+        assert link not in client_for(rep).get(reverse("projects:list")).content.decode()
+
     def test_reps_may_not(self, rep, client_for):
         assert client_for(rep).get(reverse("projects:acceptance_list")).status_code == 403
 
