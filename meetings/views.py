@@ -91,10 +91,11 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_run": can_run and not meeting.is_closed,
         **minutes.minutes_context(meeting, request.user),
     }
-    if meeting.is_scheduled:
+    if not meeting.is_closed and can_run:
         context["attendees_form"] = AttendeesForm(
             initial={"attendees": [a.user_id for a in context["attendees"]]}
         )
+    if meeting.is_scheduled:
         context["carried"] = meeting.carry_overs.count()
         context["confirm_start"] = confirmations.start(meeting)
     if meeting.is_running:

@@ -249,3 +249,18 @@ def test_an_item_number_out_of_range_shows_the_nearest_item(
         response = http.get(f"{meeting.get_absolute_url()}?item={item}")
         assert response.status_code == 200
         assert 1 <= response.context["position"] <= len(response.context["items"])
+
+
+def test_attendees_change_while_the_meeting_runs_and_not_after(
+    client_for, manager, rep, pm, meeting
+):
+    started(meeting, manager)
+    http = client_for(manager)
+    assert b"Save attendees" in http.get(meeting.get_absolute_url()).content
+    http.post(f"/meetings/{meeting.pk}/attendees/", {"attendees": [manager.pk, pm.pk]})
+    assert set(meeting.attendees.values_list("user__username", flat=True)) == {"manager", "pm"}
+    services.meeting_close(meeting=meeting, actor=manager, present=[manager])
+    assert b"Save attendees" not in http.get(meeting.get_absolute_url()).content
+    response = http.post(f"/meetings/{meeting.pk}/attendees/", {"attendees": [rep.pk]})
+    assert response.status_code == 403
+    assert not meeting.attendees.filter(user=rep).exists()
