@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from handoff.validators import multi_line, single_line
+from handoff.validators import multi_line, single_line, within_years
 
 MAX_CONTACT_NAME = 120
 MAX_COMMENT = 2000
@@ -38,7 +38,7 @@ class AcceptanceRequest(models.Model):
     expires_at = models.DateTimeField()
     times_sent = models.PositiveSmallIntegerField(default=1)
     # The delivery date the contact is asked about: a link stops working once it changes.
-    delivered_on = models.DateField()
+    delivered_on = models.DateField(validators=[within_years])
     # The nonce of the one link that works now; resending replaces it, so older links stop.
     nonce = models.CharField(max_length=32, unique=True, editable=False)
     # Set only by projects.acceptance.

@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
                 ("sent_at", models.DateTimeField(default=django.utils.timezone.now)),
                 ("expires_at", models.DateTimeField()),
                 ("times_sent", models.PositiveSmallIntegerField(default=1)),
-                ("delivered_on", models.DateField()),
+                ("delivered_on", models.DateField(validators=[handoff.validators.WithinYears()])),
                 ("nonce", models.CharField(editable=False, max_length=32, unique=True)),
                 (
                     "status",
