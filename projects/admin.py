@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from projects.acceptance_models import AcceptanceRequest
 from projects.models import (
     CapacityException,
     Deliverable,
@@ -87,3 +88,25 @@ class CapacityExceptionAdmin(admin.ModelAdmin):
     list_display = ["pm", "week_start", "days", "note"]
     list_filter = ["pm"]
     list_select_related = ["pm"]
+
+
+@admin.register(AcceptanceRequest)
+class AcceptanceRequestAdmin(admin.ModelAdmin):
+    """Read-only: requests are sent, answered and cancelled through projects.acceptance."""
+
+    list_display = ["deliverable", "contact_name", "status", "sent_at", "decided_at", "rating"]
+    list_filter = ["status"]
+    search_fields = ["contact_name", "contact_email", "deliverable__summary"]
+    list_select_related = ["deliverable"]
+    # The nonce is the key of the link that works now: never shown.
+    exclude = ["nonce"]
+    readonly_fields = [f.name for f in AcceptanceRequest._meta.fields if f.name != "nonce"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -573,3 +573,19 @@ class TestObjectAccess:
         own = win(rep2, pm, title="Rep two's rollout")
         page = client_for(rep2).get(own.get_absolute_url()).content.decode()
         assert "Dana Client" not in page and "dana@client.example" not in page
+
+
+class TestAdmin:
+    def test_the_admin_reads_requests_and_never_shows_the_nonce(self, deliverable, pm):
+        from tests.factories import UserFactory
+
+        request, _ = send(deliverable, pm)
+        root = UserFactory(username="root", role="admin", is_staff=True, is_superuser=True)
+        http = HttpClient()
+        http.force_login(root)
+        assert http.get("/admin/projects/acceptancerequest/").status_code == 200
+        page = http.get(f"/admin/projects/acceptancerequest/{request.pk}/change/")
+        assert page.status_code == 200
+        assert request.nonce not in page.content.decode()
+        assert 'name="status"' not in page.content.decode()
+        assert http.get("/admin/projects/acceptancerequest/add/").status_code == 403
