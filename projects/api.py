@@ -20,7 +20,7 @@ from rest_framework.routers import SimpleRouter
 from handoff.api import ProblemSerializer, TextField, refuse_empty_parameters
 from handoff.models import Role
 from handoff.roles import HasRole
-from projects import api_delivery, selectors, services
+from projects import api_delivery, selectors, selectors_delivery, services
 from projects.api_acceptance import AcceptanceRequestViewSet
 from projects.api_calibration import CalibrationViewSet
 from projects.models import Deliverable, DeliverableStatus, Project, ProjectStatus
@@ -64,7 +64,15 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 class DeliverableSerializer(serializers.ModelSerializer):
     is_late = serializers.BooleanField(read_only=True)
-    is_kept = serializers.BooleanField(read_only=True)
+    is_kept = serializers.BooleanField(read_only=True, help_text="Kept as sold.")
+    is_kept_as_renegotiated = serializers.BooleanField(read_only=True)
+    actual_hours = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=2,
+        read_only=True,
+        default=None,
+        help_text="Hours entered on it (/api/v1/time-entries/).",
+    )
 
     class Meta:
         model = Deliverable
@@ -83,6 +91,12 @@ class DeliverableSerializer(serializers.ModelSerializer):
             "slip_days",
             "is_late",
             "is_kept",
+            "estimate_days",
+            "renegotiated_date",
+            "renegotiated_effort_days",
+            "descoped_by_change",
+            "is_kept_as_renegotiated",
+            "actual_hours",
             "updated_at",
         ]
         read_only_fields = fields
@@ -171,7 +185,9 @@ class DeliverableViewSet(
     queryset = Deliverable.objects.none()
 
     def get_queryset(self):
-        return selectors.deliverables_visible_to(self.request.user).order_by("promised_date", "id")
+        return selectors_delivery.with_logged_hours(
+            selectors.deliverables_visible_to(self.request.user)
+        ).order_by("promised_date", "id")
 
     @extend_schema(
         summary="Set a deliverable's status (the project's PM or a manager)",
@@ -193,6 +209,7 @@ class DeliverableViewSet(
             reason=data.validated_data["status_reason"],
             delivered_on=data.validated_data["delivered_on"],
         )
+        deliverable = self.get_queryset().get(pk=deliverable.pk)
         return Response(DeliverableSerializer(deliverable).data)
 
 

@@ -5,7 +5,8 @@ from decimal import Decimal
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet, Sum
+from django.db.models import OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from handoff.models import User
@@ -82,7 +83,19 @@ def change_request_list(*, user: User, filters: Any = None) -> QuerySet[ChangeRe
     )
 
 
-# Effort on the project page
+# Effort on the project page and in the API
+
+
+def with_logged_hours(deliverables: QuerySet[Deliverable]) -> QuerySet[Deliverable]:
+    """Each deliverable with `actual_hours`, the hours entered on it, in the same query."""
+    logged = (
+        TimeEntry.objects.filter(deliverable=OuterRef("pk"))
+        .order_by()
+        .values("deliverable")
+        .annotate(total=Sum("hours"))
+        .values("total")
+    )
+    return deliverables.annotate(actual_hours=Coalesce(Subquery(logged[:1]), Value(Decimal("0"))))
 
 
 def logged_hours(deliverable_ids: list[int]) -> dict[int, Decimal]:

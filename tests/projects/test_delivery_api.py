@@ -255,3 +255,19 @@ def test_the_schema_has_both_resources(api, pm):
     ):
         assert path in paths, path
     assert "409" in paths["/api/v1/change-requests/{id}/approve/"]["post"]["responses"]
+
+
+def test_a_deliverable_shows_its_estimate_renegotiation_and_actual_hours(deliverable, rep, pm, api):
+    services_time.time_entry_add(deliverable=deliverable, actor=pm, day=TODAY(), hours="6")
+    change = services_changes.change_request_raise(
+        deliverable=deliverable, actor=pm, reason="Late", proposed_effort_days="14"
+    )
+    services_changes.change_request_approve(change=change, actor=rep)
+    body = api(rep).get(f"/api/v1/deliverables/{deliverable.pk}/").json()
+    assert body["effort_days"] == "10.0" and body["estimate_days"] == "10.0"
+    assert body["renegotiated_effort_days"] == "14.0" and body["actual_hours"] == "6.00"
+    assert body["is_kept"] is False and body["is_kept_as_renegotiated"] is False
+    patched = (
+        api(pm).patch(f"/api/v1/deliverables/{deliverable.pk}/", {"status": "in_progress"}).json()
+    )
+    assert patched["actual_hours"] == "6.00"
