@@ -36,6 +36,14 @@ class TimeEntryForm(ServiceErrorsMixin, forms.Form):
         return {unit: self.cleaned_data["amount"]}
 
 
+class TimeEntryEditForm(TimeEntryForm):
+    """One's own entry again: its day, time and note (the deliverable stays)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["deliverable"]
+
+
 class ChangeRequestForm(ServiceErrorsMixin, forms.Form):
     proposed_date = forms.DateField(label="New date", required=False, widget=DateInput())
     proposed_effort_days = forms.DecimalField(

@@ -32,6 +32,7 @@ urlpatterns = [
     path("<int:pk>/acceptance/send/", views_acceptance.acceptance_send, name="acceptance_send"),
     path("calibration/", views_calibration.calibration, name="calibration"),
     path("<int:pk>/time/", views_delivery.time_entry_add, name="time_entry_add"),
+    path("time/<int:pk>/edit/", views_delivery.time_entry_edit, name="time_entry_edit"),
     path("time/<int:pk>/remove/", views_delivery.time_entry_remove, name="time_entry_remove"),
     path("deliverables/<int:pk>/change/", views_delivery.change_request_new, name="change_new"),
     path("changes/<int:pk>/approve/", views_delivery.change_request_approve, name="change_approve"),

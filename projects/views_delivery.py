@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from handoff.web.confirm import confirm_page
@@ -16,7 +17,12 @@ from projects import (
     services_changes,
     services_time,
 )
-from projects.forms_delivery import ChangeRequestForm, RejectChangeForm, TimeEntryForm
+from projects.forms_delivery import (
+    ChangeRequestForm,
+    RejectChangeForm,
+    TimeEntryEditForm,
+    TimeEntryForm,
+)
 from projects.project_page import project_context
 
 _back = came_from("projects:list")
@@ -49,6 +55,45 @@ def time_entry_add(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(project.get_absolute_url() + "#time")
     context = project_context(request, project, time_form=form)
     return render(request, "projects/project_detail.html", context, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_errors(back=_back)
+def time_entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change one's own entry: its page, the form kept with its errors."""
+    entry = selectors_delivery.time_entry_get_for_user(request.user, pk)
+    if not services_time.can_change_entry(entry, request.user):
+        raise PermissionDenied("You can change only your own time entries.")
+    initial = {
+        "day": entry.day,
+        "amount": entry.hours.normalize(),
+        "unit": "hours",
+        "note": entry.note,
+    }
+    form = TimeEntryEditForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services_time.time_entry_update(
+                    entry=entry,
+                    actor=request.user,
+                    day=form.cleaned_data["day"],
+                    note=form.cleaned_data["note"],
+                    **form.service_amount(),
+                )
+            except ValidationError as error:
+                form.add_service_error(error)
+            else:
+                messages.success(request, "Time entry saved.")
+                return redirect(
+                    reverse("projects:detail", args=[entry.deliverable.project_id]) + "#time"
+                )
+        status = 400
+    return render(
+        request, "projects/time_entry_form.html", {"entry": entry, "form": form}, status=status
+    )
 
 
 @login_required

@@ -127,6 +127,25 @@ class TestTimeOnThePage:
         page = client_for(rep).get(active_project.get_absolute_url()).content.decode()
         assert "Enter time" not in page and "Time spent" in page
 
+    def test_edit_own_keeps_the_bounds(self, active_project, pm, pm2, client_for):
+        entry = services_time.time_entry_add(
+            deliverable=first(active_project), actor=pm, day=TODAY(), hours="2", note="Before"
+        )
+        url = reverse("projects:time_entry_edit", args=[entry.pk])
+        assert client_for(pm2).get(url).status_code == 403
+        page = client_for(pm).get(url).content.decode()
+        assert 'value="Before"' in page and 'value="2"' in page
+        response = client_for(pm).post(
+            url, {"day": TODAY().isoformat(), "amount": "25", "unit": "hours", "note": "After"}
+        )
+        assert response.status_code == 400 and 'value="After"' in response.content.decode()
+        response = client_for(pm).post(
+            url, {"day": TODAY().isoformat(), "amount": "0.5", "unit": "days", "note": "After"}
+        )
+        assert response.status_code == 302
+        entry.refresh_from_db()
+        assert entry.hours == 4 and entry.note == "After"
+
     def test_remove_asks_then_removes_own_only(self, active_project, pm, pm2, client_for):
         entry = services_time.time_entry_add(
             deliverable=first(active_project), actor=pm, day=TODAY(), hours="2"

@@ -14,6 +14,7 @@ from django.utils import timezone
 from tests.security.route_expectations import (
     API_WRITE,
     FORBIDDEN,
+    FORM,
     HIDDEN,
     LOGIN,
     NOT_ALLOWED,
@@ -47,6 +48,12 @@ EXPECTATIONS = {
             "amount": "1",
             "unit": "hours",
         },
+    ),
+    "projects:time_entry_edit": E(
+        roles(200, anonymous=LOGIN, rep=FORBIDDEN, rep2=HIDDEN, manager=FORBIDDEN),
+        post=roles(FORM, anonymous=LOGIN, rep=FORBIDDEN, rep2=HIDDEN, manager=FORBIDDEN),
+        params=ENTRY,
+        data={"day": _today(), "amount": "2", "unit": "hours", "note": "Longer"},
     ),
     # Removing cannot be undone: the GET is its confirmation page, for the one who entered it.
     "projects:time_entry_remove": E(
