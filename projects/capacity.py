@@ -195,16 +195,6 @@ class WeekCheck:
     def fits(self) -> bool:
         return self.with_deal <= self.capacity
 
-
-def check_weeks(
-    existing: Iterable[WorkItem],
-    deal_items: Iterable[WorkItem],
-    capacity: Mapping[date, Decimal],
-    today: date,
-) -> list[WeekCheck]:
-    """Load without and with the deal, week by week, over the weeks the deal spans."""
-    return check_against(load_by_week(existing, today), deal_items, capacity, today)
-
     @property
     def with_tentative(self) -> Decimal:
         return self.with_deal + self.tentative
@@ -220,6 +210,16 @@ def check_weeks(
     @property
     def fits_with_tentative(self) -> bool:
         return self.with_tentative <= self.capacity
+
+
+def check_weeks(
+    existing: Iterable[WorkItem],
+    deal_items: Iterable[WorkItem],
+    capacity: Mapping[date, Decimal],
+    today: date,
+) -> list[WeekCheck]:
+    """Load without and with the deal, week by week, over the weeks the deal spans."""
+    return check_against(load_by_week(existing, today), deal_items, capacity, today)
 
 
 def check_against(
