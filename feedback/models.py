@@ -333,9 +333,9 @@ class DigestDelivery(models.Model):
 
 
 # Webhooks and chat channels live in their own module; imported here so Django registers them.
+from feedback.calendar_models import CalendarFeed  # noqa: E402, F401
 from feedback.webhooks_models import (  # noqa: E402, F401
     ChatChannel,
     WebhookDelivery,
     WebhookEndpoint,
 )
-from feedback.calendar_models import CalendarFeed  # noqa: E402, F401

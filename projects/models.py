@@ -495,7 +495,7 @@ class ChangeRequest(models.Model):
     )
     descope = models.BooleanField(default=False)
     # The promise the request would replace, as it stood when raised.
-    current_date = models.DateField()
+    current_date = models.DateField(validators=[within_years])
     current_effort_days = models.DecimalField(max_digits=7, decimal_places=1)
     reason = models.TextField(validators=[multi_line])
     # Set only by projects.services_changes.

@@ -179,7 +179,9 @@ class Commitment(ExternallyIdentified, models.Model):
     # What history suggested when the promise was written (the date 80 % of similar promises
     # met, see deals.promise_advice), and whether the promise took that date. Not part of the
     # promise: the fingerprint leaves them out.
-    suggested_date = models.DateField(null=True, blank=True, editable=False)
+    suggested_date = models.DateField(
+        null=True, blank=True, editable=False, validators=[within_years]
+    )
     suggestion_taken = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -239,7 +239,8 @@ def test_immediate_preference_sends_an_email_after_commit(
     EmailOutbox.objects.all().delete()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         rule(deal, pm, flag_first=True)
-    assert len(callbacks) == 1
+    # One delivery after commit (the others only drop cached capacity figures).
+    assert len([c for c in callbacks if isinstance(c, outbox._AfterCommit)]) == 1
     email = EmailOutbox.objects.get()
     assert email.status == OutboxStatus.SENT
     assert email.to_address == rep.email

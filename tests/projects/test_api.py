@@ -138,9 +138,9 @@ class TestCapacity:
 
 
 def test_capacity_query_count_does_not_grow(rep, pm, api, django_assert_num_queries):
-    from tests.factories import UserFactory
-
     from django.core.cache import cache
+
+    from tests.factories import UserFactory
 
     bulk_project(rep, pm, 0)
     client = api(pm)

@@ -23,6 +23,8 @@ def test_every_figure_on_an_empty_history_is_a_dash_or_zero():
         "avg_slip_days": "—",
         "acceptance_rate": "—",
         "customer_satisfaction": "—",
+        "suggestion_held_rate": "—",
+        "against_suggestion_missed_rate": "—",
         "escalations": "0",
         "feedback_notes": "0",
         "feedback_acknowledged_share": "—",
