@@ -80,7 +80,9 @@ def test_a_deactivated_user_is_signed_out_at_once(cached_users, rep, client_for)
     assert http.get(BELL, {"v": 0}).status_code == 401
 
 
-def test_a_new_password_ends_other_sessions_even_with_the_user_cached(cached_users, rep, client_for):
+def test_a_new_password_ends_other_sessions_even_with_the_user_cached(
+    cached_users, rep, client_for
+):
     elsewhere = client_for(rep)
     assert elsewhere.get(BELL, {"v": 0}).status_code == 204
     rep.set_password("a-new-password-1234")
