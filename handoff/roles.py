@@ -40,7 +40,11 @@ def navigation_for(user: Any) -> list[tuple[str, str]]:
     items = [("Deals", "deals:list")]
     if can_review(user):
         items.append(("Review queue", "deals:queue"))
-    items += [("Projects", "projects:list"), ("Feedback", "feedback:inbox")]
+    items += [
+        ("Projects", "projects:list"),
+        ("Feedback", "feedback:inbox"),
+        ("Meetings", "meetings:list"),
+    ]
     if is_manager(user):
         items.append(("Dashboard", "dashboard"))
     return items

@@ -9,7 +9,7 @@ from handoff.models import Role
 from handoff.roles import navigation_for
 from tests.factories import PASSWORD, UserFactory
 
-EVERY_NAV_LABEL = {"Deals", "Review queue", "Projects", "Feedback", "Dashboard"}
+EVERY_NAV_LABEL = {"Deals", "Review queue", "Projects", "Feedback", "Meetings", "Dashboard"}
 
 
 def reachable_navigation(user) -> list[str]:

@@ -9,10 +9,10 @@ from handoff.roles import navigation_for
 from tests.factories import UserFactory
 
 ROLE_NAVIGATION = {
-    Role.SALES: ["Deals", "Projects", "Feedback"],
-    Role.PM: ["Deals", "Review queue", "Projects", "Feedback"],
-    Role.MANAGER: ["Deals", "Review queue", "Projects", "Feedback", "Dashboard"],
-    Role.ADMIN: ["Deals", "Review queue", "Projects", "Feedback", "Dashboard"],
+    Role.SALES: ["Deals", "Projects", "Feedback", "Meetings"],
+    Role.PM: ["Deals", "Review queue", "Projects", "Feedback", "Meetings"],
+    Role.MANAGER: ["Deals", "Review queue", "Projects", "Feedback", "Meetings", "Dashboard"],
+    Role.ADMIN: ["Deals", "Review queue", "Projects", "Feedback", "Meetings", "Dashboard"],
 }
 
 
