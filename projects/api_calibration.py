@@ -29,6 +29,17 @@ class DistributionSerializer(serializers.Serializer):
     p80 = serializers.FloatField(allow_null=True)
 
 
+class CalibrationGroupSerializer(serializers.Serializer):
+    scope = serializers.CharField(help_text="kind_band_team, kind_band or kind.")
+    scope_label = serializers.CharField(source="label")
+    enough_history = serializers.BooleanField(source="enough")
+    slip_days = DistributionSerializer(source="slip")
+    suggested_date = serializers.DateField(
+        allow_null=True,
+        help_text="The date 80 % of this group's promises met; null when it has too few.",
+    )
+
+
 class CalibrationSerializer(serializers.Serializer):
     kind = serializers.CharField()
     effort_days = serializers.DecimalField(max_digits=7, decimal_places=1)
@@ -37,8 +48,9 @@ class CalibrationSerializer(serializers.Serializer):
     minimum_sample = serializers.SerializerMethodField()
     sample_size = serializers.IntegerField(help_text="Resolved promises the figures come from.")
     scope = serializers.CharField(
-        help_text="Which promises were compared: kind_band_team (same kind, effort band and "
-        "delivery team), kind_band, kind, or none when history is too thin."
+        help_text="The group that set the suggested date: kind_band_team (same kind, effort "
+        "band and delivery team), kind_band, kind, or none when history is too thin. It is the "
+        "group with the latest date among those with enough history (the narrowest on a tie)."
     )
     scope_label = serializers.CharField()
     slip_days = DistributionSerializer(
@@ -52,6 +64,13 @@ class CalibrationSerializer(serializers.Serializer):
         allow_null=True, help_text="A date 80 % of similar promises met; null with thin history."
     )
     sentence = serializers.CharField()
+    narrower_sentence = serializers.CharField(
+        help_text="When a narrower group with enough history met an earlier date, what it met "
+        "and that the suggestion keeps to the later one; empty otherwise."
+    )
+    groups = CalibrationGroupSerializer(
+        many=True, help_text="Every group compared, narrowest first, each with its own date."
+    )
 
     def get_minimum_sample(self, obj: Calibration) -> int:
         return min_sample()

@@ -6,8 +6,13 @@ delivery team, the distribution of slip (days past the promised date, early = 0)
 overrun (actual effort over the estimate, when time was recorded). A figure needs
 CALIBRATION_MIN_SAMPLE resolved promises; with fewer the answer says so instead of guessing.
 
-The suggested date is the promised date plus the slip that 80 % of similar promises stayed
-within (the nearest-rank 80th percentile), so it never precedes the promised date.
+Each group with enough history has a date of its own: the promised date plus the slip that
+80 % of its promises stayed within (the nearest-rank 80th percentile). The suggested date is
+the latest of them, so it never precedes the promised date, a narrower group can move it
+later but never earlier than the broader history says, and a delivery later than the date
+history gave it never brings any suggestion earlier (adding a slip at or above a group's 80th
+percentile never lowers it, and a group that reaches the minimum only adds a candidate). The
+figures shown are those of the group that set the date; on a tie, the narrowest one.
 """
 
 import math
@@ -168,9 +173,35 @@ def build_table(samples: Iterable[Sample], minimum: int | None = None) -> dict[C
     }
 
 
+SCOPES = ("kind_band_team", "kind_band", "kind")  # narrowest first
+
+
+@dataclass(frozen=True)
+class GroupFigure:
+    """One group a promise was compared with: its size, and its own date when it has enough."""
+
+    scope: str
+    label: str
+    slip: Distribution
+    suggested_date: date | None = None
+
+    @property
+    def sample_size(self) -> int:
+        return self.slip.count
+
+    @property
+    def enough(self) -> bool:
+        return self.suggested_date is not None
+
+
 @dataclass(frozen=True)
 class Calibration:
-    """What history says about one promise, and the date 80 % of similar promises met."""
+    """What history says about one promise, and the date 80 % of similar promises met.
+
+    `scope`, `slip`, `sample_size` and `suggested_date` belong to the group that set the date;
+    `groups` has every group compared, narrowest first, each with its own date when it has
+    enough history.
+    """
 
     kind: str
     effort_days: Decimal
@@ -183,6 +214,7 @@ class Calibration:
     team_id: int | None = None
     suggested_date: date | None = None
     considered: list[tuple[str, int]] = field(default_factory=list)
+    groups: list[GroupFigure] = field(default_factory=list)
 
     @property
     def enough(self) -> bool:
@@ -194,13 +226,36 @@ class Calibration:
 
     @property
     def scope_label(self) -> str:
-        kind = self.kind_label.lower()
-        if self.scope == "kind":
-            return f"{kind} promises"
-        band = band_label(self.band)
-        if self.scope == "kind_band_team":
-            return f"{kind} promises of {band} delivered by this team"
-        return f"{kind} promises of {band}"
+        return scope_label(self.kind, self.band, self.scope)
+
+    @property
+    def narrower(self) -> list[GroupFigure]:
+        """Narrower groups with enough history whose own date is earlier than the one set."""
+        if self.scope not in SCOPES:
+            return []
+        narrower_scopes = SCOPES[: SCOPES.index(self.scope)]
+        return [
+            group
+            for group in self.groups
+            if group.scope in narrower_scopes
+            and group.enough
+            and self.suggested_date is not None
+            and group.suggested_date < self.suggested_date
+        ]
+
+    @property
+    def narrower_sentence(self) -> str:
+        """Why a narrower group's earlier date is not the suggestion, or nothing."""
+        if not self.narrower:
+            return ""
+        group = self.narrower[0]  # the narrowest
+        extra = (group.suggested_date - self.promised_date).days
+        by = "by the promised date" if extra == 0 else f"by a date {_days(extra)} later"
+        return (
+            f"{group.label[0].upper()}{group.label[1:]} alone did better: 80 % were "
+            f"delivered {by} ({group.sample_size} resolved); the suggestion keeps to the "
+            f"later date that 80 % of {self.scope_label} met."
+        )
 
     @property
     def extra_days(self) -> int:
@@ -236,6 +291,17 @@ class Calibration:
         )
 
 
+def scope_label(kind: str, band: int, scope: str) -> str:
+    """The group in words: "integration promises of 10-20 days delivered by this team"."""
+    kind_text = CommitmentKind(kind).label.lower()
+    if scope in ("kind", "none"):
+        return f"{kind_text} promises"
+    band_text = band_label(band)
+    if scope == "kind_band_team":
+        return f"{kind_text} promises of {band_text} delivered by this team"
+    return f"{kind_text} promises of {band_text}"
+
+
 def _days(value: float | None) -> str:
     if value is None:
         return ""
@@ -255,32 +321,50 @@ def calibrate(
     promised_date: date,
     team_id: int | None = None,
 ) -> Calibration:
-    """The finest cell with enough history: kind by band by team, then kind by band, then kind."""
+    """The latest date of the groups with enough history: kind by band by team, kind by band,
+    kind. The figures are those of the group that set it, the narrowest on a tie."""
     band = band_of(effort_days)
     candidates: list[tuple[str, CellKey]] = []
     if team_id is not None:
         candidates.append(("kind_band_team", (kind, band, team_id)))
     candidates += [("kind_band", (kind, band, None)), ("kind", (kind, None, None))]
-    considered = []
+    empty = Distribution(count=0)
+    considered: list[tuple[str, int]] = []
+    groups: list[GroupFigure] = []
+    chosen: tuple[str, Cell, date] | None = None
     for scope, key in candidates:
         cell = table.get(key)
         considered.append((scope, cell.slip.count if cell else 0))
-        if cell is not None and cell.slip.enough:
-            return Calibration(
-                kind=kind,
-                effort_days=Decimal(effort_days),
-                promised_date=promised_date,
+        slip = cell.slip if cell is not None else empty
+        own = suggest(promised_date, slip) if cell is not None and slip.enough else None
+        groups.append(
+            GroupFigure(
                 scope=scope,
-                sample_size=cell.slip.count,
-                slip=cell.slip,
-                overrun=cell.overrun,
-                band=band,
-                team_id=team_id if scope == "kind_band_team" else None,
-                suggested_date=suggest(promised_date, cell.slip),
-                considered=considered,
+                label=scope_label(kind, band, scope),
+                slip=slip,
+                suggested_date=own,
             )
+        )
+        # Strictly later only: on a tie the narrower group, met first, keeps the figures.
+        if own is not None and (chosen is None or own > chosen[2]):
+            chosen = (scope, cell, own)
+    if chosen is not None:
+        scope, cell, suggested = chosen
+        return Calibration(
+            kind=kind,
+            effort_days=Decimal(effort_days),
+            promised_date=promised_date,
+            scope=scope,
+            sample_size=cell.slip.count,
+            slip=cell.slip,
+            overrun=cell.overrun,
+            band=band,
+            team_id=team_id if scope == "kind_band_team" else None,
+            suggested_date=suggested,
+            considered=considered,
+            groups=groups,
+        )
     kind_cell = table.get((kind, None, None))
-    empty = Distribution(count=0)
     return Calibration(
         kind=kind,
         effort_days=Decimal(effort_days),
@@ -291,6 +375,7 @@ def calibrate(
         overrun=kind_cell.overrun if kind_cell else empty,
         band=band,
         considered=considered,
+        groups=groups,
     )
 
 

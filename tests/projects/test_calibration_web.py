@@ -66,6 +66,36 @@ class TestApi:
         assert body["effort_overrun"]["sample_size"] == 0
         assert "a median of 9 days late" in body["sentence"]
 
+    def test_a_team_that_did_better_does_not_bring_the_date_earlier(self, rep, pm, pm2):
+        from handoff.models import TeamKind
+        from tests.factories import TeamFactory
+
+        TeamFactory(name="Integration", kind=TeamKind.DELIVERY).members.add(pm)
+        resolved_history(rep, pm, [0, 0, 0, 0, 1], title="Team")
+        resolved_history(rep, pm2, [10, 10, 12, 14, 20], title="Others")
+        body = ask(rep, pm=pm.pk).json()
+        # The team's own five met their dates; all ten in the band met 12 days: the later date stands,
+        # and the figures shown are those of the band that set it.
+        assert body["scope"] == "kind_band" and body["sample_size"] == 10
+        assert body["slip_days"]["p80"] == 12.0 and body["suggested_date"] == "2027-06-13"
+        assert body["scope_label"] == "integration promises of 10\u201320 days"
+        assert [(g["scope"], g["suggested_date"]) for g in body["groups"]] == [
+            ("kind_band_team", "2027-06-01"),
+            ("kind_band", "2027-06-13"),
+            ("kind", "2027-06-13"),
+        ]
+        assert body["groups"][0]["slip_days"] == {"sample_size": 5, "median": 0.0, "p80": 0.0}
+        assert body["narrower_sentence"].startswith(
+            "Integration promises of 10\u201320 days delivered by this team alone did better"
+        )
+        page = _client(rep).get(
+            reverse("projects:calibration"),
+            {"kind": "integration", "effort_days": "12", "promised_date": "2027-06-01"},
+        )
+        assert "80 % of integration promises of 10\u201320 days were delivered by then" in (
+            page.content.decode()
+        )
+
     def test_too_little_history_says_so(self, rep, pm):
         resolved_history(rep, pm, [3, 4])
         body = ask(rep).json()
@@ -145,6 +175,8 @@ def test_schema_documents_the_calibration(tmp_path):
     assert {"kind", "effort_days", "promised_date", "pm"} <= set(names)
     assert names["kind"]["required"] is True
     assert {"200", "400"} <= set(get["responses"])
+    answer = schema["components"]["schemas"]["Calibration"]["properties"]
+    assert {"scope", "sample_size", "suggested_date", "groups", "narrower_sentence"} <= set(answer)
     capacity = schema["components"]["schemas"]["CapacityWeek"]["properties"]
     assert {"tentative_days", "over_capacity_with_tentative", "load_days"} <= set(capacity)
 
