@@ -93,9 +93,21 @@ def sync_agenda(today: date | None = None) -> dict[str, Any]:
     undecided = escalations_open()[:take]
     at_risk = Q(status=DeliverableStatus.AT_RISK)
     late = promise_rules.late_q(today)
-    projects = (
+    # The projects are chosen by their at-risk and late deliverables (indexed by status and
+    # date) and ordered by their deal's close date read one deal at a time, so that only the
+    # rows of the page are joined to the deals.
+    close_date = (
+        Deal.objects.filter(pk=OuterRef("deal_id")).order_by().values("expected_close_date")
+    )
+    projects_first = (
         Project.objects.exclude(status=ProjectStatus.COMPLETED)
         .filter(Exists(Deliverable.objects.filter(at_risk | late, project=OuterRef("pk"))))
+        .annotate(close=Subquery(close_date[:1]))
+        .order_by("close", "id")
+        .values("pk")[:take]
+    )
+    projects = (
+        Project.objects.filter(pk__in=projects_first)
         .select_related("deal__client", "deal__owner", "pm")
         .annotate(
             at_risk=Count("deliverables", filter=Q(deliverables__status=DeliverableStatus.AT_RISK)),
@@ -118,19 +130,31 @@ def sync_agenda(today: date | None = None) -> dict[str, Any]:
         .select_related("project__deal", "project__pm")
         .order_by("promised_date", "id")[:take]
     )
-    unacknowledged = (
+    # Notes and decisions: the page's rows are picked by their indexed columns first, then
+    # only those are joined to their deals.
+    notes_first = (
         FeedbackNote.objects.filter(
             direction__in=Direction.values,
             created_at__gte=now - timedelta(days=DEFAULT_RANGE_DAYS),
             acknowledged_at__isnull=True,
         )
+        .order_by("created_at", "id")
+        .values("pk")[:take]
+    )
+    unacknowledged = (
+        FeedbackNote.objects.filter(pk__in=notes_first)
         .select_related("author", "recipient", "deal")
-        .order_by("created_at", "id")[:take]
+        .order_by("created_at", "id")
+    )
+    decisions_first = (
+        DealEvent.objects.filter(kind__in=DECISION_EVENTS, at__gte=week_ago, at__lt=now)
+        .order_by("at", "id")
+        .values("pk")[:take]
     )
     decisions = (
-        DealEvent.objects.filter(kind__in=DECISION_EVENTS, at__gte=week_ago, at__lt=now)
+        DealEvent.objects.filter(pk__in=decisions_first)
         .select_related("deal__client", "deal__owner", "actor")
-        .order_by("at", "id")[:take]
+        .order_by("at", "id")
     )
 
     return {
