@@ -7,6 +7,7 @@ from deals.selectors import deals_visible_to
 from feedback.models import FeedbackNote
 from feedback.selectors import notes_visible_to
 from handoff.models import Role, Team, TeamKind, User
+from handoff.templatetags.formats import short_day
 from handoff.validators import within_years
 from handoff.web.forms import DateInput, ServiceErrorsMixin
 from meetings.models import ActionItemStatus, ItemAction
@@ -126,7 +127,7 @@ class DecisionForm(ServiceErrorsMixin, forms.Form):
             )
             self.fields["deliverable"].queryset = rows.order_by("promised_date", "id")
             self.fields["deliverable"].label_from_instance = lambda d: (
-                f"{d.summary} (promised {d.promised_date:%-d %b})"
+                f"{d.summary} (promised {short_day(d.promised_date)})"
             )
 
     @property

@@ -10,6 +10,7 @@ from deals.models import Commitment, Deal, Escalation, ReviewRound
 from feedback.models import FeedbackNote
 from handoff.audit import AppendOnlyModel
 from handoff.models import Team
+from handoff.templatetags.formats import day
 from handoff.validators import multi_line, single_line
 from projects.models import Deliverable, Project
 
@@ -100,7 +101,7 @@ class Meeting(models.Model):
     @property
     def title(self) -> str:
         kind = "Weekly sync" if self.kind == MeetingKind.WEEKLY else "Sync"
-        return f"{kind} of {self.held_on:%-d %b %Y}, {self.teams_label}"
+        return f"{kind} of {day(self.held_on)}, {self.teams_label}"
 
     @property
     def is_scheduled(self) -> bool:

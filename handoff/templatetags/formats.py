@@ -151,6 +151,18 @@ def number(value, digits: int = 1) -> str:
 
 
 @register.filter
+def plain(value, digits: int = 1) -> str:
+    """A number for a machine (a data attribute): no separators, `digits` decimals unless it is
+    whole: 1.5 -> "1.50" with plain:2, 3 -> "3"."""
+    amount = _number(value)
+    if amount is None:
+        return ""
+    if amount == amount.to_integral_value():
+        return str(int(amount))
+    return f"{amount:.{int(digits)}f}"
+
+
+@register.filter
 def person_days(value, digits: int = 1) -> str:
     """Effort: "12 person-days", "1 person-day", "0.5 person-days"; a load spread over weeks
     has cents: `person_days:2`."""

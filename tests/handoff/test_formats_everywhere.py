@@ -18,7 +18,7 @@ from handoff.templatetags import formats
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 # Emails are written for a recipient with the same filters (feedback.emails); only pages here.
 NOT_PAGES = {"email"}
-APP_CODE = ("config", "deals", "feedback", "handoff", "insights", "projects")
+APP_CODE = ("config", "deals", "feedback", "handoff", "insights", "meetings", "projects")
 
 # A filter of Django's that writes a date, a time or a number its own way.
 OWN_WAY = re.compile(

@@ -24,6 +24,7 @@ def test_the_apps_register_their_sections(sections):
         "projects/partials/settings_capacity.html",
         "feedback/partials/settings_notifications.html",
         "feedback/webhooks_settings.html",
+        "feedback/calendar_settings.html",
     ]
 
 
