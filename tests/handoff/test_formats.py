@@ -96,3 +96,11 @@ def test_an_unknown_time_zone_is_refused_and_nothing_changes(client_for, rep):
 
 def test_the_time_zone_setting_needs_a_login_and_a_post(client):
     assert client.post(reverse("settings_time_zone"), {"tz-time_zone": "UTC"}).status_code == 302
+
+
+def test_plain_writes_a_number_for_a_machine():
+    assert formats.plain(Decimal("1.5"), 2) == "1.50"
+    assert formats.plain(Decimal("3.00"), 2) == "3"
+    assert formats.plain(Decimal("12345.25"), 1) == "12345.2"
+    assert formats.plain(None) == ""
+    assert formats.plain("not a number") == ""
