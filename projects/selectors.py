@@ -336,6 +336,7 @@ def _check(base, deal_items, capacity, today, tentative=None) -> dict:
         "sentence": math.verdict_sentence(checks),
         "fits": all(c.fits for c in checks),
         "tentative_sentence": math.tentative_sentence(checks),
+        "has_tentative": any(c.tentative for c in checks),
         "fits_with_tentative": all(c.fits_with_tentative for c in checks),
     }
 

@@ -66,6 +66,8 @@ const focusScrollers = () => {
 };
 focusScrollers();
 window.addEventListener("resize", focusScrollers);
+// A table in a closed <details> measures nothing until it opens ("toggle" does not bubble).
+document.addEventListener("toggle", focusScrollers, true);
 document.addEventListener("htmx:afterSettle", focusScrollers);
 
 // A form that came back with errors: start the reader at its summary, and let each of its links

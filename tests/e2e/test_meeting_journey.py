@@ -51,7 +51,7 @@ def test_a_manager_runs_the_weekly_sync_and_the_rep_closes_the_action_item(
     # The manager goes from the sync agenda to this week's meeting and starts it.
     login(page, "manager", PASSWORD)
     page.goto("/dashboard/agenda/")
-    page.get_by_role("link", name="Meetings", exact=True).click()
+    page.get_by_role("main").get_by_role("link", name="Meetings", exact=True).click()
     expect(page.get_by_role("heading", name="Meetings", level=1)).to_be_visible()
     check("meetings")
     page.get_by_role("region", name="Coming up and running").get_by_role(
