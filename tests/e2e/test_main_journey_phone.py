@@ -78,6 +78,8 @@ def test_main_journey_from_promises_to_an_accepted_handoff(page, login, axe_viol
 
     # The rep writes the deal with two promises, and submits it.
     page.get_by_role("main").get_by_role("link", name="New deal").click()
+    # Typing waits for the page's scripts: a search typed before they run sends nothing.
+    page.wait_for_url("**/deals/new/")
     page.get_by_label("Title").fill("Warehouse rollout")
     page.get_by_label("Find a client").fill("acme")
     expect(page.get_by_text("1 client matching “acme”")).to_be_visible()
