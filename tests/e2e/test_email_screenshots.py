@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from feedback import emails
-from tests.feedback.test_emails_gallery import DIGEST_KINDS, render_gallery
+from tests.feedback.test_emails_gallery import DIGEST_KINDS, OTHER_EMAILS, render_gallery
 
 # The module's world is built once, outside any test; the mark has the test database made.
 pytestmark = pytest.mark.django_db
 
 WIDTHS = (600, 390)
-KINDS = (*emails.ACTIONS, *DIGEST_KINDS)
+KINDS = (*emails.ACTIONS, *DIGEST_KINDS, *OTHER_EMAILS)
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,9 @@ def gallery(django_db_setup, django_db_blocker) -> dict[str, emails.RenderedEmai
 
 
 def _button_label(kind: str) -> str:
-    return "Open Handoff" if kind in DIGEST_KINDS else emails.ACTIONS[kind]
+    if kind in DIGEST_KINDS:
+        return "Open Handoff"
+    return OTHER_EMAILS.get(kind) or emails.ACTIONS[kind]
 
 
 @pytest.mark.parametrize("width", WIDTHS)

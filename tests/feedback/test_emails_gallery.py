@@ -15,14 +15,25 @@ from django.utils import timezone
 from deals import services as deals
 from deals.models import Deal, Escalation, ReviewRound, Verdict, VerdictKind
 from feedback import digests, emails, notifications, services
+from feedback.acceptance_emails import ACCEPTANCE_EMAIL_KIND
 from feedback.models import EmailOutbox, Notification, NotificationKind
 from handoff import tagged_json
 from handoff.models import Role
+from meetings import services as meetings
+from meetings.minutes import MINUTES_EMAIL_KIND
+from meetings.models import AgendaItem
+from projects import acceptance
 from projects import services as projects
 from projects.models import Deliverable
 from tests.factories import ClientFactory, CommitmentFactory, DealFactory, UserFactory
 
 DIGEST_KINDS = ("digest", "digest_pm", "digest_manager")
+# Emails that are not about a notification, with their button's label: the customer's
+# acceptance request (no account behind it) and a meeting's minutes.
+OTHER_EMAILS = {
+    ACCEPTANCE_EMAIL_KIND: "Accept or decline",
+    MINUTES_EMAIL_KIND: "Read the minutes",
+}
 # The kinds build_world sends through the real services; any other kind is drawn.
 SENT_BY_THE_WORLD = (
     "submitted",
@@ -186,7 +197,45 @@ def every_email(rep, pm, pm2, manager) -> dict[str, emails.RenderedEmail]:
         digest = digests.build_digest(user, "weekly")
         text, html = digests.render_digest(digest)
         rendered[kind] = emails.RenderedEmail(digest.subject, text, html)
+    send_other_emails(pm, manager)
+    for kind in OTHER_EMAILS:
+        row = EmailOutbox.objects.filter(kind=kind).order_by("id").first()
+        rendered[kind] = emails.RenderedEmail(row.subject, row.text_body, row.html_body)
     return rendered
+
+
+def send_other_emails(pm, manager) -> None:
+    """A delivered deliverable sent to the customer, and a meeting closed with its minutes."""
+    deliverable = Deliverable.objects.filter(status="at_risk").order_by("id").first()
+    projects.deliverable_update_status(
+        deliverable=deliverable,
+        actor=manager,
+        status="delivered",
+        delivered_on=timezone.localdate(),
+    )
+    acceptance.acceptance_send(
+        deliverable=deliverable,
+        actor=pm,
+        contact_name="Dana Whitfield",
+        contact_email="dana.whitfield@contoso.example",
+    )
+    meeting = meetings.meeting_create(actor=manager, held_on=timezone.localdate())
+    meetings.attendees_set(meeting=meeting, actor=manager, users=[manager, pm])
+    meetings.meeting_start(meeting=meeting, actor=manager)
+    meetings.item_decide(
+        item=AgendaItem.objects.filter(meeting=meeting).order_by("position").first(),
+        actor=manager,
+        note="Tom takes the Fabrikam review today; the store count stays as promised.",
+    )
+    meetings.action_item_add(
+        meeting=meeting,
+        actor=manager,
+        what="Ask Contoso's rewards team who signs off the catalogue",
+        owner=pm,
+        due_on=timezone.localdate() + datetime.timedelta(days=7),
+        project=deliverable.project,
+    )
+    meetings.meeting_close(meeting=meeting, actor=manager, present=[manager, pm])
 
 
 def _drawn(kind: str, recipient, actor, deal) -> Notification:
@@ -233,7 +282,7 @@ def gallery(django_db_setup, django_db_blocker):
 
 @pytest.mark.django_db
 def test_the_gallery_has_every_kind_of_email(gallery):
-    assert set(gallery) == {*NotificationKind.values, *DIGEST_KINDS}
+    assert set(gallery) == {*NotificationKind.values, *DIGEST_KINDS, *OTHER_EMAILS}
 
 
 @pytest.mark.django_db
