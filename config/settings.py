@@ -467,6 +467,14 @@ CELERY_BEAT_SCHEDULE["meetings-prepare-weekly"] = {
     "schedule": crontab(minute=30),
 }
 
+# The append-only event tables are partitioned by month on PostgreSQL (handoff.partitions):
+# each night the job makes this month's partition and this many months ahead.
+EVENT_PARTITION_MONTHS_AHEAD = env.int("EVENT_PARTITION_MONTHS_AHEAD", default=3)
+CELERY_BEAT_SCHEDULE["handoff-create-event-partitions"] = {
+    "task": "handoff.tasks.create_event_partitions",
+    "schedule": crontab(minute=50, hour=2),
+}
+
 # Logs: plain lines in development, one JSON object a line in production (LOG_FORMAT), each
 # record with the ids of its request, user and task (handoff.observability).
 LOG_FORMAT = env.str("LOG_FORMAT", default="") or ("plain" if DEBUG else "json")
