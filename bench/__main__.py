@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.mixes import MIXES
+
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 
@@ -22,10 +24,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--small", type=int, default=1_000, help="deals at the small scale")
     parser.add_argument("--requests", type=int, default=30, help="timed requests per page")
     parser.add_argument("--skip-load", action="store_true", help="no gunicorn + locust run")
-    parser.add_argument("--load-seconds", type=int, default=60)
-    parser.add_argument("--load-users", type=int, default=25)
     parser.add_argument(
-        "--load-rate", type=float, default=1.8, help="tasks/s per user (a task is 1 to 6 requests)"
+        "--load-seconds", type=int, default=None, help="seconds a load step (default 60)"
+    )
+    parser.add_argument(
+        "--load-steps",
+        type=rate_list,
+        default=None,
+        help="requests/s offered at each step, a comma list (default 25,50,75,100,150,200)",
+    )
+    parser.add_argument("--load-mix", choices=sorted(MIXES), default="mixed")
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        default=None,
+        help="the same steps on that commit too, from a git worktree on its own database",
     )
     parser.add_argument(
         "--load-workers", type=int, default=None, help="gunicorn workers (default 2 per core + 1)"
@@ -61,8 +74,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.deals, args.small, args.requests = 2_000, 500, 10
-        args.load_seconds, args.digest_users = 20, 100
+        args.digest_users = 100
         args.import_rows = 1_000
+    if args.load_steps is None:
+        args.load_steps = [10.0, 20.0] if args.quick else [25.0, 50.0, 75.0, 100.0, 150.0, 200.0]
+    if args.load_seconds is None:
+        args.load_seconds = 10 if args.quick else 60
     if args.output is None:
         args.output = (
             ROOT / "var" / "bench" / "results-quick.json"
@@ -70,6 +87,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
             else BENCH_DIR / "results.json"
         )
     return args
+
+
+def rate_list(text: str) -> list[float]:
+    try:
+        rates = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma list of numbers: {text!r}") from None
+    if not rates or any(rate <= 0 for rate in rates):
+        raise argparse.ArgumentTypeError("each step offers more than 0 requests per second")
+    return rates
 
 
 def setup_django() -> str:
@@ -169,7 +196,9 @@ def main(argv: list[str]) -> int:
             load = {"error": f"{type(error).__name__}: {error}"}
             print(f"  load: {load['error']}")
 
-    results = report(args, scales, generation, digests, load, machine)
+    results = report(args, scales, generation, digests, {}, machine)
+    del results["load"]
+    store_load(results, args, load)
     results["import"] = deal_import
     results["dashboard_computation"] = {
         "median_ms_1k": computations["small"]["median_ms"],
@@ -198,29 +227,81 @@ def shown(path: Path) -> str:
     return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(resolved)
 
 
+def load_key(args: argparse.Namespace) -> str:
+    """Where a mix's figures go in the results: "load", "load_write_heavy"."""
+    return "load" if args.load_mix == "mixed" else f"load_{args.load_mix.replace('-', '_')}"
+
+
 def run_load(args: argparse.Namespace) -> dict:
     from bench import load as load_test
 
-    print(f"Load test: {args.load_users} users for {args.load_seconds} s …", flush=True)
+    steps = ", ".join(f"{rate:g}" for rate in args.load_steps)
+    against = f", beside {args.baseline}" if args.baseline else ""
+    print(
+        f"Load test, {args.load_mix} mix: {steps} requests/s, {args.load_seconds} s each{against} …",
+        flush=True,
+    )
     return load_test.run(
+        steps=args.load_steps,
         seconds=args.load_seconds,
-        users=args.load_users,
-        rate=args.load_rate,
+        mix=args.load_mix,
         workers=args.load_workers,
+        baseline=args.baseline,
+        deals=args.deals,
     )
 
 
+def store_load(results: dict, args: argparse.Namespace, load: dict) -> None:
+    """A baseline comparison joins the mix's figures as "baseline"; a plain run replaces them."""
+    key = load_key(args)
+    if args.baseline:
+        results.setdefault(key, {})["baseline"] = load
+        return
+    baseline = results.get(key, {}).get("baseline")
+    results[key] = {**load, "baseline": baseline} if baseline else load
+
+
 def load_only(args: argparse.Namespace) -> int:
-    """Run the load test again on the generated data and replace "load" in the results."""
+    """Run the load test again on the generated data and replace its mix's figures."""
     results = json.loads(args.output.read_text()) if args.output.exists() else {}
-    results["load"] = run_load(args)
+    store_load(results, args, run_load(args))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
-    if results.get("pages"):
-        print_table(results)
-    else:
-        print(json.dumps({k: v for k, v in results["load"].items() if k != "endpoints"}))
+    print_load(results)
+    print(f"\nWrote {shown(args.output)}.")
     return 0
+
+
+def print_load(results: dict) -> None:
+    """Each mix's steps, its knee, and a baseline's beside it."""
+    for key in sorted(k for k in results if k.startswith("load")):
+        load = results[key]
+        for label, figures in (("", load), ("baseline ", load.get("baseline") or {})):
+            sides = [("", figures)]
+            if figures.get("current"):
+                sides = [("current", figures["current"]), ("baseline", figures["baseline"])]
+            for side, mix in sides:
+                if not mix.get("steps"):
+                    continue
+                title = f"{key} {label}{side}".strip()
+                print(
+                    f"\n{title}: {mix['mix']} mix, unloaded p50 {mix['unloaded_p50_ms']} ms, "
+                    f"knee {mix['knee']['requests_per_second']} requests/s, "
+                    f"largest worker {mix['largest_worker_mb']} MB"
+                )
+                for step in mix["steps"]:
+                    print(f"  {step_row(step)}")
+            if figures.get("current"):
+                print(
+                    f"  knees: {figures['knee_current']} against {figures['knee_baseline']} "
+                    f"requests/s, ratio {figures['knee_ratio']}"
+                )
+
+
+def step_row(step: dict) -> str:
+    from bench.steps import row
+
+    return row(step)
 
 
 def import_only(args: argparse.Namespace) -> int:
@@ -304,13 +385,7 @@ def print_table(results: dict) -> None:
             f"\nDashboard figures computed (the job's work): {computation['median_ms_1k']:.0f} ms "
             f"at {small:,}, {computation['median_ms_100k']:.0f} ms at {large:,} deals"
         )
-    load = results["load"]
-    if load.get("requests"):
-        print(
-            f"\nLoad: {load['requests_per_second']:.1f} req/s, p50 {load['p50_ms']} ms, "
-            f"p95 {load['p95_ms']} ms, p99 {load['p99_ms']} ms, "
-            f"{load['failures']} errors of {load['requests']} requests"
-        )
+    print_load(results)
     deal_import = results.get("import") or {}
     if deal_import.get("rows"):
         print(
