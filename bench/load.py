@@ -60,6 +60,10 @@ def run(
             stack.work.mkdir(parents=True, exist_ok=True)
             stack.prepare([p * seconds for p in parts])
         common = set.intersection(*(s.features for s in stacks))
+        if baseline:
+            how["features_left_out_of_both"] = sorted(
+                set.union(*(s.features for s in stacks)) - common
+            )
         for stack in stacks:
             stack.features = common
             for part in stack.parts:

@@ -12,8 +12,8 @@ import pytest
 from bench.__main__ import parse_args, rate_list, store_load
 from bench.load_users import share_reviews
 from bench.pacing import poisson_pacing
-from bench.stack import Receiver
-from bench.steps import KNEE_FACTOR, knee, submit_versus_page, summarise, users_for
+from bench.stack import Receiver, Stack
+from bench.steps import KNEE_FACTOR, knee, report, submit_versus_page, summarise, users_for
 
 
 def step(rate, p95, **more):
@@ -155,3 +155,39 @@ def test_a_baseline_joins_the_figures_of_its_mix_and_a_plain_run_keeps_it():
     assert results["load"]["baseline"] == {"knee_ratio": 1.5}
     store_load(results, parse_args(["--load-mix", "write-heavy"]), {"mix": "write-heavy"})
     assert json.dumps(results["load_write_heavy"]) == '{"mix": "write-heavy"}'
+
+
+def test_the_report_holds_the_knee_submit_at_the_knee_and_the_memory_targets(tmp_path):
+    stack = Stack(
+        label="current",
+        root=tmp_path,
+        bin=tmp_path,
+        database_url="postgres://postgres@127.0.0.1:5432/handoff_bench_x",
+        broker="",
+        work=tmp_path,
+        workers=5,
+        features={"imports", "webhooks"},
+    )
+    figures = {
+        "unloaded": {"p50_ms": 20.0, "endpoints": {}, "failure_kinds": []},
+        "steps": [
+            step(25, 50, submit_p95_ms=70.0, deal_page_p95_ms=40.0),
+            step(50, 70, submit_p95_ms=90.0, deal_page_p95_ms=50.0),
+            step(75, 300, submit_p95_ms=900.0, deal_page_p95_ms=200.0),
+        ],
+        "resident_mb": {"gunicorn_workers": [120.5, 131.0], "celery": [118.0]},
+    }
+    reported = report(figures, mix="mixed", seconds=60, stack=stack)
+    assert reported["knee"]["requests_per_second"] == 50
+    assert reported["submit_versus_deal_page_at_knee"]["ratio"] == 1.8
+    assert reported["largest_worker_mb"] == 131.0
+    assert reported["targets"] == {
+        "submit_p95_at_most_2x_deal_page": True,
+        "every_worker_at_most_200_mb": True,
+    }
+    assert reported["tasks_left_out"] == []
+    assert reported["setup"]["database"] == "handoff_bench_x"
+    figures["resident_mb"]["gunicorn_workers"].append(201.0)
+    assert not report(figures, mix="mixed", seconds=60, stack=stack)["targets"][
+        "every_worker_at_most_200_mb"
+    ]
