@@ -318,6 +318,15 @@ def test_the_migrations_go_back_to_plain_tables_and_forward_again(rep, pm):
         raw("DELETE FROM deals_dealevent_y2019m04")
     assert DealEvent.objects.create(deal=deal, kind=EventKind.UPDATED).pk > later.pk
     for table, found in months.items():
-        # The schema as found: the month made for the old row goes, with the rows flushed after.
+        # The schema as found: the month made for the old row goes (its rows are flushed after),
+        # empty months made before (by the benchmark's generator) come back.
         for extra in children(table) - found:
             raw(f'DROP TABLE "{extra}"')
+        gone = [
+            datetime.date(int(name[-7:-3]), int(name[-2:]), 1)
+            for name in found - children(table)
+            if name != partitions.default_name(table)
+        ]
+        with transaction.atomic(), connection.cursor() as cursor:
+            partitions.months_ensure(cursor, table=table, column="at", months=gone)
+        assert children(table) == found
