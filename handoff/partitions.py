@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import connections, transaction
 
 DEFAULT = "default"
+# Waiting long for a table's lock would queue every writer of the table behind the job.
+LOCK_TIMEOUT = "5s"
 
 
 @dataclass(frozen=True)
@@ -309,8 +311,7 @@ def months_ahead_ensure(
     with connection.cursor() as cursor:
         for table, column in partitioned_tables(cursor):
             with transaction.atomic(using=using):
-                # Waiting long for the lock would queue every writer of the table behind it.
-                cursor.execute("SET LOCAL lock_timeout = '5s'")
+                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [LOCK_TIMEOUT])
                 months = _months_wanted(today, months_ahead)
                 if default_name(table) in _children(cursor, table):
                     months += _months_in(cursor, default_name(table), column)

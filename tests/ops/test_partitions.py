@@ -5,10 +5,11 @@ import datetime
 import json
 from types import SimpleNamespace
 
+import psycopg
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from deals.models import Client, DealEvent, DealStatus, EventKind
@@ -147,6 +148,28 @@ class TestPartitioned:
         assert partitions.months_ahead_ensure(today=today, months_ahead=2) == {}
         for table in EVENT_TABLES:
             assert {partitions.partition_name(table, m) for m in months} <= children(table)
+
+    def test_the_job_gives_up_on_a_table_a_long_read_holds_rather_than_queue_its_writers(
+        self, monkeypatch
+    ):
+        monkeypatch.setattr(partitions, "LOCK_TIMEOUT", "200ms")
+        settings_dict = connection.settings_dict
+        reader = psycopg.connect(
+            dbname=settings_dict["NAME"],
+            host=settings_dict["HOST"] or None,
+            port=settings_dict["PORT"] or None,
+            user=settings_dict["USER"] or None,
+            password=settings_dict["PASSWORD"] or None,
+        )
+        try:
+            reader.execute("LOCK TABLE deals_dealevent IN ACCESS SHARE MODE")
+            with pytest.raises(OperationalError, match="lock timeout"):
+                partitions.months_ahead_ensure(today=partitions.add_months(this_month(), 20))
+        finally:
+            reader.close()
+        assert partitions.partition_name(
+            "deals_dealevent", partitions.add_months(this_month(), 20)
+        ) not in children("deals_dealevent")
 
     def test_a_month_whose_rows_wait_in_default_gets_its_partition_and_its_rows(self, rep):
         deal = new_deal(rep, Client.objects.create(name="Initech"), "Late month")
