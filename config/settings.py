@@ -452,8 +452,9 @@ CELERY_BEAT_SCHEDULE["feedback-prune-operational-rows"] = {
 
 # The dashboard and goal panels read stored figures at most this old; the job refreshes
 # the default ranges more often than that, so a reader rarely waits for a computation.
-METRICS_SNAPSHOT_MAX_AGE_SECONDS = env.int("METRICS_SNAPSHOT_MAX_AGE_SECONDS", default=600)
-METRICS_REFRESH_SECONDS = env.int("METRICS_REFRESH_SECONDS", default=300)
+METRICS_SNAPSHOT_MAX_AGE_SECONDS = env.int("METRICS_SNAPSHOT_MAX_AGE_SECONDS", default=120)
+# Every minute the job folds the events into the summaries, then sums the stored figures.
+METRICS_REFRESH_SECONDS = env.int("METRICS_REFRESH_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE["handoff-refresh-metrics"] = {
     "task": "insights.tasks.refresh_metrics",
     "schedule": float(METRICS_REFRESH_SECONDS),

@@ -2,8 +2,8 @@ from django.apps import AppConfig
 
 
 class InsightsConfig(AppConfig):
-    """No models of its own: SharedGoal and MetricsSnapshot stay in handoff.models,
-    where their migrations are."""
+    """Its models are the dashboard's summary tables (insights.models); SharedGoal and
+    MetricsSnapshot stay in handoff.models, where their migrations are."""
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "insights"

@@ -28,6 +28,7 @@ from handoff.models import MetricsSnapshot, Team, User, quarter_of
 from insights.figures.alignment import snapshot_key, stored_alignment
 from insights.figures.goals import stored_goal_values
 from insights.figures.window import Window, window_for
+from insights.summary_fold import summaries_fold
 
 logger = logging.getLogger(__name__)
 
@@ -175,6 +176,8 @@ def recalculation_run(*, key: str, run: str, today: date | None = None) -> str:
         if w is None:
             recalculation_fail(key=key, run=run, error="The team of this range no longer exists.")
             return FAILED
+        # What changed since the last scheduled fold counts too.
+        summaries_fold()
         stored_alignment(w, recompute=True)
         _advance(key, run, percent=FIGURES_DONE)
         today = today or timezone.localdate()

@@ -9,13 +9,18 @@ from redis.exceptions import RedisError
 
 from insights import recalculate
 from insights.figures.refresh import refresh_snapshots
+from insights.summary_fold import summaries_fold
 
 logger = logging.getLogger(__name__)
 
 
-# Safe to run twice or at once: each run replaces the stored results by key.
+# Safe to run twice or at once: the fold recomputes whole days and each run replaces the
+# stored results by key. Every minute: the fold brings the summaries up to date with the
+# events, then the stored figures are summed from them.
 @shared_task(soft_time_limit=240, time_limit=300)
 def refresh_metrics() -> dict:
+    folded = summaries_fold()
+    logger.info("Summaries folded: %s", folded)
     return refresh_snapshots()
 
 

@@ -1,7 +1,8 @@
 """The dashboard as a whole: every figure and table over one window, computed or as stored.
 
-Each figure is a bounded aggregate: the range filters on an indexed column, so the work
-follows the size of the range, not the size of the history. The dashboard, the CSV
+Once the summary tables are built, the range's figures are sums of their rows per day
+(insights.figures.summarised); live, each is a bounded aggregate whose range filters on an
+indexed column. The dashboard, the CSV
 exports and the API read from here.
 """
 
@@ -33,12 +34,52 @@ from insights.figures.reviews import (
     sla_breaches,
     turnaround_by_week,
     turnaround_days,
+    turnaround_table,
 )
+from insights.figures.summarised import is_folded, summarised
 from insights.figures.window import Window
 
 
-def alignment(w: Window) -> Alignment:
-    """Every figure and table of the dashboard over one window; a fixed number of queries."""
+def alignment(w: Window, *, live: bool | None = None) -> Alignment:
+    """Every figure and table of the dashboard over one window; a fixed number of queries.
+
+    From the summary tables once they are built (insights.summary_fold), else (or with
+    live=True) from the rows themselves; both give the same figures.
+    """
+    if live is None:
+        live = not is_folded()
+    if live:
+        return _live_alignment(w)
+    s = summarised(w)
+    escalation_figure, escalation_table = escalations(w)
+    feedback_figures, feedback_table = feedback_health(w)
+    figures = [
+        deals_in_review(w),
+        *review_turnaround(w, s.durations),
+        sla_breaches(w, s.sla),
+        first_pass_approval(w, s.first_pass),
+        flag_rate(w, s.verdict_counts),
+        *promise_figures(w, s.promise_summary, s.sold),
+        *calibration_figures(w, s.calibration),
+        *acceptance_figures(w),
+        escalation_figure,
+        *feedback_figures,
+    ]
+    tables = [
+        turnaround_table(s.dated),
+        flag_rate_by_rep(w, s.verdict_counts),
+        flag_rate_by_kind(w, s.verdict_counts),
+        *promise_tables(w, s.per_rep, s.per_pm),
+        pipeline_capacity(w),
+        pipeline_table(w),
+        feedback_table,
+        escalation_table,
+        over_commit_by_rep(w, s.verdict_counts),
+    ]
+    return Alignment(window=w, figures=figures, tables=tables)
+
+
+def _live_alignment(w: Window) -> Alignment:
     pairs = decided_rounds(w)
     durations = turnaround_days(w, pairs)
     counts = verdict_counts(w)

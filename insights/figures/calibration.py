@@ -9,7 +9,7 @@ from django.db.models import Count, F, Q
 
 from deals.models import DealStatus
 from insights.figures.links import deals_url
-from insights.figures.promises import deliverables_in
+from insights.figures.promises import AGAINST, DELIVERED_BY_SUGGESTION, deliverables_in
 from insights.figures.results import Figure
 from insights.figures.stats import rounded
 from insights.figures.window import Window, owner_param
@@ -22,25 +22,26 @@ CALIBRATION_HOW = (
     "date. A well-calibrated suggestion holds about 80 % of the time."
 )
 
-_DELIVERED_BY_SUGGESTION = Q(
-    status=DeliverableStatus.DELIVERED, delivered_on__lte=F("commitment__suggested_date")
-)
-_AGAINST = Q(promised_date__lt=F("commitment__suggested_date"))
 _KEPT = Q(status=DeliverableStatus.DELIVERED, delivered_on__lte=F("promised_date"))
 
 
-def calibration_figures(w: Window) -> list[Figure]:
-    counts = (
-        deliverables_in(w)
-        .filter(status__in=RESOLVED_DELIVERABLE_STATUSES, commitment__suggested_date__isnull=False)
-        .aggregate(
-            suggested=Count("pk"),
-            held=Count("pk", filter=_DELIVERED_BY_SUGGESTION),
-            against=Count("pk", filter=_AGAINST),
-            against_missed=Count("pk", filter=_AGAINST & ~_KEPT),
-            taken=Count("pk", filter=Q(commitment__suggestion_taken=True)),
+def calibration_figures(w: Window, counts: dict[str, int] | None = None) -> list[Figure]:
+    """counts: {"suggested", "held", "against", "against_missed", "taken"} when already
+    summed (insights.figures.summarised)."""
+    if counts is None:
+        counts = (
+            deliverables_in(w)
+            .filter(
+                status__in=RESOLVED_DELIVERABLE_STATUSES, commitment__suggested_date__isnull=False
+            )
+            .aggregate(
+                suggested=Count("pk"),
+                held=Count("pk", filter=DELIVERED_BY_SUGGESTION),
+                against=Count("pk", filter=AGAINST),
+                against_missed=Count("pk", filter=AGAINST & ~_KEPT),
+                taken=Count("pk", filter=Q(commitment__suggestion_taken=True)),
+            )
         )
-    )
     suggested, against = counts["suggested"], counts["against"]
     url = deals_url(status=DealStatus.WON, owner=owner_param(w))
     return [

@@ -4,6 +4,7 @@ All read one pass over the range's verdicts (verdict_counts).
 """
 
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
@@ -29,32 +30,44 @@ def verdicts_in(w: Window) -> QuerySet[Verdict]:
     return verdicts
 
 
+def kept_badly(today: date | None = None) -> Q:
+    """A deliverable missed, delivered late, or open past its promised date."""
+    return (
+        Q(status=DeliverableStatus.MISSED)
+        | Q(status=DeliverableStatus.DELIVERED, delivered_on__gt=F("promised_date"))
+        | promise_rules.late_q(today)
+    )
+
+
+def verdict_aggregates() -> dict[str, Any]:
+    """Verdicts, flags and reviewed effort per group of verdicts."""
+    flagged = Q(verdict=VerdictKind.FLAGGED)
+    badly = Exists(
+        Deliverable.objects.filter(commitment_id=OuterRef("commitment_id")).filter(kept_badly())
+    )
+    return {
+        "total": Count("pk"),
+        "flagged": Count("pk", filter=flagged),
+        "effort": Sum("commitment__effort_days"),
+        "over_effort": Sum("commitment__effort_days", filter=flagged | Q(badly)),
+    }
+
+
+REP_FIELDS = (
+    "round__deal__owner_id",
+    "round__deal__owner__first_name",
+    "round__deal__owner__last_name",
+    "round__deal__owner__username",
+)
+
+
 def verdict_counts(w: Window) -> list[dict[str, Any]]:
     """Verdicts, flags and reviewed effort per (rep, commitment kind) in one pass over the
     range's verdicts: every flag-rate figure and the over-commit index read from it."""
-    flagged = Q(verdict=VerdictKind.FLAGGED)
-    kept_badly = Exists(
-        Deliverable.objects.filter(commitment_id=OuterRef("commitment_id")).filter(
-            Q(status=DeliverableStatus.MISSED)
-            | Q(status=DeliverableStatus.DELIVERED, delivered_on__gt=F("promised_date"))
-            | promise_rules.late_q()
-        )
-    )
     return list(
         verdicts_in(w)
-        .values(
-            "round__deal__owner_id",
-            "round__deal__owner__first_name",
-            "round__deal__owner__last_name",
-            "round__deal__owner__username",
-            "commitment__kind",
-        )
-        .annotate(
-            total=Count("pk"),
-            flagged=Count("pk", filter=flagged),
-            effort=Sum("commitment__effort_days"),
-            over_effort=Sum("commitment__effort_days", filter=flagged | Q(kept_badly)),
-        )
+        .values(*REP_FIELDS, "commitment__kind")
+        .annotate(**verdict_aggregates())
         .order_by()
     )
 

@@ -3,7 +3,10 @@
 The promise rules themselves are projects.promises'.
 """
 
-from django.db.models import Q, QuerySet
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from deals.models import DealStatus
 from handoff.models import User
@@ -12,20 +15,78 @@ from insights.figures.results import PAGE_ROWS, Figure, Table
 from insights.figures.stats import rounded
 from insights.figures.window import Window, owner_param
 from projects import promises as promise_rules
-from projects.models import Deliverable, DeliverableStatus
+from projects.models import RESOLVED_DELIVERABLE_STATUSES, Deliverable, DeliverableStatus
 
 # Descoped promises count neither way; leaving them out lets (status, promised_date) serve.
 PROMISE_STATUSES = tuple(s for s in DeliverableStatus.values if s != DeliverableStatus.DESCOPED)
 
+# Calibration: delivered by the date history suggested; promised earlier than it.
+DELIVERED_BY_SUGGESTION = Q(
+    status=DeliverableStatus.DELIVERED, delivered_on__lte=F("commitment__suggested_date")
+)
+AGAINST = Q(promised_date__lt=F("commitment__suggested_date"))
+
+
+def promise_aggregates(today: date | None = None) -> dict[str, Any]:
+    """Every count the promise and calibration figures take over deliverables, as
+    projects.promises defines them: one aggregate for the figures, summed per day by the
+    summaries."""
+    resolved = promise_rules.RESOLVED
+    suggested = Q(
+        status__in=RESOLVED_DELIVERABLE_STATUSES, commitment__suggested_date__isnull=False
+    )
+    return {
+        "kept": Count("pk", filter=promise_rules.KEPT),
+        "resolved": Count("pk", filter=resolved),
+        "slip_total": Sum("slip_days", filter=resolved),
+        "slip_count": Count("slip_days", filter=resolved),
+        "late": Count("pk", filter=promise_rules.late_q(today)),
+        "sold_resolved": Count("pk", filter=promise_rules.RESOLVED_AS_SOLD),
+        "renegotiated_kept": Count("pk", filter=promise_rules.KEPT_AS_RENEGOTIATED),
+        "changed": Count("pk", filter=promise_rules.RENEGOTIATED),
+        "suggested": Count("pk", filter=suggested),
+        "suggestion_held": Count("pk", filter=suggested & DELIVERED_BY_SUGGESTION),
+        "against_suggestion": Count("pk", filter=suggested & AGAINST),
+        "against_suggestion_missed": Count("pk", filter=suggested & AGAINST & ~promise_rules.KEPT),
+        "suggestion_taken": Count("pk", filter=suggested & Q(commitment__suggestion_taken=True)),
+    }
+
+
+PROMISE_COUNTS = tuple(promise_aggregates())
+
+
+def summary_of(sums: dict[str, Any]) -> dict[str, Any]:
+    """projects.promises.promise_summary's shape from promise_aggregates' counts."""
+    kept, resolved = sums["kept"], sums["resolved"]
+    slip = (sums["slip_total"] or 0) / sums["slip_count"] if sums["slip_count"] else None
+    return {
+        "kept": kept,
+        "resolved": resolved,
+        "kept_rate": kept / resolved if resolved else None,
+        "avg_slip_days": float(slip) if resolved and slip is not None else None,
+        "late": sums["late"],
+    }
+
+
+def sold_of(sums: dict[str, Any]) -> dict[str, Any]:
+    """sold_and_renegotiated's "sold" from promise_aggregates' counts."""
+    kept, resolved = sums["kept"], sums["sold_resolved"]
+    return {"kept": kept, "resolved": resolved, "kept_rate": kept / resolved if resolved else None}
+
+
+def promises_due(first: date, last: date) -> QuerySet[Deliverable]:
+    """Promises whose promised (sold) date falls from first to last; of the descoped, only
+    those withdrawn by a change request, which as sold count as not kept."""
+    return Deliverable.objects.filter(
+        Q(status__in=PROMISE_STATUSES) | Q(descoped_by_change=True),
+        promised_date__gte=first,
+        promised_date__lte=last,
+    )
+
 
 def deliverables_in(w: Window) -> QuerySet[Deliverable]:
-    """Promises whose promised (sold) date falls in the range; of the descoped, only those
-    withdrawn by a change request, which as sold count as not kept."""
-    deliverables = Deliverable.objects.filter(
-        Q(status__in=PROMISE_STATUSES) | Q(descoped_by_change=True),
-        promised_date__gte=w.start,
-        promised_date__lte=w.end,
-    )
+    """The range's promises (promises_due), over the window's people."""
+    deliverables = promises_due(w.start, w.end)
     if w.reps is not None:
         deliverables = deliverables.filter(project__deal__owner_id__in=w.reps)
     if w.pms is not None:
@@ -48,10 +109,14 @@ RENEGOTIATED_HOW = (
 )
 
 
-def promise_figures(w: Window) -> list[Figure]:
-    deliverables = deliverables_in(w)
-    summary = promise_rules.promise_summary(deliverables)
-    sold = promise_rules.sold_and_renegotiated(deliverables)["sold"]
+def promise_figures(
+    w: Window, summary: dict | None = None, sold: dict | None = None
+) -> list[Figure]:
+    """summary and sold: projects.promises' promise_summary and sold_and_renegotiated's
+    "sold", when already summed (insights.figures.summarised)."""
+    if summary is None or sold is None:
+        sums = deliverables_in(w).order_by().aggregate(**promise_aggregates())
+        summary, sold = summary_of(sums), sold_of(sums)
     owner = owner_param(w)
     return [
         Figure(
@@ -113,10 +178,14 @@ def _promise_table(key: str, title: str, who: str, summaries: dict, names: dict)
     )
 
 
-def promise_tables(w: Window) -> list[Table]:
-    deliverables = deliverables_in(w)
-    per_rep = promise_rules.by_rep(deliverables)
-    per_pm = promise_rules.by_pm(deliverables)
+def promise_tables(
+    w: Window, per_rep: dict | None = None, per_pm: dict | None = None
+) -> list[Table]:
+    """per_rep and per_pm: projects.promises' by_rep and by_pm, when already summed."""
+    if per_rep is None or per_pm is None:
+        deliverables = deliverables_in(w)
+        per_rep = promise_rules.by_rep(deliverables)
+        per_pm = promise_rules.by_pm(deliverables)
     names = User.objects.in_bulk([*per_rep, *per_pm]) if per_rep or per_pm else {}
     return [
         _promise_table("kept-by-rep", "Promises kept by rep", "rep", per_rep, names),

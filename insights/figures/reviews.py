@@ -97,15 +97,23 @@ def review_turnaround(w: Window, durations: list[float] | None = None) -> list[F
     ]
 
 
-def sla_breaches(w: Window) -> Figure:
-    now = timezone.now()
-    counts = rounds_in(w).aggregate(
-        total=Count("pk"),
-        breached=Count(
-            "pk",
-            filter=Q(decided_at__gt=F("due_at")) | Q(decided_at__isnull=True, due_at__lt=now),
-        ),
-    )
+def open_past_due(w: Window) -> int:
+    """Rounds submitted in the range still open past their due time, now (the open rounds'
+    partial index)."""
+    return rounds_in(w).filter(decided_at__isnull=True, due_at__lt=timezone.now()).count()
+
+
+def sla_breaches(w: Window, counts: dict[str, int] | None = None) -> Figure:
+    """counts: {"total", "breached"} when already summed (insights.figures.summarised)."""
+    if counts is None:
+        now = timezone.now()
+        counts = rounds_in(w).aggregate(
+            total=Count("pk"),
+            breached=Count(
+                "pk",
+                filter=Q(decided_at__gt=F("due_at")) | Q(decided_at__isnull=True, due_at__lt=now),
+            ),
+        )
     return Figure(
         key="sla_breaches",
         label="Review SLA breaches",
@@ -120,15 +128,17 @@ def sla_breaches(w: Window) -> Figure:
     )
 
 
-def first_pass_approval(w: Window) -> Figure:
-    counts = (
-        rounds_in(w)
-        .filter(number=1, outcome__in=DECIDED_OUTCOMES)
-        .aggregate(
-            decided=Count("pk"),
-            signed=Count("pk", filter=Q(outcome=RoundOutcome.SIGNED_OFF)),
+def first_pass_approval(w: Window, counts: dict[str, int] | None = None) -> Figure:
+    """counts: {"decided", "signed"} when already summed (insights.figures.summarised)."""
+    if counts is None:
+        counts = (
+            rounds_in(w)
+            .filter(number=1, outcome__in=DECIDED_OUTCOMES)
+            .aggregate(
+                decided=Count("pk"),
+                signed=Count("pk", filter=Q(outcome=RoundOutcome.SIGNED_OFF)),
+            )
         )
-    )
     return Figure(
         key="first_pass_approval_rate",
         label="First-pass approval rate",
@@ -152,9 +162,14 @@ def turnaround_by_week(
     pairs = decided_rounds(w) if pairs is None else pairs
     durations = turnaround_days(w, pairs) if durations is None else durations
     tz = timezone.get_current_timezone()
+    days = [submitted.astimezone(tz).date() for submitted, _ in pairs]
+    return turnaround_table(list(zip(days, durations, strict=True)))
+
+
+def turnaround_table(dated: list[tuple[date, float]]) -> Table:
+    """The by-week table from (day of submission, working days) of each decided round."""
     by_week: dict[date, list[float]] = defaultdict(list)
-    for (submitted, _), days in zip(pairs, durations, strict=True):
-        day = submitted.astimezone(tz).date()
+    for day, days in dated:
         by_week[day - timedelta(days=day.weekday())].append(days)
     rows = [
         {
