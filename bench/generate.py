@@ -7,14 +7,24 @@ the API and the win gate read it like real data. Models that do not exist
 default, and a required field without one fails loudly.
 
 Scale per 1,000 deals: 4,000 commitments, 200 won deals (projects) with
-their deliverables, 300 feedback notes, 500 notifications; 300 users.
+their deliverables, 300 feedback notes, 500 notifications, 600 webhook deliveries
+of the last 90 days to three endpoints; 300 users.
+
+Rows go in PostgreSQL's binary COPY format, formatted by psycopg. From
+PARALLEL_FROM deals to add, one process per core makes the deals while the
+parent's connection copies them in, all in one transaction.
 """
 
 import hashlib
+import io
 import json
+import multiprocessing
 import operator
+import os
+import queue
 import random
 import time
+import traceback
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -27,8 +37,11 @@ from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.db import connection, models, transaction
 from django.utils import timezone
+from psycopg import Copy
+from psycopg.copy import FileWriter
 
 from deals.sla import review_due_at
+from handoff import partitions
 
 PASSWORD = "bench-password"  # noqa: S105 - a throwaway password of generated users
 USERS = {"sales": 200, "pm": 70, "manager": 25, "admin": 5}
@@ -37,7 +50,17 @@ COMMITMENTS_PER_DEAL = 4
 FEEDBACK_PER_DEAL = 0.3
 NOTIFICATIONS_PER_DEAL = 0.5
 COMMENTS_PER_DEAL = 0.3
+# Endpoints of the managers, and what the events of the last 90 days posted to them: the
+# retention job keeps a delivery log that long.
+WEBHOOK_ENDPOINTS = 3
+DELIVERIES_PER_DEAL = 0.6
+DELIVERY_DAYS = 90
+WEBHOOK_EVENTS = ["deal.submitted", "verdict.recorded", "deal.signed_off", "deal.won", "deal.lost"]
 CHUNK = 5_000
+# From this many deals to add, worker processes make them (one per core) while this one copies.
+PARALLEL_FROM = 20_000
+# Ids a worker takes at a time for the rows of its deals.
+ID_BLOCK = 10_000
 
 # Deals are created evenly over three years. Older than RECENT_DAYS they are closed
 # (or abandoned drafts); recent ones are anywhere in the workflow. About 21 % are won,
@@ -94,10 +117,11 @@ def model(label: str) -> type[models.Model] | None:
 
 
 class Table:
-    """Rows of one model, as dicts keyed by field name, copied in with one COPY per flush."""
+    """Rows of one model, as dicts keyed by field name, copied in binary with one COPY per flush."""
 
-    def __init__(self, model_class: type[models.Model]):
+    def __init__(self, model_class: type[models.Model], types: dict[str, int]):
         self.model = model_class
+        self.types = types  # column name -> type oid, as the database has it
         self.rows: list[dict[str, Any]] = []
         self.written = 0
         self._columns: list[str] | None = None
@@ -106,17 +130,12 @@ class Table:
     def name(self) -> str:
         return self.model._meta.db_table
 
-    def add(self, **row: Any) -> None:
-        self.rows.append(row)
-
     def _plan(self, keys: Iterable[str]) -> None:
         known = list(keys)
-        given, extra, defaults, json_at = [], [], [], []
+        given, extra, defaults = [], [], []
         for f in self.model._meta.concrete_fields:
             name = f.attname if f.attname in known else f.name
             if name in known:
-                if isinstance(f, models.JSONField):
-                    json_at.append(len(given))
                 given.append((name, f.column))
             elif not f.null:
                 default = f.get_default()
@@ -125,68 +144,53 @@ class Table:
                         f"{self.model.__name__}.{f.name} is required and the generator "
                         "does not fill it: add it to bench/generate.py."
                     )
-                if isinstance(f, models.JSONField):
-                    default = json.dumps(default)
                 extra.append(f.column)
                 defaults.append(default)
         self._columns = [column for _, column in given] + extra
-        self._getter = operator.itemgetter(*[name for name, _ in given])
+        names = [name for name, _ in given]
+        getter = operator.itemgetter(*names)
+        self._getter = getter if len(names) > 1 else lambda row: (getter(row),)
         self._defaults = tuple(defaults)
-        self._json_at = json_at
 
-    def render(self) -> tuple[str, str] | None:
-        """The COPY statement and its rows as text, emptying the buffer."""
+    def render(self, cursor) -> tuple[str, bytes] | None:
+        """The COPY statement and its rows in PostgreSQL's binary format, emptying the buffer.
+
+        `cursor` only lends its adapters: the rows are written to memory, not sent.
+        """
         if not self.rows:
             return None
         if self._columns is None:
             self._plan(self.rows[0].keys())
-        names = ", ".join(f'"{c}"' for c in self._columns)
-        tabs = len(self._columns) - 1
-        getter, defaults, json_at = self._getter, self._defaults, self._json_at
-        single = len(self._columns) - len(defaults) == 1
-        lines = []
-        for row in self.rows:
-            values = getter(row) if single is False else (getter(row),)
-            if json_at:
-                values = list(values)
-                for i in json_at:
-                    if values[i] is not None:
-                        values[i] = json.dumps(values[i])
-            values = (*values, *defaults)
-            line = "\t".join([NULL if v is None else str(v) for v in values])
-            # Plain text is the fast path; a value with a tab, newline or backslash is escaped.
-            if (
-                line.count("\t") != tabs
-                or line.count("\\") != values.count(None)
-                or "\n" in line
-                or "\r" in line
-            ):
-                line = "\t".join([_escaped(v) for v in values])
-            lines.append(line)
-        lines.append("")
+        buffer = io.BytesIO()
+        getter, defaults = self._getter, self._defaults
+        with Copy(cursor, binary=True, writer=FileWriter(buffer)) as copy:
+            copy.set_types([self.types[c] for c in self._columns])
+            write_row = copy.write_row
+            if defaults:
+                for row in self.rows:
+                    write_row(getter(row) + defaults)
+            else:
+                for row in self.rows:
+                    write_row(getter(row))
         self.written += len(self.rows)
         self.rows = []
-        return f'COPY "{self.name}" ({names}) FROM STDIN', "\n".join(lines)
+        names = ", ".join(f'"{c}"' for c in self._columns)
+        return f'COPY "{self.name}" ({names}) FROM STDIN (FORMAT BINARY)', buffer.getvalue()
 
 
-def _escaped(value: Any) -> str:
-    if value is None:
-        return NULL
-    return (
-        str(value)
-        .replace("\\", "\\\\")
-        .replace("\t", "\\t")
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
+def column_types(cursor, table: str) -> dict[str, int]:
+    """Each column's type oid; a partitioned table answers for its partitions."""
+    cursor.execute(
+        "SELECT attname, atttypid FROM pg_attribute "
+        "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+        [f'"{table}"'],
     )
+    return dict(cursor.fetchall())
 
 
-def _copy(cursor, statement: str, payload: str) -> None:
+def _copy(cursor, statement: str, payload: bytes) -> None:
     with cursor.copy(statement) as copy:
         copy.write(payload)
-
-
-NULL = "\\N"
 
 
 @dataclass
@@ -216,6 +220,7 @@ def recreate_database(url_name: str) -> None:
 
 class Generator:
     def __init__(self, *, seed: int = 1, now: datetime | None = None, log=print):
+        self.seed = seed
         self.rng = random.Random(seed)  # noqa: S311 - reproducible data, not secrets
         self.now = now or timezone.now()
         self.today = timezone.localdate(self.now)
@@ -240,16 +245,23 @@ class Generator:
                 "projects.PMCapacity",
                 "feedback.FeedbackNote",
                 "feedback.Notification",
+                "feedback.WebhookEndpoint",
+                "feedback.WebhookDelivery",
             ]
         }
         existing_tables = set(connection.introspection.table_names())
-        self.tables = {
-            label: Table(m)
-            for label, m in self.models.items()
-            if m is not None and m._meta.db_table in existing_tables
-        }
+        with connection.cursor() as cursor:
+            self.tables = {
+                label: Table(m, column_types(cursor, m._meta.db_table))
+                for label, m in self.models.items()
+                if m is not None and m._meta.db_table in existing_tables
+            }
+        # Rows are formatted with the adapters of a cursor that never sends them itself.
+        self._format_cursor = connection.connection.cursor()
         self.next_id: dict[str, int] = {}
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy")
+        self.id_limit: dict[str, float] = {}
+        self._id_blocks: Any = None
+        self._writer: ThreadPoolExecutor | None = None
         self._pending: deque[Future] = deque()
 
     # ids are assigned here, so rows can point at each other before anything is written
@@ -259,36 +271,58 @@ class Generator:
                 continue
             cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table.name}"')  # noqa: S608 - a model's table
             self.next_id[label] = cursor.fetchone()[0] + 1
+            self.id_limit[label] = float("inf")
 
     def new_id(self, label: str) -> int:
         value = self.next_id[label]
+        if value >= self.id_limit[label]:
+            value = self._reserve_ids(label)
         self.next_id[label] = value + 1
         return value
+
+    def _reserve_ids(self, label: str) -> int:
+        """A worker's next block of ids, taken from the counters all workers share."""
+        counters, lock, index = self._id_blocks
+        with lock:
+            start = counters[index[label]]
+            counters[index[label]] = start + ID_BLOCK
+        self.id_limit[label] = start + ID_BLOCK
+        return start
 
     def has(self, label: str) -> bool:
         return label in self.tables
 
     def add(self, label: str, **row: Any) -> int | None:
-        if label not in self.tables:
+        table = self.tables.get(label)
+        if table is None:
             return None
         if "id" not in row and label != "authtoken.Token":
             row["id"] = self.new_id(label)
-        self.tables[label].add(**row)
+        table.rows.append(row)
         return row.get("id")
+
+    def rendered(self) -> Iterable[tuple[str, bytes]]:
+        for table in self.tables.values():
+            payload = table.render(self._format_cursor)
+            if payload:
+                yield payload
 
     def flush(self, cursor) -> None:
         """Hand the rows to the writer thread: PostgreSQL stores one chunk while the next is made."""
-        for table in self.tables.values():
-            rendered = table.render()
-            if rendered:
-                while len(self._pending) > 2 * len(self.tables):
-                    self._pending.popleft().result()
-                self._pending.append(self._writer.submit(_copy, cursor, *rendered))
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy")
+        for payload in self.rendered():
+            while len(self._pending) > 2 * len(self.tables):
+                self._pending.popleft().result()
+            self._pending.append(self._writer.submit(_copy, cursor, *payload))
 
     def drain(self) -> None:
         """Wait for every COPY sent; the connection is free for queries again."""
         while self._pending:
             self._pending.popleft().result()
+        if self._writer is not None:
+            self._writer.shutdown()
+            self._writer = None
 
     def _fix_sequences(self, cursor) -> None:
         for label, table in self.tables.items():
@@ -592,7 +626,8 @@ class Generator:
                 body="Checked with the client: the dates hold.",
                 created_at=times[-1],
             )
-        self.tables["deals.Deal"].add(
+        self.add(
+            "deals.Deal",
             id=deal_id,
             title=f"{rng.choice(WORDS).title()} {rng.choice(WORDS)} programme #{n}",
             client_id=rng.choice(clients),
@@ -765,8 +800,68 @@ class Generator:
                 read_at=created + timedelta(hours=5) if rng.random() < 0.6 else None,
             )
 
+    def webhooks(self, deal_ids: list[int], people: People, count: int) -> None:
+        if not (self.has("feedback.WebhookEndpoint") and self.has("feedback.WebhookDelivery")):
+            return
+        Endpoint = self.models["feedback.WebhookEndpoint"]
+        endpoints = list(Endpoint.objects.order_by("pk").values_list("pk", flat=True))
+        created = self.now - timedelta(days=400)
+        for n in range(len(endpoints), WEBHOOK_ENDPOINTS):
+            endpoints.append(
+                self.add(
+                    "feedback.WebhookEndpoint",
+                    url=f"https://hooks.bench.handoff.test/{n + 1}",
+                    events=WEBHOOK_EVENTS,
+                    active=True,
+                    failure_streak=0,
+                    disabled_at=None,
+                    last_delivered_at=self.now,
+                    created_at=created,
+                    updated_at=created,
+                    owner_id=people.by_role["manager"][n % len(people.by_role["manager"])],
+                    description=f"Warehouse sync {n + 1}",
+                    secret="whsec_" + hashlib.sha256(f"bench-{n}".encode()).hexdigest()[:40],
+                    previous_secret_expires_at=None,
+                )
+            )
+        rng = self.rng
+        for _ in range(count):
+            at = self.now - timedelta(days=rng.uniform(0, DELIVERY_DAYS))
+            event_type = rng.choice(WEBHOOK_EVENTS)
+            delivered = rng.random() < 0.97
+            pk = self.new_id("feedback.WebhookDelivery")
+            self.add(
+                "feedback.WebhookDelivery",
+                id=pk,
+                kind="webhook",
+                endpoint_id=endpoints[0] if rng.random() < 0.5 else rng.choice(endpoints),
+                channel_id=None,
+                event_id=f"msg_bench_{pk}",
+                event_type=event_type,
+                payload={
+                    "type": event_type,
+                    "timestamp": at.isoformat(),
+                    "data": {"deal": rng.choice(deal_ids)},
+                },
+                status="delivered" if delivered else "failed",
+                attempts=1 if delivered else 8,
+                next_attempt_at=at,
+                claimed_at=None,
+                response_code=200 if delivered else 503,
+                duration_ms=rng.randint(40, 900),
+                response_excerpt="ok" if delivered else "Service Unavailable",
+                last_error="" if delivered else "HTTP 503",
+                created_at=at,
+                attempted_at=at,
+                delivered_at=at if delivered else None,
+            )
+
     def _drop_indexes(self, cursor) -> list[str]:
-        """Drop the indexes that back no constraint; a bulk load then rebuilds each once."""
+        """Drop the indexes that back no constraint; a bulk load then rebuilds each once.
+
+        A partitioned table's index goes with its partitions' indexes, and comes back on all
+        of them: its definition reads `ON ONLY`, which would build it on the parent alone.
+        """
         definitions = []
         for table in self.tables.values():
             cursor.execute(
@@ -776,12 +871,118 @@ class Generator:
                 [f'"{table.name}"'],
             )
             for name, definition in cursor.fetchall():
-                definitions.append(definition)
+                definitions.append(definition.replace(" ON ONLY ", " ON ", 1))
                 cursor.execute(f"DROP INDEX {name}")
         return definitions
 
-    def run(self, total_deals: int, *, check_constraints: bool = False) -> dict:
-        """Bring the database up to `total_deals` deals (and everything proportional)."""
+    def _months(self, cursor) -> None:
+        """A partition for each month of the history in every table partitioned by month, as
+        the nightly job would have made them while the history happened."""
+        first = partitions.month_of(self.today - timedelta(days=HISTORY_DAYS + 1))
+        count = (self.today.year - first.year) * 12 + self.today.month - first.month + 1
+        months = [partitions.add_months(first, n) for n in range(count)]
+        names = {table.name for table in self.tables.values()}
+        for table, column in partitions.partitioned_tables(cursor):
+            if table in names:
+                partitions.months_ensure(cursor, table=table, column=column, months=months)
+
+    def _deals_here(self, cursor, first: int, count: int, people: People, clients: list[int]):
+        for n in range(first, first + count):
+            self.deal(n, people, clients)
+            if (n - first + 1) % CHUNK == 0:
+                self.flush(cursor)
+        self.flush(cursor)
+
+    def _deals_in_workers(
+        self, cursor, first: int, count: int, people: People, clients: list[int], workers: int
+    ) -> None:
+        """Deals made by `workers` processes, each with its own seed, its slice of the deal
+        numbers and blocks of ids taken from shared counters; this process only copies what
+        they send, in the one transaction. The last block of each worker leaves a gap in the
+        ids of the rows below a deal."""
+        context = multiprocessing.get_context("fork")
+        labels = [label for label in self.tables if label != "authtoken.Token"]
+        counters = context.RawArray("q", [self.next_id[label] for label in labels])
+        lock = context.Lock()
+        self._id_blocks = (counters, lock, {label: i for i, label in enumerate(labels)})
+        made = context.Queue(maxsize=4 * len(self.tables))
+        share = -(-count // workers)
+        deal_start = self.next_id["deals.Deal"]
+        processes = []
+        for w in range(workers):
+            offset = w * share
+            size = min(share, count - offset)
+            if size <= 0:
+                break
+            process = context.Process(
+                target=self._worker,
+                args=(w, first + offset, size, deal_start + offset, people, clients, made),
+                daemon=True,
+            )
+            process.start()
+            processes.append(process)
+        running = len(processes)
+        try:
+            while running:
+                try:
+                    message = made.get(timeout=5)
+                except queue.Empty:
+                    dead = [p.exitcode for p in processes if p.exitcode not in (None, 0)]
+                    if dead:
+                        raise RuntimeError(f"a generator process ended with {dead[0]}") from None
+                    continue
+                kind, body = message
+                if kind == "rows":
+                    _copy(cursor, *body)
+                elif kind == "done":
+                    running -= 1
+                    for label, written in body.items():
+                        self.tables[label].written += written
+                else:
+                    raise RuntimeError(f"a generator process failed:\n{body}")
+        finally:
+            for process in processes:
+                if process.is_alive():
+                    process.terminate()
+                process.join()
+        for label in labels:
+            self.next_id[label] = max(self.next_id[label], counters[labels.index(label)])
+        self.next_id["deals.Deal"] = deal_start + count
+        self._id_blocks = None
+
+    def _worker(self, w, first, count, deal_start, people, clients, made) -> None:
+        """In a forked process: make a slice of the deals and send their rows, formatted."""
+        try:
+            self.rng = random.Random(self.seed * 1000 + w + 1)  # noqa: S311 - reproducible data
+            for label in self.id_limit:
+                self.id_limit[label] = 0
+            self.next_id["deals.Deal"] = deal_start
+            self.id_limit["deals.Deal"] = deal_start + count
+            for table in self.tables.values():
+                table.written = 0
+            for n in range(first, first + count):
+                self.deal(n, people, clients)
+                if (n - first + 1) % CHUNK == 0:
+                    for payload in self.rendered():
+                        made.put(("rows", payload))
+            for payload in self.rendered():
+                made.put(("rows", payload))
+            made.put(("done", {label: t.written for label, t in self.tables.items()}))
+        except BaseException:
+            made.put(("error", traceback.format_exc()))
+            raise
+        finally:
+            made.close()
+            made.join_thread()
+
+    def run(
+        self, total_deals: int, *, check_constraints: bool = False, workers: int | None = None
+    ) -> dict:
+        """Bring the database up to `total_deals` deals (and everything proportional).
+
+        `workers` processes make the deals (default: one per core from PARALLEL_FROM deals
+        on, none below); the connection copies them in as they come.
+        """
         started = time.perf_counter()
         Deal = self.models["deals.Deal"]
         with transaction.atomic(), connection.cursor() as cursor:
@@ -794,25 +995,30 @@ class Generator:
             self.drain()
             existing = Deal.objects.count()
             to_add = max(0, total_deals - existing)
+            self._months(cursor)
             rebuild = self._drop_indexes(cursor) if to_add > 20 * max(existing, 1000) else []
             clients = self.clients(max(1, to_add // 20) if existing else max(50, to_add // 20))
             self.flush(cursor)
             self.drain()
-            deal_ids: list[int] = []
-            for n in range(existing + 1, existing + to_add + 1):
-                deal_ids.append(self.deal(n, people, clients))
-                if len(deal_ids) % CHUNK == 0:
-                    self.flush(cursor)
-            self.flush(cursor)
+            if workers is None:
+                workers = (os.cpu_count() or 1) if to_add >= PARALLEL_FROM else 0
+            first_deal = self.next_id["deals.Deal"]
+            if workers > 0 and to_add:
+                self._deals_in_workers(cursor, existing + 1, to_add, people, clients, workers)
+            else:
+                self._deals_here(cursor, existing + 1, to_add, people, clients)
+            deal_ids = list(range(first_deal, first_deal + to_add))
             if deal_ids:
                 self.feedback(deal_ids, people, int(to_add * FEEDBACK_PER_DEAL))
                 self.notifications(deal_ids, people, int(to_add * NOTIFICATIONS_PER_DEAL))
+                self.webhooks(deal_ids, people, int(to_add * DELIVERIES_PER_DEAL))
             self.flush(cursor)
             self.drain()
-            self._writer.shutdown()
             self._fix_sequences(cursor)
             copied = time.perf_counter()
-            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            # Index builds sort: memory for the sort and the server's parallel workers.
+            cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+            cursor.execute("SET LOCAL max_parallel_maintenance_workers = 2")
             for definition in rebuild:
                 cursor.execute(definition)
             indexed = time.perf_counter()
@@ -834,6 +1040,7 @@ class Generator:
                 "rebuild_indexes": round(indexed - copied, 1),
                 "vacuum_analyze": round(finished - indexed, 1),
             },
+            "workers": workers,
             "rows": written,
             "deals": existing + to_add,
             "tables": [t.name for t in self.tables.values()],
@@ -841,10 +1048,15 @@ class Generator:
 
 
 def generate(
-    total_deals: int, *, seed: int = 1, check_constraints: bool = False, log=print
+    total_deals: int,
+    *,
+    seed: int = 1,
+    check_constraints: bool = False,
+    workers: int | None = None,
+    log=print,
 ) -> dict:
     return Generator(seed=seed + total_deals, log=log).run(
-        total_deals, check_constraints=check_constraints
+        total_deals, check_constraints=check_constraints, workers=workers
     )
 
 

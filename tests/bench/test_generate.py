@@ -2,19 +2,21 @@
 
 import pytest
 from django.apps import apps
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Count, F, Q
 
 from bench.generate import USERS, generate
 from deals import services
 from deals.models import Deal, DealEvent, ReviewRound, SignOff, Verdict
+from handoff import partitions
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 
-@pytest.fixture
-def dataset():
+@pytest.fixture(params=[0, 2], ids=["in-process", "two-workers"])
+def dataset(request):
     # Foreign keys and constraints are checked row by row here, unlike the fast bulk load.
-    return generate(400, check_constraints=True, log=lambda *_: None)
+    return generate(400, check_constraints=True, workers=request.param, log=lambda *_: None)
 
 
 def test_sizes_follow_the_deal_count(dataset):
@@ -23,6 +25,31 @@ def test_sizes_follow_the_deal_count(dataset):
     commitments = dataset["rows"]["deals.Commitment"]
     assert 3.5 * 400 < commitments < 4.5 * 400
     assert 0.15 * 400 < Deal.objects.filter(status="won").count() < 0.3 * 400
+
+
+def test_workers_make_the_same_tables_with_ids_of_their_own(dataset):
+    assert dataset["workers"] in (0, 2)
+    assert set(dataset["rows"]) >= {"deals.Deal", "deals.Commitment", "deals.DealEvent"}
+    deal_ids = sorted(Deal.objects.values_list("id", flat=True))
+    assert deal_ids == list(range(deal_ids[0], deal_ids[0] + 400))
+    assert Verdict.objects.exclude(commitment__deal=F("round__deal")).count() == 0
+    assert DealEvent.objects.count() == dataset["rows"]["deals.DealEvent"]
+
+
+def test_a_partitioned_event_table_gets_the_months_of_the_history(dataset):
+    with connection.cursor() as cursor:
+        partitioned = dict(partitions.partitioned_tables(cursor))
+    if DealEvent._meta.db_table not in partitioned:
+        pytest.skip("deal events are one plain table here")
+    oldest = DealEvent.objects.order_by("at").values_list("at", flat=True).first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT count(*) FROM "{partitions.default_name(DealEvent._meta.db_table)}"'  # noqa: S608 - a model's table
+        )
+        assert cursor.fetchone()[0] == 0
+        month = partitions.partition_name(DealEvent._meta.db_table, oldest.date())
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [month])
+        assert cursor.fetchone()[0], month
 
 
 def test_topping_up_adds_deals_and_keeps_the_people():
