@@ -134,7 +134,7 @@ def main(argv: list[str]) -> int:
     from django.db import connection
     from django.utils import timezone
 
-    from bench import generate, measure
+    from bench import generate, measure, sizes
 
     small_name = f"{name}_small"
     generation = {}
@@ -158,6 +158,10 @@ def main(argv: list[str]) -> int:
             "steps": [{k: v for k, v in r.items() if k != "tables"} for r in runs],
         }
     machine = measure.machine()
+    table_sizes = {}
+    for label, database in (("small", small_name), ("large", name)):
+        measure.use_database(database)
+        table_sizes[label] = sizes.sizes(generation[label]["deals"])
 
     print(
         f"Timing pages at {args.small:,} and {args.deals:,} deals, taking turns "
@@ -200,6 +204,7 @@ def main(argv: list[str]) -> int:
     del results["load"]
     store_load(results, args, load)
     results["import"] = deal_import
+    results["sizes"] = table_sizes
     results["dashboard_computation"] = {
         "median_ms_1k": computations["small"]["median_ms"],
         "median_ms_100k": computations["large"]["median_ms"],
@@ -400,6 +405,14 @@ def print_table(results: dict) -> None:
         print(
             f"Digests: {digests['users']} users in {digests['seconds']} s, "
             f"{digests['queries_per_digest']} queries per digest"
+        )
+    stored = (results.get("sizes") or {}).get("large")
+    if stored:
+        largest = ", ".join(f"{t['table']} {t['mb']:,.0f}" for t in stored["tables"][:5])
+        print(
+            f"Database at {stored['deals']:,} deals: {stored['database_mb']:,.0f} MB "
+            f"({stored['database_mb_per_100k_deals']:,.0f} MB per 100,000 deals); "
+            f"largest tables (MB): {largest}"
         )
 
 
