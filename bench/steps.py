@@ -19,6 +19,7 @@ from bench.stack import (
     deliveries,
     register_webhook,
     remove_webhook,
+    settle,
 )
 
 # Each user offers this many requests per second, so a step of R requests/s has 2R users: enough
@@ -83,6 +84,8 @@ def run_step(
         check=False,
     )
     wall = time.monotonic() - started
+    # The CPU of the step's requests that were still queued when locust stopped is the step's.
+    settling = settle(f"{stack.base}/healthz")
     spent = meter.spent(cpu_before, meter.read())
     machine_busy = busy_percent(machine_before, machine_ticks())
     generator_after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -91,6 +94,7 @@ def run_step(
     figures["offered_per_second"] = rate
     figures["users"] = users
     figures["wall_seconds"] = round(wall, 1)
+    figures["settle_seconds"] = settling
     figures["machine_busy_percent"] = machine_busy
     figures["cpu_ms"] = {name: round(ms) for name, ms in spent.items()}
     figures["cpu_ms_per_request"] = round(sum(spent.values()) / requests, 2) if requests else None
@@ -245,22 +249,23 @@ def stepped(
         figures = results[stack.label]
         endpoint = endpoints[stack.label]
         if endpoint is not None:
-            figures["webhooks"] = drain(endpoint, receiver)
+            figures["webhooks"] = drain(stack, endpoint, receiver)
             remove_webhook(stack, endpoint)
         figures["resident_mb"] = stack.resident_mb()
     return results
 
 
-def drain(endpoint: int, receiver: Receiver, seconds: float = 30) -> dict:
+def drain(stack: Stack, endpoint: int, receiver: Receiver, seconds: float = 30) -> dict:
     """Wait (bounded) for the worker to post what the load left pending; say what it did."""
     deadline = time.monotonic() + seconds
-    counts = deliveries(endpoint)
-    while time.monotonic() < deadline and (counts.get("pending") or counts.get("sending")):
+    counts = deliveries(stack, endpoint)
+    while (
+        time.monotonic() < deadline
+        and "error" not in counts
+        and (counts.get("pending") or counts.get("sending"))
+    ):
         time.sleep(1)
-        counts = deliveries(endpoint)
-    from django.db import connection
-
-    connection.close()
+        counts = deliveries(stack, endpoint)
     return {"deliveries": counts, "received": receiver.received, "events": WEBHOOK_EVENTS}
 
 

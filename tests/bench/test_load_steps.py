@@ -4,7 +4,10 @@ back, the review work shared out between steps, and the options that ask for it.
 import argparse
 import json
 import random
+import threading
+import time
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
 import pytest
@@ -12,7 +15,7 @@ import pytest
 from bench.__main__ import parse_args, rate_list, store_load
 from bench.load_users import share_reviews
 from bench.pacing import poisson_pacing
-from bench.stack import Receiver, Stack
+from bench.stack import Receiver, Stack, settle
 from bench.steps import KNEE_FACTOR, knee, report, submit_versus_page, summarise, users_for
 
 
@@ -191,3 +194,29 @@ def test_the_report_holds_the_knee_submit_at_the_knee_and_the_memory_targets(tmp
     assert not report(figures, mix="mixed", seconds=60, stack=stack)["targets"][
         "every_worker_at_most_200_mb"
     ]
+
+
+def test_after_a_step_the_server_is_waited_for_until_it_answers_at_once():
+    slow = [2]
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if slow[0]:
+                slow[0] -= 1
+                time.sleep(1.1)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        waited = settle(f"http://127.0.0.1:{server.server_address[1]}/healthz", seconds=20)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert 2 <= waited < 10
+    assert slow == [0]
