@@ -1,9 +1,10 @@
-"""The dashboard's summary tables: per-day figures folded from the rows, and the fold's watermark.
+"""The dashboard's summary tables: what the figures count, folded from the rows, and the watermark.
 
-Rows are keyed by a day and the people a window can be limited to (the deal's owner, the round's
-reviewer or the verdict's PM, the project's PM), so a window over a range and a team is a sum of
-rows. Only insights.summary_fold writes them; insights.figures.summarised reads them.
-People are plain ids, not foreign keys: a summary row is a number about them, rebuilt by the fold.
+Each row carries its day and the people a window can be limited to (the deal's owner, the
+round's reviewer or the verdict's PM, the project's PM), so a window over a range and a team is
+a sum of rows read by the day index; and its deal, so the fold replaces exactly what a deal's
+events changed. Only insights.summary_fold writes them; insights.figures.summarised reads them.
+People and rows are plain ids, not foreign keys: a summary is numbers, rebuilt by the fold.
 """
 
 from decimal import Decimal
@@ -20,10 +21,11 @@ class ReviewRoundSummary(models.Model):
     and reviewer (0: none), and its working days to decision, computed once.
 
     A row per round rather than per day: medians and percentiles over any range must be exact,
-    and the row is narrow and needs no join.
+    a day's rounds rarely share a rep and a reviewer, and the row is narrow and needs no join.
     """
 
     round_id = models.BigIntegerField(unique=True)
+    deal_id = models.BigIntegerField()
     day = models.DateField()
     rep_id = models.IntegerField()
     reviewer_id = models.IntegerField()
@@ -35,15 +37,20 @@ class ReviewRoundSummary(models.Model):
     working_days = models.FloatField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["day"], name="round_summary_day_idx")]
+        indexes = [
+            models.Index(fields=["day"], name="round_summary_day_idx"),
+            models.Index(fields=["deal_id"], name="round_summary_deal_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Round {self.round_id} of {self.day}"
 
 
-class VerdictDay(models.Model):
-    """Verdicts in rounds submitted on one day, per rep, deciding PM and commitment kind."""
+class VerdictSummary(models.Model):
+    """The verdicts of one round per deciding PM and commitment kind, on the round's day."""
 
+    round_id = models.BigIntegerField()
+    deal_id = models.BigIntegerField()
     day = models.DateField()
     rep_id = models.IntegerField()
     pm_id = models.IntegerField()
@@ -57,21 +64,25 @@ class VerdictDay(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "rep_id", "pm_id", "kind"], name="verdict_day_unique"
+                fields=["round_id", "pm_id", "kind"], name="verdict_summary_unique"
             )
+        ]
+        indexes = [
+            models.Index(fields=["day"], name="verdict_summary_day_idx"),
+            models.Index(fields=["deal_id"], name="verdict_summary_deal_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"Verdicts of {self.day}"
+        return f"Verdicts of round {self.round_id}"
 
 
-class PromiseDay(models.Model):
-    """Promises (deliverables) due on one day, per rep (the won deal's owner) and project PM.
+class PromiseSummary(models.Model):
+    """One promise (deliverable) due on a day, with the rep (the won deal's owner), the project
+    PM and every count projects.promises and the calibration figures take, each 0 or 1 (the
+    slip in days), so any range's kept rates, slip and calibration are sums of these rows."""
 
-    Every count projects.promises and the calibration figures take over deliverables, so any
-    range's kept rates, slip and calibration are sums of these rows.
-    """
-
+    deliverable_id = models.BigIntegerField(unique=True)
+    deal_id = models.BigIntegerField()
     day = models.DateField()
     rep_id = models.IntegerField()
     pm_id = models.IntegerField()
@@ -90,12 +101,13 @@ class PromiseDay(models.Model):
     suggestion_taken = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["day", "rep_id", "pm_id"], name="promise_day_unique")
+        indexes = [
+            models.Index(fields=["day"], name="promise_summary_day_idx"),
+            models.Index(fields=["deal_id"], name="promise_summary_deal_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"Promises due {self.day}"
+        return f"Promise {self.deliverable_id} due {self.day}"
 
 
 class SummaryState(models.Model):

@@ -16,7 +16,13 @@ from handoff.models import User
 from insights.figures.promises import PROMISE_COUNTS, sold_of, summary_of
 from insights.figures.reviews import DECIDED_OUTCOMES, open_past_due
 from insights.figures.window import Window
-from insights.models import FIGURES_STATE, PromiseDay, ReviewRoundSummary, SummaryState, VerdictDay
+from insights.models import (
+    FIGURES_STATE,
+    PromiseSummary,
+    ReviewRoundSummary,
+    SummaryState,
+    VerdictSummary,
+)
 
 
 def is_folded() -> bool:
@@ -70,7 +76,7 @@ def verdict_counts(w: Window) -> list[dict[str, Any]]:
     """insights.figures.flags.verdict_counts from the summaries, with the reps' names; two
     queries."""
     rows = list(
-        _in_window(VerdictDay.objects.all(), w, "pm_id")
+        _in_window(VerdictSummary.objects.all(), w, "pm_id")
         .values("rep_id", "kind")
         .annotate(
             total=Sum("verdicts"),
@@ -104,7 +110,7 @@ def summarised(w: Window) -> Summarised:
     """Every input of the figures that the summaries hold, over one window; six queries."""
     dated, sla, first_pass = round_figures(w)
     promise_groups = list(
-        _in_window(PromiseDay.objects.all(), w, "pm_id")
+        _in_window(PromiseSummary.objects.all(), w, "pm_id")
         .values("rep_id", "pm_id")
         .annotate(**{key: Sum(key) for key in PROMISE_COUNTS})
         .order_by()

@@ -20,7 +20,7 @@ from insights.figures.goals import goal_values
 from insights.figures.summarised import is_folded, summarised
 from insights.figures.trends import headline_figures
 from insights.figures.window import Window, default_range, window_for
-from insights.models import PromiseDay, ReviewRoundSummary, SummaryState, VerdictDay
+from insights.models import PromiseSummary, ReviewRoundSummary, SummaryState, VerdictSummary
 from insights.summary_fold import summaries_fold
 from insights.tasks import refresh_metrics
 from projects import services as project_services
@@ -127,7 +127,7 @@ def _stored_rows() -> dict[str, set[tuple]]:
         fields = [f.name for f in model._meta.fields if f.name != "id"]
         return {tuple(str(v) for v in row) for row in model.objects.values_list(*fields)}
 
-    return {m.__name__: rows(m) for m in (ReviewRoundSummary, VerdictDay, PromiseDay)}
+    return {m.__name__: rows(m) for m in (ReviewRoundSummary, VerdictSummary, PromiseSummary)}
 
 
 def test_folded_figures_equal_live_ones_then_follow_new_events(people):

@@ -19,9 +19,15 @@ from insights.figures.alignment import alignment
 from insights.figures.promises import promises_due
 from insights.figures.summarised import _in_window
 from insights.figures.window import default_range, window_for
-from insights.models import PromiseDay, ReviewRoundSummary, SummaryState, VerdictDay
+from insights.models import PromiseSummary, ReviewRoundSummary, SummaryState, VerdictSummary
 from insights.summary_fold import summaries_fold
-from insights.summary_rows import badly_kept_among, rounds_submitted, verdicts_of
+from insights.summary_rows import (
+    badly_kept_among,
+    promises_of,
+    rounds_of,
+    rounds_submitted,
+    verdicts_of,
+)
 from tests.deals.test_explain import plan_of
 
 pytestmark = [pytest.mark.postgres]
@@ -30,8 +36,8 @@ DEALS = 10_000
 INDEX_NODES = {"Index Scan", "Index Only Scan", "Bitmap Index Scan"}
 SUMMARY_TABLES = [
     "insights_reviewroundsummary",
-    "insights_verdictday",
-    "insights_promiseday",
+    "insights_verdictsummary",
+    "insights_promisesummary",
     "insights_summarystate",
 ]
 
@@ -102,13 +108,13 @@ def test_summary_reads_use_their_day_index(scale, db):
             "insights_reviewroundsummary",
             "round_summary_day_idx",
         )
-        verdicts = _in_window(VerdictDay.objects.all(), w, "pm_id")
+        verdicts = _in_window(VerdictSummary.objects.all(), w, "pm_id")
         assert_indexed(
-            verdicts.values("rep_id", "kind"), "insights_verdictday", "verdict_day_unique"
+            verdicts.values("rep_id", "kind"), "insights_verdictsummary", "verdict_summary_day_idx"
         )
-        promises = _in_window(PromiseDay.objects.all(), w, "pm_id")
+        promises = _in_window(PromiseSummary.objects.all(), w, "pm_id")
         assert_indexed(
-            promises.values("rep_id", "pm_id"), "insights_promiseday", "promise_day_unique"
+            promises.values("rep_id", "pm_id"), "insights_promisesummary", "promise_summary_day_idx"
         )
 
 
@@ -132,14 +138,23 @@ def test_the_folds_reads_use_an_index(scale, db):
     )
 
 
-def test_refolding_a_day_reads_its_rows_by_index(scale, db):
+def test_refolding_a_day_or_some_deals_reads_their_rows_by_index(scale, db):
     day = timezone.localdate() - datetime.timedelta(days=3)
     assert_indexed(rounds_submitted(day, day), "deals_reviewround", "round_submitted_idx")
-    round_ids = [row[0] for row in rounds_submitted(day, day)]
+    round_ids = list(rounds_submitted(day, day).values_list("pk", flat=True))
     assert round_ids
     assert_indexed(verdicts_of(round_ids), "deals_verdict", "verdict_one_per_commitment_round")
-    commitments = set(
+    commitments = list(
         Verdict.objects.filter(round_id__in=round_ids).values_list("commitment_id", flat=True)
     )
     assert_indexed(badly_kept_among(commitments), "projects_deliverable")
     assert_indexed(promises_due(day, day), "projects_deliverable")
+    deal_ids = list(rounds_submitted(day, day).values_list("deal_id", flat=True)[:40])
+    assert_indexed(rounds_of(deal_ids), "deals_reviewround", "round_number_unique")
+    assert_indexed(promises_of(deal_ids), "projects_deliverable")
+    for model, table in (
+        (ReviewRoundSummary, "insights_reviewroundsummary"),
+        (VerdictSummary, "insights_verdictsummary"),
+        (PromiseSummary, "insights_promisesummary"),
+    ):
+        assert_indexed(model.objects.filter(deal_id__in=deal_ids), table)

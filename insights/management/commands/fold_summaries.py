@@ -20,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, full: bool, **options) -> None:
         stats = summaries_fold(full=full)
         self.stdout.write(
-            f"Folded {stats['deal_events']} deal and {stats['project_events']} project events; "
-            f"refolded {stats['round_days']} days of rounds and {stats['promise_days']} days "
-            f"of promises in {stats['seconds']:.2f} s."
+            f"Folded {stats['deal_events']} deal and {stats['project_events']} project events "
+            f"into {stats['deals']} deals; refolded {stats['round_days']} days of rounds and "
+            f"{stats['promise_days']} days of promises in {stats['seconds']:.2f} s."
         )
