@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
@@ -159,10 +159,16 @@ def fold_everything(today: date | None = None) -> dict[str, int]:
             if days:
                 outside = outside.exclude(day__gte=days[0], day__lte=days[-1])
             outside.delete()
-    return {
+    folded = {
         "round_days": refold_round_days(round_days, today),
         "promise_days": refold_promise_days(promise_days, today),
     }
+    if connection.vendor == "postgresql":
+        # Fresh tables have no statistics yet: without them the planner guesses the day scans.
+        tables = (ReviewRoundSummary, VerdictSummary, PromiseSummary)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE " + ", ".join(m._meta.db_table for m in tables))
+    return folded
 
 
 def _batch(model, after: int, cutoff: datetime) -> tuple[list[int], int, int]:
