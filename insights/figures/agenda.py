@@ -152,7 +152,9 @@ def sync_agenda(today: date | None = None) -> dict[str, Any]:
         .values("pk")[:take]
     )
     decisions = (
-        DealEvent.objects.filter(pk__in=decisions_first)
+        # The window again: on PostgreSQL the events are partitioned by month, and a read by
+        # id alone would probe every month's partition.
+        DealEvent.objects.filter(pk__in=decisions_first, at__gte=week_ago, at__lt=now)
         .select_related("deal__client", "deal__owner", "actor")
         .order_by("at", "id")
     )
