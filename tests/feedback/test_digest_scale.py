@@ -73,17 +73,30 @@ def sequential_scans(sql: str) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
         plan = cursor.fetchone()[0]
+        # The partitions that hold rows, of each table partitioned by month.
+        cursor.execute(
+            "SELECT i.inhrelid::regclass::text, i.inhparent::regclass::text FROM pg_inherits i"
+            " JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relkind = 'r' AND c.reltuples > 0"
+        )
+        table_of = dict(cursor.fetchall())
     if isinstance(plan, str):
         plan = json.loads(plan)
-    found = []
+    found, months_read = [], {}
 
     def walk(node: dict) -> None:
-        if node["Node Type"] == "Seq Scan" and node.get("Relation Name") in LARGE:
-            found.append(node["Relation Name"])
+        relation = node.get("Relation Name")
+        if node["Node Type"] == "Seq Scan" and relation in table_of:
+            months_read.setdefault(table_of[relation], set()).add(relation)
+        elif node["Node Type"] == "Seq Scan" and relation in LARGE:
+            found.append(relation)
         for child in node.get("Plans", []):
             walk(child)
 
     walk(plan[0]["Plan"])
+    # Reading the months a time range kept is not reading the table; reading every one is.
+    for table, read in months_read.items():
+        if table in LARGE and read == {p for p, t in table_of.items() if t == table}:
+            found.append(table)
     return found
 
 
