@@ -91,11 +91,41 @@ def busy_percent(before: tuple[int, int], after: tuple[int, int]) -> float | Non
     return round(100 * (after[0] - before[0]) / total, 1) if total else None
 
 
-class StackMeter:
-    """CPU milliseconds of named process trees, read together at one moment."""
+def backends_of(postmaster: int, database: str, children: dict[int, list[int]]) -> list[int]:
+    """The server's backends connected to one database, by the title PostgreSQL gives each
+    ("postgres: 15/main: <user> <database> <client> <state>")."""
+    found = []
+    for pid in children.get(postmaster, []):
+        try:
+            title = (PROC / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").split()
+        except OSError:
+            continue
+        if title[:1] == [b"postgres:"] and database.encode() in title[2:4]:
+            found.append(pid)
+    return found
 
-    def __init__(self, roots: dict[str, int | None]) -> None:
+
+class StackMeter:
+    """CPU milliseconds of named process trees, read together at one moment; with `database`
+    (the postmaster and a database name), each backend of that database apart as well."""
+
+    def __init__(
+        self, roots: dict[str, int | None], database: tuple[int | None, str] | None = None
+    ) -> None:
         self.roots = {name: pid for name, pid in roots.items() if pid}
+        self.database = database if database and database[0] else None
+
+    def read_backends(self) -> dict[int, float]:
+        if self.database is None:
+            return {}
+        postmaster, name = self.database
+        return {pid: cpu_ms([pid]) for pid in backends_of(postmaster, name, children_by_parent())}
+
+    @staticmethod
+    def backends_spent(before: dict[int, float], after: dict[int, float]) -> float:
+        """What the backends alive at the end spent since `before` (all of it for new ones); a
+        backend that closed meanwhile is not counted, so this is a lower bound."""
+        return sum(ms - before.get(pid, 0.0) for pid, ms in after.items())
 
     def read(self) -> dict[str, float]:
         children = children_by_parent()

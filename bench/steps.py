@@ -51,6 +51,7 @@ def run_step(
         PYTHONPATH=str(ROOT),
     )
     cpu_before = meter.read()
+    backends_before = meter.read_backends()
     machine_before = machine_ticks()
     generator_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
@@ -87,6 +88,7 @@ def run_step(
     # The CPU of the step's requests that were still queued when locust stopped is the step's.
     settling = settle(f"{stack.base}/healthz")
     spent = meter.spent(cpu_before, meter.read())
+    own_database = meter.backends_spent(backends_before, meter.read_backends())
     machine_busy = busy_percent(machine_before, machine_ticks())
     generator_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     figures = summarise(prefix)
@@ -98,6 +100,8 @@ def run_step(
     figures["machine_busy_percent"] = machine_busy
     figures["cpu_ms"] = {name: round(ms) for name, ms in spent.items()}
     figures["cpu_ms_per_request"] = round(sum(spent.values()) / requests, 2) if requests else None
+    # The server's CPU counts every database on it; this one's backends alone, on a shared one.
+    figures["postgresql_this_database_cpu_ms"] = round(own_database)
     figures["load_generator_cpu_ms_per_request"] = (
         round(
             (
@@ -211,7 +215,8 @@ def stepped(
                 "gunicorn": s.server.pid if s.server else None,
                 "celery": s.worker.pid if s.worker else None,
                 "postgresql": postmaster,
-            }
+            },
+            database=(postmaster, s.database_url.rsplit("/", 1)[-1]),
         )
         for s in stacks
     }

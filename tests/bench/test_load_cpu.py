@@ -10,6 +10,7 @@ import pytest
 
 from bench.cpu import (
     StackMeter,
+    backends_of,
     busy_percent,
     children_by_parent,
     cpu_ms,
@@ -93,3 +94,34 @@ def test_the_machine_is_busy_between_none_and_all_of_its_time():
     share = busy_percent(before, machine_ticks())
     assert 0 < share <= 100
     assert busy_percent(before, before) is None
+
+
+def test_the_backends_of_one_database_are_found_by_their_title():
+    titles = {
+        "ours": "postgres: 15/main: postgres handoff_bench_x 127.0.0.1(5000) idle",
+        "other": "postgres: 15/main: postgres handoff_bench_x_base 127.0.0.1(5001) idle",
+        "checkpointer": "postgres: 15/main: checkpointer",
+    }
+    children = {
+        name: subprocess.Popen(["bash", "-c", f'exec -a "{title}" sleep 30'])
+        for name, title in titles.items()
+    }
+    try:
+        deadline = time.monotonic() + 10
+        found = []
+        while time.monotonic() < deadline:
+            found = backends_of(os.getpid(), "handoff_bench_x", children_by_parent())
+            if found:
+                break
+            time.sleep(0.05)
+        assert found == [children["ours"].pid]
+        meter = StackMeter({}, database=(os.getpid(), "handoff_bench_x"))
+        before = meter.read_backends()
+        assert set(before) == {children["ours"].pid}
+        assert meter.backends_spent(before, meter.read_backends()) >= 0
+        assert meter.backends_spent({}, {1: 30.0, 2: 12.5}) == 42.5
+        assert meter.backends_spent({1: 10.0, 3: 99.0}, {1: 30.0}) == 20.0
+    finally:
+        for child in children.values():
+            child.kill()
+            child.wait()
