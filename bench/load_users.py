@@ -3,8 +3,8 @@
 Sessions, API tokens, the deals each rep owns, and for each PM deals in review that nobody else
 holds (unclaimed ones, or already claimed by that PM), shared out so that no two steps review
 the same deal. It uses only models and fields an older commit of the app has as well, so the
-same file serves a baseline: `python -c` runs it with that commit's code on the path (see
-bench/baseline.py), `python bench/load_users.py --output DIR --parts 10,20` alone.
+same file serves a baseline: bench/stack.py runs it by path, from the tree of the commit being
+loaded, so that commit's models and settings are the ones imported.
 """
 
 import argparse
