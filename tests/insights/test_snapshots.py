@@ -77,7 +77,7 @@ def test_the_page_says_when_its_figures_were_computed(rep, pm, manager, client_f
     )
     assert f'<time datetime="{computed_at.isoformat()}">{when(computed_at)}</time>' in page
     assert "Figures computed at" in page
-    assert "they are recomputed every 5 minutes." in page
+    assert "they are recomputed every minute." in page
     assert "Recalculate now" in page
 
 
