@@ -90,8 +90,13 @@ def _insert(model, rows: list) -> None:
 
 
 def _replace(changes: list[tuple[type, QuerySet, list]]) -> None:
-    """In one transaction: delete what each queryset selects, insert the new rows."""
+    """In one transaction: delete what each queryset selects, insert the new rows.
+
+    Holding the state row's lock first puts two folds' replacements one after the other, so
+    the second one's delete sees the first one's rows instead of inserting beside them.
+    """
     with transaction.atomic():
+        _state()
         for model, stored, rows in changes:
             stored.delete()
             if rows:
