@@ -8,5 +8,5 @@ from django.dispatch import Signal
 
 # sender=DealEvent, event=<DealEvent>
 deal_event_recorded = Signal()
-# sender=Comment, comment=<Comment>, mentioned=<list[User]>
+# sender=Comment, comment=<Comment>, mentioned=<int: how many it mentions, in comment.mentions>
 comment_posted = Signal()

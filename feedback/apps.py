@@ -10,6 +10,7 @@ class FeedbackConfig(AppConfig):
         from deals.signals import comment_posted, deal_event_recorded
         from feedback import (
             acceptance_emails,
+            announcements,
             calendar_views,
             notifications,
             outbox,
@@ -25,6 +26,7 @@ class FeedbackConfig(AppConfig):
         from projects.signals import project_event_recorded
 
         outbox.send_with(tasks.send_emails)
+        announcements.expand_with(tasks.expand_announcements)
         webhooks_events.connect(tasks.deliver_webhooks)
         deal_event_recorded.connect(notifications.on_deal_event, dispatch_uid="feedback.deal")
         comment_posted.connect(notifications.on_comment_posted, dispatch_uid="feedback.comment")

@@ -333,6 +333,7 @@ class DigestDelivery(models.Model):
 
 
 # Webhooks and chat channels live in their own module; imported here so Django registers them.
+from feedback.announcement_models import Announcement  # noqa: E402, F401
 from feedback.calendar_models import CalendarFeed  # noqa: E402, F401
 from feedback.webhooks_models import (  # noqa: E402, F401
     ChatChannel,

@@ -1,7 +1,9 @@
 """Who hears about what: notifications (and immediate emails) from the audit events.
 
 The receivers run inside the transaction of the change, so a notification and its
-email are written with the change or not at all; delivery is scheduled on commit.
+email are written with the change or not at all; delivery is scheduled on commit. A change
+that tells many people (a submission, a release, a comment's mentions) writes one announcement
+instead, and the worker tells them after commit (feedback.announcements).
 The review's own notices (submitted, assigned, released…) are in feedback.review_notices,
 its reminders in feedback.reminders.
 """
@@ -10,18 +12,48 @@ from typing import Any
 
 from django.db import transaction
 
-from feedback import review_notices
+from deals.models import Comment, DealEvent
+from deals.selectors import people_who_see
+from feedback import announcements, review_notices
 from feedback.emails import deal_url
-from feedback.models import Direction, FeedbackNote, NotificationKind
+from feedback.models import Announcement, Direction, FeedbackNote, NotificationKind
 from feedback.notify import active_users, notify
 from handoff.models import Role, User
 from handoff.templatetags import formats
 
 # Deal events
 
+# Events that tell every PM (and the approvers review rules ask for): told by the worker.
+ANNOUNCED_EVENTS = frozenset({"submitted", "released"})
+
 
 def on_deal_event(sender: Any, event: Any, **kwargs: Any) -> None:
     handler = DEAL_EVENT_HANDLERS.get(event.kind)
+    if handler is None:
+        return
+    if event.kind in ANNOUNCED_EVENTS:
+        announcements.announce(event=event)
+    else:
+        handler(event)
+
+
+def tell(announcement: Announcement) -> None:
+    """Tell the people of an announced change, in the worker (feedback.announcements)."""
+    if announcement.comment_id:
+        comment = (
+            Comment.objects.select_related("deal__client", "deal__owner", "author")
+            .filter(pk=announcement.comment_id)
+            .first()
+        )
+        if comment is not None:
+            _mentioned(comment)
+        return
+    event = (
+        DealEvent.objects.select_related("deal__client", "deal__owner", "actor")
+        .filter(pk=announcement.event_id, deal_id=announcement.deal_id)
+        .first()
+    )
+    handler = DEAL_EVENT_HANDLERS.get(event.kind) if event is not None else None
     if handler is not None:
         handler(event)
 
@@ -137,10 +169,18 @@ DEAL_EVENT_HANDLERS = {
 }
 
 
-def on_comment_posted(sender: Any, comment: Any, mentioned: list[User], **kwargs: Any) -> None:
+def on_comment_posted(sender: Any, comment: Any, mentioned: int, **kwargs: Any) -> None:
+    """The people a comment mentions are told by the worker, however many a team makes them."""
+    if mentioned:
+        announcements.announce(comment=comment)
+
+
+def _mentioned(comment: Comment) -> None:
+    """Those the comment mentions who still may see the deal hear of it."""
     deal = comment.deal
+    mentions = Comment.mentions.through.objects.filter(comment=comment).values("user_id")
     notify(
-        recipients=mentioned,
+        recipients=people_who_see(deal).filter(pk__in=mentions).order_by("pk"),
         kind=NotificationKind.MENTION,
         text=f"{comment.author} mentioned you on {deal}: {comment.body[:120]}",
         url=deal_url(deal),

@@ -63,22 +63,24 @@ def send_with(task: Any) -> None:
 
 
 def enqueue_batch(outbox_ids: list[int]) -> bool:
-    """Hand the rows to one worker task; with the broker down the sweep sends them later.
+    """Hand the rows to one worker task; with the broker down the sweep sends them later."""
+    return publish(_sender["task"], outbox_ids, rows="email(s)")
+
+
+def publish(task: Any, ids: list[int], *, rows: str) -> bool:
+    """Enqueue `task(ids)` once; False (logged) with the broker down, for the sweep to retry.
 
     One try, every socket call bounded by CELERY_PUBLISH_TIMEOUT: a broker that stops
     answering (not refusing) costs a request that long, never a hang.
     """
-    send_emails = _sender["task"]
     timeout = settings.CELERY_PUBLISH_TIMEOUT
     bounded = {"socket_timeout": timeout, "socket_connect_timeout": timeout, "max_retries": 0}
     try:
-        with send_emails.app.connection_for_write(transport_options=bounded) as connection:
-            send_emails.apply_async((outbox_ids,), connection=connection, retry=False)
+        with task.app.connection_for_write(transport_options=bounded) as connection:
+            task.apply_async((ids,), connection=connection, retry=False)
     except (OperationalError, RedisError, OSError) as error:
         logger.warning(
-            "Broker unavailable (%s); %s email(s) stay pending for the sweep.",
-            error,
-            len(outbox_ids),
+            "Broker unavailable (%s); %s %s stay pending for the sweep.", error, len(ids), rows
         )
         return False
     return True

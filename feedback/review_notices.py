@@ -175,6 +175,14 @@ def _latest_round(deal: Deal) -> ReviewRound | None:
     return deal.rounds.select_related("reviewer").order_by("-number").first()
 
 
+def _round_of(event: Any) -> ReviewRound | None:
+    """The round an event names (its data's "round"), else the deal's latest."""
+    number = event.data.get("round")
+    if number is None:
+        return _latest_round(event.deal)
+    return event.deal.rounds.select_related("reviewer").filter(number=number).first()
+
+
 # Deal events
 
 
@@ -182,8 +190,9 @@ def submitted(event: Any) -> None:
     """The lead reviewer (or every PM) hears of the submission; each approver a review rule
     asks for, who is not among them, hears that their approval is needed."""
     deal = event.deal
-    review_round = _latest_round(deal)
-    if review_round is None:
+    review_round = _round_of(event)
+    # Told by the worker after commit: a round decided since then asks nobody to rule.
+    if review_round is None or not review_round.is_open:
         return
     picture = RoundPicture.of(deal, review_round)
     # A resubmission goes back to the PM who asked for the changes; a first one to every PM.

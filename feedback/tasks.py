@@ -1,6 +1,7 @@
 """Celery tasks of the feedback loop. Every one is safe to run twice.
 
-send_email and send_emails claim each row with a conditional UPDATE, review reminders claim
+send_email and send_emails claim each row with a conditional UPDATE, expand_announcements
+deletes each announcement in the transaction that tells its people, review reminders claim
 a unique ReviewReminder row, the lateness check writes notifications under a unique key,
 digests claim a unique DigestDelivery row: so `acks_late` (redelivery after a worker dies)
 cannot send anything twice.
@@ -9,7 +10,15 @@ cannot send anything twice.
 from celery import shared_task
 from django.db import OperationalError as DatabaseUnavailable
 
-from feedback import digests, notifications, outbox, reminders, retention, webhooks_delivery
+from feedback import (
+    announcements,
+    digests,
+    notifications,
+    outbox,
+    reminders,
+    retention,
+    webhooks_delivery,
+)
 
 # Redis redelivers an unacknowledged task after the visibility timeout (2 h), longer than
 # any countdown here; retries are bounded and back off.
@@ -37,9 +46,17 @@ def send_emails(outbox_ids: list[int]) -> int:
     return outbox.deliver_batch(outbox_ids)
 
 
+# The announcements of one transaction: each tells its people and queues their emails.
+@shared_task(**SAFE_TO_REPEAT, soft_time_limit=60, time_limit=90)
+def expand_announcements(announcement_ids: list[int]) -> int:
+    return announcements.expand_batch(announcement_ids, tell=notifications.tell)
+
+
+# Announcements a broker outage left behind first: they write outbox rows of their own.
 @shared_task(**SAFE_TO_REPEAT, soft_time_limit=60, time_limit=90)
 def sweep_outbox() -> dict[str, int]:
-    return outbox.sweep()
+    announced = announcements.sweep()
+    return {**outbox.sweep(), "announcements": announced["enqueued"]}
 
 
 @shared_task(**SAFE_TO_REPEAT, soft_time_limit=60, time_limit=90)

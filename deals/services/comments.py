@@ -3,8 +3,8 @@
 import re
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.text import slugify
 
 from deals.models import Comment, Deal
@@ -28,31 +28,43 @@ def comment_add(*, deal: Deal, actor: User, body: str) -> Comment:
     names = {m.rstrip(".") for m in MENTION.findall(body)}
     if not names:
         comment.not_notified = []
-        comment_posted.send(sender=Comment, comment=comment, mentioned=[])
+        comment_posted.send(sender=Comment, comment=comment, mentioned=0)
         return comment
     teams = teams_named(names)
-    # People named and the members of teams named, in one query however many they are.
-    reached = list(
-        User.objects.filter(Q(username__in=names) | Q(teams__in=teams), is_active=True)
+    # The people named, with whether each may see the deal: the author is told who was named
+    # and left out (a team's members who may not see it are simply not told).
+    seeing = people_who_see(deal).filter(pk=OuterRef("pk"))
+    named = (
+        User.objects.filter(username__in=names, is_active=True)
         .exclude(pk=actor.pk)
-        .distinct()
-        .order_by("pk")
+        .annotate(sees=Exists(seeing))
+        .values_list("username", "sees")
     )
-    # Only people who may see the deal hear of it; the author is told who was named and left
-    # out (a team's members who may not see it are simply not told).
-    seeing = set(
-        people_who_see(deal).filter(pk__in=[u.pk for u in reached]).values_list("pk", flat=True)
+    comment.not_notified = sorted(username for username, sees in named if not sees)
+    # Everyone reached who may see the deal, a whole team included, in one INSERT … SELECT.
+    members = Team.members.through.objects.filter(team_id__in=teams).values("user_id")
+    audience = (
+        people_who_see(deal)
+        .filter(Q(username__in=names) | Q(pk__in=members))
+        .exclude(pk=actor.pk)
+        .values_list("pk")
     )
-    mentioned = [user for user in reached if user.pk in seeing]
-    comment.not_notified = sorted(
-        user.username for user in reached if user.pk not in seeing and user.username in names
-    )
-    if mentioned:
-        Comment.mentions.through.objects.bulk_create(
-            Comment.mentions.through(comment_id=comment.pk, user_id=user.pk) for user in mentioned
-        )
+    mentioned = _insert_mentions(comment, audience)
     comment_posted.send(sender=Comment, comment=comment, mentioned=mentioned)
     return comment
+
+
+def _insert_mentions(comment: Comment, users: QuerySet) -> int:
+    """Write a mention of `comment` for each user id `users` selects; how many it wrote."""
+    through = Comment.mentions.through
+    sql, params = users.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {through._meta.db_table} (comment_id, user_id) "  # noqa: S608 - names from the model
+            f"SELECT %s, audience.* FROM ({sql}) AS audience",
+            [comment.pk, *params],
+        )
+        return cursor.rowcount
 
 
 def team_handle(team: Team) -> str:

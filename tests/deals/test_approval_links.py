@@ -27,6 +27,7 @@ from feedback.models import EmailOutbox, NotificationKind
 from handoff import tagged_json
 from tests.deals.builders import draft_deal
 from tests.factories import CommitmentFactory
+from tests.feedback.conftest import worker_tells
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +36,7 @@ pytestmark = pytest.mark.django_db
 def deal(rep, pm, pm2):
     deal = draft_deal(rep, commitments=2)
     services.deal_submit(deal=deal, actor=rep)
+    worker_tells()  # the submission's emails, with their links, are the worker's
     return deal
 
 

@@ -21,9 +21,20 @@ def draft(owner, *, commitments: int = 2, kind: str = "scope") -> Deal:
     return deal
 
 
+def worker_tells() -> int:
+    """What the worker does after commit: tell the people of every announcement still waiting
+    (feedback.announcements). Tests run inside one transaction, which never commits."""
+    from feedback import tasks
+    from feedback.models import Announcement
+
+    return tasks.expand_announcements(list(Announcement.objects.values_list("pk", flat=True)))
+
+
 def submitted(owner, pm=None, **kwargs) -> Deal:
+    """Submitted, and its PMs told as the worker tells them after commit."""
     deal = draft(owner, **kwargs)
     services.deal_submit(deal=deal, actor=owner)
+    worker_tells()
     if pm is not None:
         services.review_claim(deal=deal, actor=pm)
     return deal

@@ -26,6 +26,7 @@ from projects import acceptance
 from projects import services as projects
 from projects.models import Deliverable
 from tests.factories import ClientFactory, CommitmentFactory, DealFactory, UserFactory
+from tests.feedback.conftest import worker_tells
 
 DIGEST_KINDS = ("digest", "digest_pm", "digest_manager")
 # Emails that are not about a notification, with their button's label: the customer's
@@ -77,6 +78,7 @@ def build_world(rep, pm, pm2, manager) -> None:
         ],
     )
     deals.deal_submit(deal=northwind, actor=rep)
+    worker_tells()  # the PMs hear of a submission from the worker, before anyone claims it
     deals.review_claim(deal=northwind, actor=pm)
     sso, *others = _commitments(northwind)
     deals.commitment_rule(
@@ -105,6 +107,7 @@ def build_world(rep, pm, pm2, manager) -> None:
         actor=rep,
         body="@pm can we pencil the SSO workshop for the Monday of the kickoff week?",
     )
+    worker_tells()
 
     contoso = _deal(
         rep,
@@ -116,6 +119,7 @@ def build_world(rep, pm, pm2, manager) -> None:
         ],
     )
     deals.deal_submit(deal=contoso, actor=rep)
+    worker_tells()
     deals.review_claim(deal=contoso, actor=pm)
     for commitment in _commitments(contoso):
         deals.commitment_rule(commitment=commitment, actor=pm, verdict=VerdictKind.APPROVED)
@@ -147,6 +151,7 @@ def build_world(rep, pm, pm2, manager) -> None:
         [("scope", "Footfall dashboard for their 40 stores")],
     )
     deals.deal_submit(deal=fabrikam, actor=rep)
+    worker_tells()
     deals.review_claim(deal=fabrikam, actor=pm2)
     ReviewRound.objects.filter(deal=fabrikam).update(
         due_at=timezone.now() - datetime.timedelta(hours=3)

@@ -19,7 +19,7 @@ from feedback import notifications, outbox, services, tasks
 from feedback.models import EmailOutbox, Notification, OutboxStatus
 from handoff import tagged_json
 from projects.models import Deliverable
-from tests.feedback.conftest import draft, submitted, won
+from tests.feedback.conftest import draft, submitted, won, worker_tells
 
 pytestmark = pytest.mark.django_db
 
@@ -268,6 +268,7 @@ def test_an_email_whose_notification_was_deleted_is_cancelled(submitted_deal, pm
 def test_an_email_about_a_deleted_deal_is_cancelled(rep, manager):
     deal = draft(rep)
     deals.comment_add(deal=deal, actor=rep, body="@manager is this feasible?")
+    worker_tells()
     email = EmailOutbox.objects.get(to_address=manager.email)
     deals.deal_delete(deal=deal, actor=rep)
     tasks.send_emails([email.pk])
@@ -378,6 +379,7 @@ def test_a_title_with_a_line_break_still_gets_its_emails_sent_with_a_clean_subje
     Deal.objects.filter(pk=deal.pk).update(title="Hdr\r\nBcc: victim@example.com")
     deal.refresh_from_db()
     deals.deal_submit(deal=deal, actor=rep)
+    worker_tells()
     email = EmailOutbox.objects.get(to_address=pm.email)
     assert "\n" not in email.subject and "\r" not in email.subject
     assert outbox.deliver(email.pk) is True
