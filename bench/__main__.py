@@ -192,6 +192,14 @@ def main(argv: list[str]) -> int:
         deal_import = {"error": f"{type(error).__name__}: {error}"}
         print(f"  import: {deal_import['error']}")
 
+    try:
+        from bench import fanout
+
+        fanout_figures = fanout.run(args.requests)
+    except Exception as error:
+        fanout_figures = {"error": f"{type(error).__name__}: {error}"}
+        print(f"  fan-out: {fanout_figures['error']}")
+
     load = {"skipped": True}
     if not args.skip_load:
         try:
@@ -204,6 +212,7 @@ def main(argv: list[str]) -> int:
     del results["load"]
     store_load(results, args, load)
     results["import"] = deal_import
+    results["fanout"] = fanout_figures
     results["sizes"] = table_sizes
     results["dashboard_computation"] = {
         "median_ms_1k": computations["small"]["median_ms"],
