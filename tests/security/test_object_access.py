@@ -406,10 +406,13 @@ class TestMentions:
 
     def _mention(self, world, author: str, deal_key: str, body: str):
         from deals import services
+        from tests.feedback.conftest import worker_tells
 
-        return services.comment_add(
+        comment = services.comment_add(
             deal=world.deals[deal_key], actor=world.users[author], body=body
         )
+        worker_tells()  # the mentioned are told by the worker, after commit
+        return comment
 
     def test_a_rep_mentioning_another_rep_on_a_draft_notifies_no_one(self, world, mailoutbox):
         from feedback.models import Notification
