@@ -1,5 +1,5 @@
 """Retention of operational rows: finished outbox emails, delivery logs, spent link nonces,
-expired sessions, deleted in bounded batches once they are older than their settings say.
+expired sessions, announcements that failed for good, deleted in bounded batches once they are older than their settings say.
 
 Only what is finished goes: an outbox email still pending or sending, a webhook or chat
 delivery still to be posted, stays however old it is. The audit trails (deal and project
@@ -18,7 +18,7 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from deals.models import ApprovalLinkUse
-from feedback.models import EmailOutbox, OutboxStatus
+from feedback.models import Announcement, EmailOutbox, OutboxStatus
 from feedback.webhooks_models import DeliveryStatus, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -56,11 +56,18 @@ def _sessions_due(now: datetime) -> QuerySet:
     return Session.objects.filter(expire_date__lt=now)
 
 
+def _failed_announcements_due(now: datetime) -> QuerySet:
+    # Told announcements are deleted by the worker; one that failed for good waits here.
+    cutoff = now - timedelta(days=settings.OUTBOX_RETENTION_DAYS)
+    return Announcement.objects.filter(failed_at__lt=cutoff)
+
+
 TABLES = (
     Kept("outbox", EmailOutbox, _outbox_due),
     Kept("deliveries", WebhookDelivery, _deliveries_due),
     Kept("approval_link_uses", ApprovalLinkUse, _link_uses_due),
     Kept("sessions", Session, _sessions_due),
+    Kept("failed_announcements", Announcement, _failed_announcements_due),
 )
 
 

@@ -104,6 +104,22 @@ def test_it_fails_for_good_after_the_last_attempt(rep, pm, settings):
     assert announcements.expand(announcement.pk, tell=notifications.tell) is False
 
 
+def test_the_retention_job_deletes_only_those_failed_long_ago(rep, settings):
+    from feedback import retention
+
+    deal = draft(rep)
+    long_ago = timezone.now() - datetime.timedelta(days=settings.OUTBOX_RETENTION_DAYS + 1)
+    _old, recent, waiting = Announcement.objects.bulk_create(
+        [
+            Announcement(deal=deal, event_id=1, failed_at=long_ago),
+            Announcement(deal=deal, event_id=2, failed_at=timezone.now()),
+            Announcement(deal=deal, event_id=3, created_at=long_ago),
+        ]
+    )
+    assert retention.prune()["failed_announcements"] == 1
+    assert set(Announcement.objects.values_list("pk", flat=True)) == {recent.pk, waiting.pk}
+
+
 def test_a_rolled_back_change_announces_nothing(rep, pm, django_capture_on_commit_callbacks):
     deal = draft(rep)
     with (

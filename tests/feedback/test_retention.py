@@ -110,8 +110,8 @@ def test_rows_go_in_bounded_batches(rep, django_assert_num_queries):
     for _ in range(5):
         email(rep, OutboxStatus.SENT, days_ago(40))
     # Outbox: batches of 2, 2 and 1 (a short batch ends it), each a SELECT of ids and a
-    # DELETE; then one empty SELECT for each of the three other tables.
-    with django_assert_num_queries(3 * 2 + 3):
+    # DELETE; then one empty SELECT for each of the four other tables.
+    with django_assert_num_queries(3 * 2 + 4):
         deleted = retention.prune(now=NOW, batch_size=2)
     assert deleted["outbox"] == 5
     assert not EmailOutbox.objects.exists()
