@@ -7,6 +7,11 @@ never older than METRICS_SNAPSHOT_MAX_AGE_SECONDS: a scheduled job recomputes th
 default ranges every METRICS_REFRESH_SECONDS, and a read that finds nothing fresh
 computes the result and stores it for the next reader.
 
+One reader at a time computes a key: while one does, the others get what is stored, stale as
+it is (the page says when it was computed), rather than each paying the same computation
+again, all at once, the moment a result expires. Only a key with nothing stored yet is
+computed by every reader that finds it so.
+
 Results are stored as tagged JSON (handoff.tagged_json), so a stored result reads back
 equal to the computed one.
 """
@@ -18,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from handoff.db_router import reading_from_replica
@@ -32,8 +38,17 @@ class Stored:
     seconds: float
 
 
+# Longer than any computation may run (the jobs' hard limits): a claim left by a process that
+# died lapses by itself.
+CLAIM_SECONDS = 360
+
+
 def max_age() -> timedelta:
     return timedelta(seconds=settings.METRICS_SNAPSHOT_MAX_AGE_SECONDS)
+
+
+def _claim_key(key: str) -> str:
+    return f"snapshot-computing:{key}"
 
 
 def read(key: str, compute: Callable[[], Any], *, recompute: bool = False) -> Stored:
@@ -43,14 +58,21 @@ def read(key: str, compute: Callable[[], Any], *, recompute: bool = False) -> St
     """
     if recompute:
         return store(key, compute)
-    row = (
-        MetricsSnapshot.objects.filter(key=key, computed_at__gte=timezone.now() - max_age())
-        .only("payload", "computed_at", "seconds")
-        .first()
-    )
-    if row is not None:
-        return Stored(decode(row.payload), row.computed_at, row.seconds)
-    return store(key, compute)
+    row = MetricsSnapshot.objects.filter(key=key).only("payload", "computed_at", "seconds").first()
+    if row is None:
+        return store(key, compute)
+    stored = Stored(decode(row.payload), row.computed_at, row.seconds)
+    if row.computed_at >= timezone.now() - max_age():
+        return stored
+    # Stale: this reader computes it if no other is doing so, else reads what is stored.
+    # Without a shared cache the claim holds for one process; with the cache down, nobody
+    # claims and the stale result stands until the scheduled job stores a fresh one.
+    if not cache.add(_claim_key(key), 1, timeout=CLAIM_SECONDS):
+        return stored
+    try:
+        return store(key, compute)
+    finally:
+        cache.delete(_claim_key(key))
 
 
 def store(key: str, compute: Callable[[], Any]) -> Stored:

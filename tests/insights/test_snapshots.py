@@ -180,3 +180,47 @@ def test_the_page_shows_the_busiest_reps_and_the_csv_every_rep(pm, manager, clie
     body = http.get("/api/v1/metrics/alignment/").json()
     api_table = next(t for t in body["tables"] if t["key"] == "flag-rate-by-rep")
     assert len(api_table["rows"]) == len(reps)
+
+
+@pytest.mark.django_db
+def test_while_one_reader_recomputes_a_stale_result_the_others_read_it_as_stored():
+    from django.core.cache import cache
+
+    from insights import snapshots
+
+    calls = []
+
+    def compute(value):
+        def run():
+            calls.append(value)
+            return value
+
+        return run
+
+    snapshots.store("figures:test", compute("old"))
+    limit = datetime.timedelta(seconds=settings.METRICS_SNAPSHOT_MAX_AGE_SECONDS)
+    stale_at = timezone.now() - limit - ONE_DAY
+    MetricsSnapshot.objects.filter(key="figures:test").update(computed_at=stale_at)
+
+    # Another reader is computing it: this one gets the stale result, and computes nothing.
+    cache.add(snapshots._claim_key("figures:test"), 1)
+    try:
+        stored = snapshots.read("figures:test", compute("new"))
+    finally:
+        cache.delete(snapshots._claim_key("figures:test"))
+    assert (stored.value, stored.computed_at) == ("old", stale_at)
+    assert calls == ["old"]
+
+    # Nobody is: this reader computes it, stores it and lets go of the claim.
+    stored = snapshots.read("figures:test", compute("new"))
+    assert stored.value == "new" and stored.computed_at > stale_at
+    assert calls == ["old", "new"]
+    assert cache.add(snapshots._claim_key("figures:test"), 1)
+    cache.delete(snapshots._claim_key("figures:test"))
+
+    # A key with nothing stored is computed by whoever reads it, claim or not.
+    cache.add(snapshots._claim_key("figures:other"), 1)
+    try:
+        assert snapshots.read("figures:other", compute("first")).value == "first"
+    finally:
+        cache.delete(snapshots._claim_key("figures:other"))
