@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils import timezone
 
 from feedback.models import (
+    Announcement,
     CalendarFeed,
     DigestDelivery,
     EmailOutbox,
@@ -33,6 +34,21 @@ class EmailOutboxAdmin(admin.ModelAdmin):
     list_display = ["subject", "to_address", "status", "attempts", "created_at", "sent_at"]
     list_filter = ["status", "kind"]
     search_fields = ["to_address", "subject"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(admin.ModelAdmin):
+    """Read-only: what waits for the worker, or failed for good, and why; told rows are gone."""
+
+    list_display = ["__str__", "attempts", "next_attempt_at", "failed_at", "created_at"]
+    list_filter = [("failed_at", admin.EmptyFieldListFilter)]
+    readonly_fields = ["last_error"]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -212,3 +212,16 @@ def test_the_sweep_reads_its_index_however_many_failed_for_good(rep):
     walk(plan[0]["Plan"])
     assert ("Index Scan", "announcement_due_idx") in nodes, nodes
     assert not [node for node, _ in nodes if node == "Seq Scan"], nodes
+
+
+def test_the_admin_lists_them_read_only(rep, client_for):
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    operator = UserFactory(username="operator", is_staff=True, is_superuser=True)
+    _, announcement = submitted_untold(rep)
+    http = client_for(operator)
+    listed = http.get(reverse("admin:feedback_announcement_changelist"))
+    assert listed.status_code == 200 and str(announcement) in listed.content.decode()
+    assert http.get(reverse("admin:feedback_announcement_add")).status_code == 403
