@@ -37,6 +37,7 @@ class ReviewRoundSummary(models.Model):
     working_days = models.FloatField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "review round summaries"
         indexes = [
             models.Index(fields=["day"], name="round_summary_day_idx"),
             models.Index(fields=["deal_id"], name="round_summary_deal_idx"),
@@ -62,6 +63,7 @@ class VerdictSummary(models.Model):
     over_effort = models.DecimalField(**EFFORT)
 
     class Meta:
+        verbose_name_plural = "verdict summaries"
         constraints = [
             models.UniqueConstraint(
                 fields=["round_id", "pm_id", "kind"], name="verdict_summary_unique"
@@ -101,6 +103,7 @@ class PromiseSummary(models.Model):
     suggestion_taken = models.IntegerField(default=0)
 
     class Meta:
+        verbose_name_plural = "promise summaries"
         indexes = [
             models.Index(fields=["day"], name="promise_summary_day_idx"),
             models.Index(fields=["deal_id"], name="promise_summary_deal_idx"),

@@ -11,10 +11,11 @@ from django.template import engines
 from django.utils import timezone
 
 from feedback import digests, emails, outbox
+from feedback.acceptance_emails import ACCEPTANCE_EMAIL_KIND
 from feedback.models import EmailOutbox
 from handoff import tagged_json
 from handoff.templatetags import formats
-from tests.feedback.test_emails_gallery import DIGEST_KINDS, render_gallery
+from tests.feedback.test_emails_gallery import DIGEST_KINDS, OTHER_EMAILS, render_gallery
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +36,15 @@ def gallery(django_db_setup, django_db_blocker) -> dict[str, emails.RenderedEmai
     return render_gallery(django_db_blocker)
 
 
+# Emails to someone with no account (the customer's acceptance request): their header links
+# nowhere, and they have no notification settings to point to.
+NO_ACCOUNT = {ACCEPTANCE_EMAIL_KIND}
+
+
 def _labels(kind: str) -> str:
-    return "Open Handoff" if kind in DIGEST_KINDS else emails.ACTIONS[kind]
+    if kind in DIGEST_KINDS:
+        return "Open Handoff"
+    return OTHER_EMAILS.get(kind) or emails.ACTIONS[kind]
 
 
 # One layout, its styles inlined
@@ -45,7 +53,8 @@ def _labels(kind: str) -> str:
 def test_every_email_is_drawn_in_the_one_layout(gallery):
     for kind, email in gallery.items():
         html, text = email.html_body, email.text_body
-        assert '<td class="header"' in html and ">Handoff</a>" in html, kind
+        brand = r'<span class="brand"[^>]*>Handoff</span>' if kind in NO_ACCOUNT else ">Handoff</a>"
+        assert '<td class="header"' in html and re.search(brand, html), kind
         assert "Hello " in html and '<td class="footer"' in html, kind
         assert text.startswith("Hello ") and "\n--\n" in text, kind
 
@@ -122,8 +131,14 @@ def test_every_email_has_a_button_for_its_main_link_in_both_parts(gallery, setti
 def test_every_email_says_why_it_came_and_links_the_settings(gallery, settings):
     settings_url = settings.SITE_URL + "/feedback/preferences/"
     for kind, email in gallery.items():
+        if kind in NO_ACCOUNT:
+            assert "named you as the customer contact" in email.text_body, kind
+            assert settings_url not in email.html_body, kind
+            continue
+        # A notification says which of the settings sent it; the minutes, whom they went to.
+        why = "You were invited to this meeting." if kind in OTHER_EMAILS else "You get this "
         for body in (email.text_body, email.html_body):
-            assert "You get this " in body and "notification settings" in body, kind
+            assert why in body and "notification settings" in body, kind
             assert settings_url in body, kind
 
 
