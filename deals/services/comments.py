@@ -60,7 +60,7 @@ def _insert_mentions(comment: Comment, users: QuerySet) -> int:
     sql, params = users.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {through._meta.db_table} (comment_id, user_id) "  # noqa: S608 - names from the model
+            f"INSERT INTO {through._meta.db_table} (comment_id, user_id) "  # noqa: S608 - names from the model  # nosec B608
             f"SELECT %s, audience.* FROM ({sql}) AS audience",
             [comment.pk, *params],
         )
