@@ -65,7 +65,7 @@ test: $(STAMP) e2e-deps
 	$(TEST_ENV) DEBUG=false HTTPS=true ALLOWED_HOSTS=handoff.example.com \
 		SECRET_KEY='check-deploy-$(shell date +%s)-a-long-random-production-like-secret-value' \
 		$(PY) manage.py check --deploy --fail-level WARNING
-	$(TEST_ENV) $(VENV)/bin/pytest -p no:cacheprovider -n $(TEST_WORKERS) --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+	$(TEST_ENV) $(VENV)/bin/pytest -p no:cacheprovider -n $(TEST_WORKERS) --durations=30 --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m bench $(BENCH_ARGS)
