@@ -11,6 +11,7 @@ from deals.api.common import PROBLEMS, valid_input
 from deals.models import MAX_EFFORT_DAYS, MAX_OFFSET_DAYS, CommitmentKind, DealTemplate
 from handoff.api import TextField
 from handoff.models import Role
+from handoff.parsers import BoundedJSONParser
 from handoff.roles import has_role
 
 
@@ -65,6 +66,9 @@ class DealTemplateViewSet(
 ):
     serializer_class = DealTemplateSerializer
     permission_classes = [ReadsTemplates]
+    # A template's commitments are a list of objects, which only JSON can carry: a form would
+    # drop them and still be taken for a template without any.
+    parser_classes = [BoundedJSONParser]
     ordering_fields = ["name"]
 
     def get_queryset(self) -> QuerySet[DealTemplate]:

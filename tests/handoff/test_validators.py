@@ -214,6 +214,7 @@ def test_every_text_field_people_type_refuses_control_characters_but_line_breaks
         ("EmailOutbox", "text_body"),
         ("EmailOutbox", "html_body"),
         ("EmailOutbox", "last_error"),
+        ("Announcement", "last_error"),  # why telling the people failed, written by the worker
         ("DealEvent", "reason"),
         ("ProjectEvent", "reason"),
         ("Import", "error"),  # why an import job failed, written by the job
