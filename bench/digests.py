@@ -5,31 +5,12 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
-from django.db import connection
 from django.utils import timezone
 
 from bench.generate import PASSWORD
+from bench.queries import QueryCounter
 
 ROLE_SHARE = {"sales": 0.6, "pm": 0.25, "manager": 0.15}
-
-
-class QueryCounter:
-    """Counts every query through the connection; unlike the debug log it has no cap."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-    def __enter__(self) -> "QueryCounter":
-        self._wrapper = connection.execute_wrapper(self)
-        self._wrapper.__enter__()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._wrapper.__exit__(*exc)
 
 
 def add_recipients(total: int) -> None:
