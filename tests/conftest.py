@@ -7,6 +7,8 @@ from config.celery import app as celery_app
 from handoff.models import Role
 from tests.factories import PASSWORD, UserFactory
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 
 @pytest.fixture(autouse=True)
 def _eager_celery():
@@ -36,7 +38,7 @@ def _test_settings(settings):
     # Query counts include the user's row unless a test turns the user cache on.
     settings.AUTH_USER_CACHE_SECONDS = 0
     # The real hasher costs about a second per password here; tests don't need its strength.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture
@@ -79,3 +81,28 @@ def client_for():
         return http
 
     return make
+
+
+@pytest.fixture(scope="module")
+def demo_seeded(django_db_setup, django_db_blocker):
+    """The demo seeded once for a module and committed; after the module every table is
+    flushed, as after a transactional test. Each test still runs in its own rolled-back
+    transaction, so what a test changes is gone before the next.
+
+    Seeding in a test's transaction never reaches its commit, so nothing it leaves for after
+    the commit (tasks, emails) happens; here neither, so that the data is the same.
+    """
+    import io
+    from unittest import mock
+
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    with django_db_blocker.unblock():
+        with (
+            override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHERS),
+            mock.patch("django.db.transaction.on_commit"),
+        ):
+            call_command("seed_demo", stdout=io.StringIO())
+        yield
+        call_command("flush", interactive=False, verbosity=0)

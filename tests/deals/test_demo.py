@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from deals.models import DealEvent, EventKind, ReviewRound, SignOff
@@ -13,9 +12,9 @@ WEEK = datetime.timedelta(days=7)
 
 
 @pytest.fixture
-def seeded(db, settings):
+def seeded(demo_seeded, db, settings):
+    """The demo of the module (seeded once for it); DEBUG on, as seed_demo needs it."""
     settings.DEBUG = True
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 def test_demo_events_take_the_times_of_the_rounds_they_describe(seeded):

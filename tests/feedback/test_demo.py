@@ -1,7 +1,6 @@
 """The demo's notifications are dated like the events and notes they tell of."""
 
 import pytest
-from django.core.management import call_command
 
 from deals.models import DealEvent
 from feedback.models import FeedbackNote, Notification, NotificationKind
@@ -22,9 +21,9 @@ OF_EVENTS = [
 
 
 @pytest.fixture
-def seeded(db, settings):
+def seeded(demo_seeded, db, settings):
+    """The demo of the module (seeded once for it); DEBUG on, as seed_demo needs it."""
     settings.DEBUG = True
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 def test_a_notification_of_an_event_is_dated_like_the_event(seeded):

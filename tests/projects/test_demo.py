@@ -1,7 +1,6 @@
 """The demo's projects start when their deals were won, and their trail reads like their dates."""
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from deals.models import DealEvent, EventKind
@@ -9,9 +8,9 @@ from projects.models import DeliverableStatus, Project, ProjectEvent, ProjectEve
 
 
 @pytest.fixture
-def seeded(db, settings):
+def seeded(demo_seeded, db, settings):
+    """The demo of the module (seeded once for it); DEBUG on, as seed_demo needs it."""
     settings.DEBUG = True
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 def test_demo_projects_are_created_when_their_deals_were_won(seeded):

@@ -7,9 +7,9 @@ from projects.acceptance_models import AcceptanceRequest
 
 
 @pytest.fixture
-def seeded(db, settings):
+def seeded(demo_seeded, db, settings):
+    """The demo of the module (seeded once for it); DEBUG on, as seed_demo needs it."""
     settings.DEBUG = True
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 def test_demo_has_an_accepted_a_declined_and_a_pending_request(seeded):

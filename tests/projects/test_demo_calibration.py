@@ -13,9 +13,9 @@ from projects.demo_calibration import CLIENT
 
 
 @pytest.fixture
-def seeded(db, settings):
+def seeded(demo_seeded, db, settings):
+    """The demo of the module (seeded once for it); DEBUG on, as seed_demo needs it."""
     settings.DEBUG = True
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 def test_the_demo_calibrates_an_integration_promise(seeded):
