@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from feedback.models import Announcement
 from feedback.outbox import backoff, max_attempts, publish, sweep_grace
+from handoff.commit_batches import send_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -49,30 +50,13 @@ def announce(*, event: Any = None, comment: Any = None) -> Announcement:
         comment=comment,
         next_attempt_at=timezone.now() + sweep_grace(),
     )
-    batch = _pending_batch() or _AfterCommit()
-    batch.announcement_ids.append(announcement.pk)
-    transaction.on_commit(batch)
+    send_on_commit(enqueue_batch, [announcement.pk])
     return announcement
 
 
-class _AfterCommit:
-    """The announcements of one transaction, handed to one task by whichever hook runs first."""
-
-    def __init__(self) -> None:
-        self.announcement_ids: list[int] = []
-        self.done = False
-
-    def __call__(self) -> None:
-        if not self.done:
-            self.done = True
-            publish(_expander["task"], self.announcement_ids, rows="announcement(s)")
-
-
-def _pending_batch() -> _AfterCommit | None:
-    for _savepoints, hook, _robust in transaction.get_connection().run_on_commit:
-        if isinstance(hook, _AfterCommit) and not hook.done:
-            return hook
-    return None
+def enqueue_batch(announcement_ids: list[int]) -> bool:
+    """Hand the announcements to one task; with the broker down the sweep hands them later."""
+    return publish(_expander["task"], announcement_ids, rows="announcement(s)")
 
 
 Tell = Callable[[Announcement], None]

@@ -15,7 +15,6 @@ from typing import Any
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -24,6 +23,7 @@ from redis.exceptions import RedisError
 from feedback.emails import render_email
 from feedback.models import EmailOutbox, OutboxStatus
 from handoff import tagged_json
+from handoff.commit_batches import send_on_commit
 from handoff.text import single_line
 
 logger = logging.getLogger(__name__)
@@ -86,35 +86,9 @@ def publish(task: Any, ids: list[int], *, rows: str) -> bool:
     return True
 
 
-class _AfterCommit:
-    """The outbox rows of one transaction, handed to one task by whichever hook runs first.
-
-    Each write registers a hook of its own, so a savepoint rolled back drops only its own
-    hook, and every hook that survives holds every row: the first to run sends them all.
-    """
-
-    def __init__(self) -> None:
-        self.outbox_ids: list[int] = []
-        self.done = False
-
-    def __call__(self) -> None:
-        if not self.done:
-            self.done = True
-            enqueue_batch(self.outbox_ids)
-
-
 def enqueue_on_commit(outbox_ids: list[int]) -> None:
     """Send these rows after commit, in one task with the other rows of the transaction."""
-    batch = _pending_batch() or _AfterCommit()
-    batch.outbox_ids.extend(outbox_ids)
-    transaction.on_commit(batch)
-
-
-def _pending_batch() -> _AfterCommit | None:
-    for _savepoints, hook, _robust in transaction.get_connection().run_on_commit:
-        if isinstance(hook, _AfterCommit) and not hook.done:
-            return hook
-    return None
+    send_on_commit(enqueue_batch, outbox_ids)
 
 
 def claim(outbox_id: int, *, now: datetime | None = None) -> bool:

@@ -33,6 +33,7 @@ from feedback.webhooks_models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from handoff.commit_batches import send_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -90,31 +91,9 @@ def enqueue_batch(delivery_ids: list[int]) -> bool:
     return True
 
 
-class _AfterCommit:
-    """The deliveries of one transaction, handed to one task by whichever hook runs first."""
-
-    def __init__(self) -> None:
-        self.delivery_ids: list[int] = []
-        self.done = False
-
-    def __call__(self) -> None:
-        if not self.done:
-            self.done = True
-            enqueue_batch(self.delivery_ids)
-
-
 def enqueue_on_commit(delivery_ids: list[int]) -> None:
     """Post these rows after commit, in one task with the other rows of the transaction."""
-    batch = _pending_batch() or _AfterCommit()
-    batch.delivery_ids.extend(delivery_ids)
-    transaction.on_commit(batch)
-
-
-def _pending_batch() -> _AfterCommit | None:
-    for _savepoints, hook, _robust in transaction.get_connection().run_on_commit:
-        if isinstance(hook, _AfterCommit) and not hook.done:
-            return hook
-    return None
+    send_on_commit(enqueue_batch, delivery_ids)
 
 
 # Signing

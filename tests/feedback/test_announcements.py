@@ -14,6 +14,7 @@ from kombu.exceptions import OperationalError
 from deals import services as deals
 from feedback import announcements, notifications, tasks
 from feedback.models import Announcement, EmailOutbox, Notification, NotificationKind
+from handoff.commit_batches import batches_among
 from tests.feedback.conftest import draft, submitted
 
 pytestmark = pytest.mark.django_db
@@ -142,11 +143,9 @@ def test_announcements_of_one_transaction_share_one_task(rep, manager, monkeypat
     with transaction.atomic():
         first = deals.comment_add(deal=deal, actor=rep, body="@manager one")
         second = deals.comment_add(deal=deal, actor=rep, body="@manager two")
-    hooks = [
-        hook
-        for _, hook, _ in connection.run_on_commit
-        if isinstance(hook, announcements._AfterCommit)
-    ]
+    hooks = batches_among(
+        (hook for _, hook, _ in connection.run_on_commit), announcements.enqueue_batch
+    )
     assert len(hooks) == 2 and hooks[0] is hooks[1]
     hooks[0]()
     hooks[1]()

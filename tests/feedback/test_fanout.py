@@ -15,6 +15,7 @@ from deals.services.comments import team_handle
 from feedback import announcements
 from feedback.models import Announcement, EmailOutbox, Notification, NotificationKind
 from handoff import tagged_json
+from handoff.commit_batches import batches_among
 from handoff.models import Role, TeamKind
 from tests.factories import CommitmentFactory, TeamFactory, UserFactory
 from tests.feedback.conftest import CaptureCount, draft, submitted, worker_tells
@@ -63,7 +64,7 @@ class Request:
         self.queries.__exit__(*exc)
         self.hooks.__exit__(*exc)
         self.count = self.queries.count
-        self.tasks = [c for c in self.callbacks if isinstance(c, announcements._AfterCommit)]
+        self.tasks = batches_among(self.callbacks, announcements.enqueue_batch)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from feedback.models import (
     OutboxStatus,
 )
 from handoff import tagged_json
+from handoff.commit_batches import batches_among
 from handoff.models import Role, TeamKind, User
 from projects import services as projects
 from projects.models import Deliverable
@@ -250,7 +251,7 @@ def test_immediate_preference_sends_an_email_after_commit(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         rule(deal, pm, flag_first=True)
     # One delivery after commit (the others only drop cached capacity figures).
-    assert len([c for c in callbacks if isinstance(c, outbox._AfterCommit)]) == 1
+    assert len(batches_among(callbacks, outbox.enqueue_batch)) == 1
     email = EmailOutbox.objects.get()
     assert email.status == OutboxStatus.SENT
     assert email.to_address == rep.email
@@ -364,8 +365,8 @@ def test_one_task_carries_every_email_of_the_submission(
     )
     _, callbacks = _submit(rep, django_capture_on_commit_callbacks)
     # The request's one hook expands the announcement, whose own hook hands its emails over.
-    assert len([c for c in callbacks if isinstance(c, announcements._AfterCommit)]) == 1
-    assert not [c for c in callbacks if isinstance(c, outbox._AfterCommit)]
+    assert len(batches_among(callbacks, announcements.enqueue_batch)) == 1
+    assert not batches_among(callbacks, outbox.enqueue_batch)
     with django_capture_on_commit_callbacks(execute=True):
         for callback in callbacks:
             callback()
