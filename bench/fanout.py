@@ -32,6 +32,7 @@ class World:
     def __init__(self) -> None:
         from deals import services
         from deals.models import ReviewRule
+        from feedback.models import ChatChannel, WebhookEndpoint
         from handoff.models import Role, Team, TeamKind, User
 
         now = timezone.now()
@@ -52,6 +53,9 @@ class World:
             is_active=False
         )
         ReviewRule.objects.filter(retired_at__isnull=True).update(retired_at=now)
+        # The generated endpoints name hosts that do not exist: nothing is posted from here.
+        WebhookEndpoint.objects.filter(active=True).update(active=False)
+        ChatChannel.objects.filter(active=True).update(active=False)
         self.team = Team.objects.create(name="Fanout Bench Crew", kind=TeamKind.DELIVERY)
         self.team.members.add(*self.pms)
         services.review_rule_create(

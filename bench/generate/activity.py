@@ -70,7 +70,9 @@ class Activity:
             endpoints.append(
                 self.add(
                     "feedback.WebhookEndpoint",
-                    url=f"https://hooks.bench.handoff.test/{n + 1}",
+                    # A documentation address (192.0.2.0/24): refused before any lookup or
+                    # connection, so a delivery to it never leaves the machine.
+                    url=f"https://192.0.2.{n + 1}/hooks",
                     events=WEBHOOK_EVENTS,
                     active=True,
                     failure_streak=0,
