@@ -158,10 +158,17 @@ def loose_action_items(meeting: Meeting, user: User) -> list[ActionItem]:
 
 
 def decisions_touching(*, user: User, deal_ids: list[int], project_ids: list[int]) -> list:
-    """Decisions and action items that name these deals or projects, newest first."""
-    items = agenda_items_visible_to(user).filter(
-        Q(deal_id__in=deal_ids) | Q(project_id__in=project_ids)
-    )
+    """Decisions and action items that name these deals or projects, newest first.
+
+    Most deals are named in no meeting: two plain index probes say so before the reads
+    filtered by what the user may see, whose subqueries cost more to plan than to run.
+    """
+    linked = Q(deal_id__in=deal_ids) | Q(project_id__in=project_ids)
+    if not (
+        AgendaItem.objects.filter(linked).exists() or ActionItem.objects.filter(linked).exists()
+    ):
+        return [[], []]
+    items = agenda_items_visible_to(user).filter(linked)
     decisions = list(
         Decision.objects.filter(agenda_item__in=items.values("pk"))
         .select_related("agenda_item", "decided_by", *MEETING_NAMES)
@@ -169,7 +176,7 @@ def decisions_touching(*, user: User, deal_ids: list[int], project_ids: list[int
     )
     actions = list(
         action_items_visible_to(user)
-        .filter(Q(deal_id__in=deal_ids) | Q(project_id__in=project_ids))
+        .filter(linked)
         .select_related("commitment")
         .order_by("-created_at", "-id")[:20]
     )

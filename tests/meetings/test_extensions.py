@@ -98,3 +98,15 @@ def test_the_demo_has_two_past_meetings_and_this_weeks_ready(settings):
     again = import_module("meetings.demo")
     again.seed(users)
     assert Meeting.objects.count() == 3
+
+
+def test_a_deal_no_meeting_names_costs_two_plain_probes(rep, django_assert_num_queries):
+    from deals.models import Deal
+    from meetings.selectors import decisions_touching
+    from tests.factories import DealFactory
+
+    deal = DealFactory(owner=rep)
+    with django_assert_num_queries(2) as probes:
+        assert decisions_touching(user=rep, deal_ids=[deal.pk], project_ids=[]) == [[], []]
+    # Neither probe reads what the user may see: no subquery over the deals.
+    assert all(Deal._meta.db_table not in q["sql"] for q in probes.captured_queries)
