@@ -110,3 +110,15 @@ def test_a_deal_no_meeting_names_costs_two_plain_probes(rep, django_assert_num_q
         assert decisions_touching(user=rep, deal_ids=[deal.pk], project_ids=[]) == [[], []]
     # Neither probe reads what the user may see: no subquery over the deals.
     assert all(Deal._meta.db_table not in q["sql"] for q in probes.captured_queries)
+
+
+def test_a_decision_on_a_deal_shows_on_its_page_without_an_action_item(
+    client_for, manager, rep, teams, in_review
+):
+    """The probes let a deal through when only an agenda item names it."""
+    meeting = started(services.meeting_create(actor=manager, held_on=timezone.localdate()), manager)
+    item = AgendaItem.objects.filter(meeting=meeting, deal_id=in_review.pk).first()
+    services.item_decide(item=item, actor=manager, note="Hold the price until March")
+    assert not ActionItem.objects.filter(deal=in_review).exists()
+    page = client_for(rep).get(in_review.get_absolute_url()).content.decode()
+    assert "In the weekly sync" in page and "Hold the price until March" in page
