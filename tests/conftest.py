@@ -106,3 +106,9 @@ def demo_seeded(django_db_setup, django_db_blocker):
             call_command("seed_demo", stdout=io.StringIO())
         yield
         call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def seeded(demo_seeded, db, settings):
+    """The demo of the module (seeded once for it); DEBUG on, as seed_demo needs it."""
+    settings.DEBUG = True

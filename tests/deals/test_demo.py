@@ -2,19 +2,12 @@
 
 import datetime
 
-import pytest
 from django.utils import timezone
 
 from deals.models import DealEvent, EventKind, ReviewRound, SignOff
 from insights.figures.agenda import sync_agenda
 
 WEEK = datetime.timedelta(days=7)
-
-
-@pytest.fixture
-def seeded(demo_seeded, db, settings):
-    """The demo of the module (seeded once for it); DEBUG on, as seed_demo needs it."""
-    settings.DEBUG = True
 
 
 def test_demo_events_take_the_times_of_the_rounds_they_describe(seeded):

@@ -1,7 +1,5 @@
 """The demo's notifications are dated like the events and notes they tell of."""
 
-import pytest
-
 from deals.models import DealEvent
 from feedback.models import FeedbackNote, Notification, NotificationKind
 from projects.models import ProjectEvent
@@ -18,12 +16,6 @@ OF_EVENTS = [
     NotificationKind.ESCALATION_DECIDED,
     NotificationKind.DELIVERABLE_AT_RISK,
 ]
-
-
-@pytest.fixture
-def seeded(demo_seeded, db, settings):
-    """The demo of the module (seeded once for it); DEBUG on, as seed_demo needs it."""
-    settings.DEBUG = True
 
 
 def test_a_notification_of_an_event_is_dated_like_the_event(seeded):

@@ -1,16 +1,9 @@
 """The demo's projects start when their deals were won, and their trail reads like their dates."""
 
-import pytest
 from django.utils import timezone
 
 from deals.models import DealEvent, EventKind
 from projects.models import DeliverableStatus, Project, ProjectEvent, ProjectEventKind
-
-
-@pytest.fixture
-def seeded(demo_seeded, db, settings):
-    """The demo of the module (seeded once for it); DEBUG on, as seed_demo needs it."""
-    settings.DEBUG = True
 
 
 def test_demo_projects_are_created_when_their_deals_were_won(seeded):

@@ -1,15 +1,8 @@
 """The demo's customer acceptance: one accepted and rated, one declined, one waiting."""
 
-import pytest
 from django.core.management import call_command
 
 from projects.acceptance_models import AcceptanceRequest
-
-
-@pytest.fixture
-def seeded(demo_seeded, db, settings):
-    """The demo of the module (seeded once for it); DEBUG on, as seed_demo needs it."""
-    settings.DEBUG = True
 
 
 def test_demo_has_an_accepted_a_declined_and_a_pending_request(seeded):

@@ -3,19 +3,12 @@
 import datetime
 from decimal import Decimal
 
-import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
 from deals.models import Deal
 from projects.calibration import calibrations_for
 from projects.demo_calibration import CLIENT
-
-
-@pytest.fixture
-def seeded(demo_seeded, db, settings):
-    """The demo of the module (seeded once for it); DEBUG on, as seed_demo needs it."""
-    settings.DEBUG = True
 
 
 def test_the_demo_calibrates_an_integration_promise(seeded):
