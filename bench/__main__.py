@@ -112,6 +112,11 @@ def setup_django() -> str:
         sys.exit(
             f"Refusing to recreate {name!r}: the benchmark needs a PostgreSQL database named *bench*."
         )
+    from django.conf import settings
+    from django.core.cache import cache
+
+    if getattr(settings, "BENCH_CACHE_URL", None) and "Redis" in type(cache).__name__:
+        cache.clear()  # its own Redis database: nothing cached by an earlier run is read
     return name
 
 

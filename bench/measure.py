@@ -194,11 +194,16 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def use_database(name: str) -> None:
-    """Point the default connection at another database of the same server."""
+    """Point the default connection at another database of the same server, and the cache at
+    that database's entries: a user, a session or a load cached from one is never read from
+    the other."""
+    from django.core.cache import caches
+
     if connection.settings_dict["NAME"] != name:
         connection.close()
         connection.settings_dict["NAME"] = name
     connection.ensure_connection()
+    caches["default"].key_prefix = name
 
 
 def _send(http: HttpClient, page: Page, url: str):

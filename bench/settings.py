@@ -19,5 +19,23 @@ CELERY_TASK_ALWAYS_EAGER = not os.environ.get("BENCH_SERVER")
 # Timings, not logs: a request log line per request would be measured too.
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
 
+# In-process timings read a shared cache as a deployment with Redis does (the session and the
+# user from it, the write-through sessions of config/settings.py), in a Redis database of their
+# own; bench.measure.use_database gives each database's entries a prefix of its name.
+if not os.environ.get("BENCH_SERVER"):
+    from bench.stack import broker_answers
+
+    BENCH_CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14")
+    if broker_answers(BENCH_CACHE_URL):
+        CACHES = {
+            "default": {
+                "BACKEND": "handoff.security.ResilientRedisCache",
+                "LOCATION": BENCH_CACHE_URL,
+                "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            }
+        }
+        AUTH_USER_CACHE_SECONDS = 60
+        SESSION_ENGINE = "handoff.sessions"
+
 # The benchmark serves no static files itself; whitenoise need not warn that none were collected.
 warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")

@@ -169,6 +169,12 @@ AUTH_USER_MODEL = "handoff.User"
 # The signed-in user is read from the shared cache for this long (handoff.user_cache),
 # saving each request a query; off (0) without a shared cache, where processes cannot agree.
 AUTH_USER_CACHE_SECONDS = env.int("AUTH_USER_CACHE_SECONDS", default=60 if CACHE_REDIS_URL else 0)
+# With a shared cache a session is read from it (for SESSION_CACHE_SECONDS at most) and written
+# through to the database (handoff.sessions), so a request, a live page's poll included, costs
+# no query for its session; a per-process cache could not see another process's sign-out, so
+# without a shared one, the database.
+SESSION_ENGINE = "handoff.sessions" if CACHE_REDIS_URL else "django.contrib.sessions.backends.db"
+SESSION_CACHE_SECONDS = env.int("SESSION_CACHE_SECONDS", default=60)
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

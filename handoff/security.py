@@ -48,7 +48,8 @@ class ResilientRedisCache(RedisCache):
     """Redis down must not take the site down: a failed cache call is a miss, and is logged.
 
     Sessions and lockouts live in the database; the cache holds only what can be recomputed
-    (and the API's throttle counts, which let requests through while Redis is away). A Redis
+    (a minute's copy of a session or a user, the API's throttle counts, which let requests
+    through while Redis is away). A Redis
     that stops answering costs one bounded timeout; for CACHE_RETRY_AFTER_SECONDS after it,
     every call is a miss at once instead of another timeout.
     """

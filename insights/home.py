@@ -1,5 +1,6 @@
 """The home page's "what needs you now": one card per thing waiting for this user, by role,
-each two queries (its first rows and its count) whatever it holds."""
+each one query for its first rows, and a second for its count only when it holds more than
+it shows: never more than two, whatever it holds."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,12 +49,13 @@ class Card:
 def _card(
     key: str, label: str, rows: QuerySet, url: str, describe: Callable, *, empty: str
 ) -> Card:
-    """Always two queries, so the page costs the same whether a card holds 3 rows or 3,000."""
+    """Its first rows, and their count only when they fill the card: two queries at most,
+    whether it holds 3 rows or 3,000, and one when it shows all it holds (an empty card too)."""
     shown = list(rows[:HOME_LIST_SIZE])
     return Card(
         key=key,
         label=label,
-        count=rows.count(),
+        count=len(shown) if len(shown) < HOME_LIST_SIZE else rows.count(),
         url=url,
         empty=empty,
         items=[describe(row) for row in shown],

@@ -35,8 +35,9 @@ def _test_settings(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    # Query counts include the user's row unless a test turns the user cache on.
+    # Query counts include the session's and the user's rows unless a test turns the cache on.
     settings.AUTH_USER_CACHE_SECONDS = 0
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     # The real hasher costs about a second per password here; tests don't need its strength.
     settings.PASSWORD_HASHERS = FAST_HASHERS
 

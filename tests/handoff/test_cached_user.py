@@ -1,8 +1,13 @@
 """The signed-in user from the cache: a live page's poll with nothing new costs its session and
-one indexed query; a user saved, deactivated or given a new password is read again at once."""
+one indexed query, or that query alone when the session is cached too; a user saved,
+deactivated or given a new password is read again at once, a session ended ends everywhere."""
+
+import time
+from http.cookies import SimpleCookie
 
 import pytest
 from django.contrib.auth import HASH_SESSION_KEY
+from django.test import Client
 from django.urls import reverse
 
 from deals import live, services
@@ -24,6 +29,12 @@ QUEUE = reverse("deals:queue_version")
 @pytest.fixture
 def cached_users(settings):
     settings.AUTH_USER_CACHE_SECONDS = 60
+
+
+@pytest.fixture
+def cached_sessions(cached_users, settings):
+    """The production settings with a shared cache: the session read from it as well."""
+    settings.SESSION_ENGINE = "handoff.sessions"
 
 
 def deal_poll(deal: Deal) -> str:
@@ -48,6 +59,45 @@ def test_polls_with_nothing_new_cost_the_session_and_one_query(
     for url, version in polls:
         with django_assert_num_queries(SESSION + 1):
             assert http.get(url, {"v": version}).status_code == 204
+
+
+def test_with_the_session_cached_too_a_poll_costs_its_one_query(
+    cached_sessions, rep, pm, client_for, django_assert_num_queries
+):
+    deal = Deal.objects.get(pk=submitted(rep, pm).pk)
+    http = client_for(pm)
+    polls = [
+        (deal_poll(deal), deal.version),
+        (QUEUE, live.queue_version(pm)),
+        (BELL, feedback_selectors.unread_count(pm)),
+    ]
+    for url, version in polls:
+        http.get(url, {"v": version})
+    for url, version in polls:
+        with django_assert_num_queries(1):
+            assert http.get(url, {"v": version}).status_code == 204
+
+
+def test_a_cached_session_signed_out_is_refused_everywhere(cached_sessions, rep, client_for):
+    """Sign-out deletes the session from the cache and the database alike: a copy of its
+    cookie (another tab, a stolen cookie) is refused at once."""
+    http = client_for(rep)
+    assert http.get(BELL, {"v": 0}).status_code == 204
+    copy = Client()
+    copy.cookies = SimpleCookie(http.cookies)
+    assert copy.get(BELL, {"v": 0}).status_code == 204
+    http.post(reverse("logout"))
+    assert copy.get(BELL, {"v": 0}).status_code == 401
+
+
+def test_a_cached_session_is_in_the_database_too(cached_sessions, rep, client_for):
+    """Written through: a cache emptied (a Redis restarted) signs nobody out."""
+    from django.core.cache import cache
+
+    http = client_for(rep)
+    assert http.get(BELL, {"v": 0}).status_code == 204
+    cache.clear()
+    assert http.get(BELL, {"v": 0}).status_code == 204
 
 
 def test_without_the_cache_a_poll_also_reads_the_user(
@@ -128,3 +178,35 @@ def test_each_roles_deal_poll_and_badge_read_an_index_at_scale(role):
     assert assert_indexed(version, "deals_deal")
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     assert "notification_unread_idx" in assert_indexed(unread.values("pk"), "feedback_notification")
+
+
+def test_a_sign_out_the_cache_missed_holds_for_a_minute_at_most(
+    cached_sessions, settings, rep, client_for
+):
+    """A session deleted from the database while the cache did not hear of it (Redis away for
+    a moment) is refused once its cached copy lapses: SESSION_CACHE_SECONDS, not two weeks."""
+    from django.contrib.sessions.models import Session
+
+    settings.SESSION_CACHE_SECONDS = 1
+    http = client_for(rep)
+    assert http.get(BELL, {"v": 0}).status_code == 204
+    Session.objects.all().delete()  # the database's copy gone, the cache's kept
+    assert http.get(BELL, {"v": 0}).status_code == 204
+    time.sleep(1.1)
+    assert http.get(BELL, {"v": 0}).status_code == 401
+
+
+def test_a_session_kept_in_the_cache_never_outlives_its_expiry(cached_sessions, settings):
+    from django.contrib.sessions.backends.base import SessionBase
+
+    from handoff.sessions import SessionStore
+
+    settings.SESSION_CACHE_SECONDS = 60
+    store = SessionStore()
+    store.set_expiry(5)
+    store["k"] = "v"
+    store.save()
+    cached = store._cache
+    assert cached._timeout(store.get_expiry_age()) == 5
+    assert cached._timeout(None) == 60
+    assert isinstance(store, SessionBase)

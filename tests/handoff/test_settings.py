@@ -178,3 +178,26 @@ def test_a_filemail_url_keeps_its_path_absolute(url, folder):
     backend, path = result.stdout.split()[-2:]
     assert backend == "django.core.mail.backends.filebased.EmailBackend"
     assert path == folder
+
+
+PRINT_SESSION_ENGINE = (
+    "import django; django.setup(); from django.conf import settings; "
+    "print(settings.SESSION_ENGINE, settings.AUTH_USER_CACHE_SECONDS)"
+)
+
+
+@pytest.mark.skipif((BASE_DIR / ".env").exists(), reason="a local .env may set REDIS_URL")
+@pytest.mark.parametrize(
+    ("redis", "expected"),
+    [
+        ("redis://127.0.0.1:6379/9", "handoff.sessions 60"),
+        ("", "django.contrib.sessions.backends.db 0"),
+    ],
+)
+def test_sessions_and_users_are_cached_only_in_a_shared_cache(redis, expected):
+    """A per-process cache would keep a session another process has signed out."""
+    result = run_python(
+        "-c", PRINT_SESSION_ENGINE, DEBUG="true", REDIS_URL=redis, CACHE_REDIS_URL=""
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected

@@ -266,11 +266,33 @@ def test_home_costs_the_same_with_one_item_per_card_or_many(
     with CaptureQueriesContext(connection) as few:
         assert http.get("/").status_code == 200
     add(HOME_LIST_SIZE + 1)
-    with django_assert_num_queries(len(few)):
+    with CaptureQueriesContext(connection) as many:
         response = http.get("/")
     assert response.status_code == 200
-    empty = [c.key for c in response.context["cards"] if not c.count]
+    cards = response.context["cards"]
+    empty = [c.key for c in cards if not c.count]
     assert set(empty) <= {"overdue", "escalations"}, empty
+    # A card that shows all it holds costs one query; a full one its count too, and no more.
+    full = [c for c in cards if c.count > HOME_LIST_SIZE]
+    assert full and all(c.more for c in full)
+    assert len(many) == len(few) + len(full)
+    add(HOME_LIST_SIZE)
+    with django_assert_num_queries(len(many)):
+        assert http.get("/").status_code == 200
+
+
+def test_a_card_that_shows_all_it_holds_counts_them_without_a_count_query(
+    rep, client_for, django_assert_num_queries
+):
+    for _ in range(3):
+        make_deal(rep)
+    http = client_for(rep)
+    with CaptureQueriesContext(connection) as queries:
+        response = http.get("/")
+    drafts = card(response, "drafts")
+    assert drafts.count == 3 and drafts.more == 0
+    counts = [q["sql"] for q in queries.captured_queries if '"__count"' in q["sql"]]
+    assert not [sql for sql in counts if 'FROM "deals_deal"' in sql], counts
 
 
 def test_a_projects_status_filter_still_finds_only_kickoff(rep, pm, client_for):
