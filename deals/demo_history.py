@@ -10,7 +10,6 @@ that does not comes shortly after the event before it, so the trail reads in ord
 import bisect
 import datetime
 
-import pgtrigger
 from django.utils import timezone
 
 from deals.models import (
@@ -23,7 +22,7 @@ from deals.models import (
     SignOff,
     workflow_write,
 )
-from handoff.audit import APPEND_ONLY_TRIGGER
+from handoff.audit import append_only_lifted
 
 HOUR = datetime.timedelta(hours=1)
 DAY = datetime.timedelta(days=1)
@@ -127,14 +126,14 @@ def _anchor(
 
 def _rewrite_event(event: DealEvent, *, at: datetime.datetime, data: dict) -> None:
     # Seeding only: the audit tables refuse updates everywhere else (handoff.audit).
-    with pgtrigger.ignore(f"deals.DealEvent:{APPEND_ONLY_TRIGGER}"):
+    with append_only_lifted("deals.DealEvent"):
         DealEvent._base_manager.filter(pk=event.pk).update(at=at, data=data)
 
 
 def _date_rows_of(event: DealEvent, at: datetime.datetime) -> None:
     """The rows written with the event take its time."""
     if event.kind == EventKind.SIGNED_OFF:
-        with pgtrigger.ignore(f"deals.SignOff:{APPEND_ONLY_TRIGGER}"):
+        with append_only_lifted("deals.SignOff"):
             SignOff._base_manager.filter(
                 deal_id=event.deal_id, round__number=event.data.get("round")
             ).update(signed_at=at)

@@ -1,7 +1,10 @@
 """The append-only base of audit tables: refused in the ORM and, on PostgreSQL, by a trigger."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pgtrigger
-from django.db import models
+from django.db import connection, models
 
 # PostgreSQL refuses UPDATE and DELETE on audit rows too, whatever code or SQL tries.
 APPEND_ONLY_TRIGGER = "append_only"
@@ -11,6 +14,34 @@ def append_only_trigger() -> pgtrigger.Protect:
     return pgtrigger.Protect(
         name=APPEND_ONLY_TRIGGER, operation=pgtrigger.Update | pgtrigger.Delete
     )
+
+
+@contextmanager
+def append_only_lifted(*models: str) -> Iterator[None]:
+    """Lets this block's statements past the append-only trigger of `models` ("app.Model").
+
+    pgtrigger.ignore prefixes each statement with a SET of its own, two commands in one, which
+    a prepared statement cannot hold: the block's cursors bind their parameters client-side.
+    """
+    with _client_side_binding(), pgtrigger.ignore(*(f"{m}:{APPEND_ONLY_TRIGGER}" for m in models)):
+        yield
+
+
+@contextmanager
+def _client_side_binding() -> Iterator[None]:
+    if connection.vendor != "postgresql":
+        yield
+        return
+    from django.db.backends.postgresql.base import Cursor
+
+    connection.ensure_connection()
+    raw = connection.connection
+    previous = raw.cursor_factory
+    raw.cursor_factory = Cursor
+    try:
+        yield
+    finally:
+        raw.cursor_factory = previous
 
 
 class AppendOnlyQuerySet(models.QuerySet):

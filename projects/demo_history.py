@@ -7,12 +7,11 @@ delivered, the day after it was due for a miss), so the project's history reads 
 
 import datetime
 
-import pgtrigger
 from django.utils import timezone
 
 from deals.demo_history import remember_moved
 from deals.models import DealEvent, EventKind
-from handoff.audit import APPEND_ONLY_TRIGGER
+from handoff.audit import append_only_lifted
 from projects.models import Deliverable, DeliverableStatus, Project, ProjectEvent, ProjectEventKind
 
 DAY = datetime.timedelta(days=1)
@@ -47,7 +46,7 @@ def date_history(project: Project) -> None:
         if event.kind == ProjectEventKind.HANDOFF_ACCEPTED:
             Project.objects.filter(pk=project.pk).update(accepted_at=at)
         # Seeding only: the audit tables refuse updates everywhere else (handoff.audit).
-        with pgtrigger.ignore(f"projects.ProjectEvent:{APPEND_ONLY_TRIGGER}"):
+        with append_only_lifted("projects.ProjectEvent"):
             ProjectEvent._base_manager.filter(pk=event.pk).update(at=at)
         moved.append((event.at, at))
         if event.kind != ProjectEventKind.DELIVERABLE_STATUS_CHANGED:

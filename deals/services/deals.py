@@ -6,13 +6,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import pgtrigger
 from django.db import transaction
 
 from deals import rules
-from deals.models import APPEND_ONLY_TRIGGER, Client, Deal, EventKind
+from deals.models import Client, Deal, EventKind
 from deals.services._workflow import _clean, _lock, _record, _revise_for_edit, _touch
 from deals.services.commitments import _check_commitment_cap, _commitment_create
+from handoff.audit import append_only_lifted
 from handoff.models import User
 
 DEAL_FIELDS = (
@@ -71,7 +71,7 @@ def deal_delete(*, deal: Deal, actor: User) -> None:
     rules.can_delete(actor, deal).enforce()
     # Its events go with it: a never-submitted draft has no history anyone else saw, so this
     # one delete is let past the append-only trigger on deal events (a no-op off PostgreSQL).
-    with pgtrigger.ignore(f"deals.DealEvent:{APPEND_ONLY_TRIGGER}"):
+    with append_only_lifted("deals.DealEvent"):
         Deal.objects.filter(pk=deal.pk).delete()
 
 

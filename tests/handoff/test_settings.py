@@ -201,3 +201,47 @@ def test_sessions_and_users_are_cached_only_in_a_shared_cache(redis, expected):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_query_run_again_is_prepared_on_its_connection():
+    """Planned once per connection, not at every run (DATABASE_PREPARED_STATEMENTS)."""
+    from django.db import connection
+
+    from handoff.models import User
+
+    for _ in range(6):
+        list(User.objects.filter(username="prepared-probe"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%prepared-probe%"],
+        )
+        literal = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%FROM "handoff_user" WHERE "handoff_user"."username" = $1%'],
+        )
+        assert cursor.fetchone()[0] == 1
+    assert literal == 0  # the parameter is bound by the server, not written into the text
+
+
+PRINT_DATABASE_OPTIONS = (
+    "import django; django.setup(); from django.conf import settings; "
+    "o = settings.DATABASES['default']['OPTIONS']; "
+    "print(o.get('server_side_binding'), o.get('prepare_threshold'))"
+)
+
+
+@pytest.mark.parametrize(("flag", "expected"), [("true", "True 5"), ("false", "None None")])
+def test_prepared_statements_can_be_turned_off_for_a_pooler(flag, expected):
+    result = run_python(
+        "-c",
+        PRINT_DATABASE_OPTIONS,
+        DEBUG="true",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/unused",
+        DATABASE_PREPARED_STATEMENTS=flag,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
