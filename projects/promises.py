@@ -119,18 +119,39 @@ def _rate(kept: int, resolved: int) -> dict:
     return {"kept": kept, "resolved": resolved, "kept_rate": kept / resolved if resolved else None}
 
 
-def sold_and_renegotiated(deliverables: QuerySet[Deliverable]) -> dict:
-    """{"sold": {...}, "renegotiated": {...}, "changed": n}: kept, resolved and kept rate as
-    sold and as renegotiated, and how many promises changed after the win; one query."""
-    row = deliverables.order_by().aggregate(
-        sold_kept=Count("pk", filter=KEPT),
-        sold_resolved=Count("pk", filter=RESOLVED_AS_SOLD),
-        kept=Count("pk", filter=KEPT_AS_RENEGOTIATED),
-        resolved=Count("pk", filter=RESOLVED),
-        changed=Count("pk", filter=RENEGOTIATED),
-    )
+def _both_aggregates() -> dict:
+    return {
+        "sold_kept": Count("pk", filter=KEPT),
+        "sold_resolved": Count("pk", filter=RESOLVED_AS_SOLD),
+        "kept": Count("pk", filter=KEPT_AS_RENEGOTIATED),
+        "resolved": Count("pk", filter=RESOLVED),
+        "changed": Count("pk", filter=RENEGOTIATED),
+    }
+
+
+def _both(row: dict) -> dict:
     return {
         "sold": _rate(row["sold_kept"], row["sold_resolved"]),
         "renegotiated": _rate(row["kept"], row["resolved"]),
         "changed": row["changed"],
     }
+
+
+def sold_and_renegotiated(deliverables: QuerySet[Deliverable]) -> dict:
+    """{"sold": {...}, "renegotiated": {...}, "changed": n}: kept, resolved and kept rate as
+    sold and as renegotiated, and how many promises changed after the win; one query."""
+    return _both(deliverables.order_by().aggregate(**_both_aggregates()))
+
+
+def summary_and_both(
+    deliverables: QuerySet[Deliverable], today: date | None = None
+) -> tuple[dict, dict]:
+    """promise_summary and sold_and_renegotiated of the same deliverables, in one query."""
+    today = today or timezone.localdate()
+    summary = {f"summary_{k}": v for k, v in _aggregates(today).items()}
+    row = deliverables.order_by().aggregate(**summary, **_both_aggregates())
+    kept, resolved = row["summary_kept"], row["summary_resolved"]
+    return (
+        {**_summary(kept, resolved, row["summary_avg_slip"]), "late": row["summary_late"]},
+        _both(row),
+    )

@@ -33,7 +33,7 @@ from projects.models import (
     TimeEntry,
     default_weekly_capacity,
 )
-from projects.promises import late_q, promise_summary, sold_and_renegotiated
+from projects.promises import late_q, summary_and_both
 from projects.tentative import deal_tentative_load, minus, tentative_load
 
 DEAL_PROMISES_TEMPLATE = "projects/partials/deal_promises.html"
@@ -149,12 +149,13 @@ def deal_promises(deal: Deal) -> dict | None:
     project = Project.objects.filter(deal=deal).select_related("pm").first()
     if project is None:
         return None
+    summary, both = summary_and_both(project.deliverables.all())
     return {
         "project": project,
         "deliverables": project_deliverables(project),
-        "summary": promise_summary(project.deliverables.all()),
+        "summary": summary,
         "changes": deal_change_rows(deal.pk),
-        "both": sold_and_renegotiated(project.deliverables.all()),
+        "both": both,
     }
 
 

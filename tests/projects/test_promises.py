@@ -71,6 +71,30 @@ def test_summary_per_project_rep_and_pm(rep, rep2, pm, pm2):
     assert promises.by_pm(Deliverable.objects.all())[pm.pk]["kept"] == 1
 
 
+def test_the_deal_pages_one_query_gives_both_figures_as_apart(
+    rep, rep2, pm, pm2, django_assert_num_queries
+):
+    first = win(rep, pm, title="First")
+    second = win(rep2, pm2, title="Second")
+    resolve(first, pm, [(-10, "delivered", -12, ""), (-10, "delivered", -6, "")])
+    resolve(second, pm2, [(-6, "missed", None, ""), (-3, "planned", None, "")])
+    Deliverable.objects.filter(pk=second.deliverables.order_by("id").last().pk).update(
+        renegotiated_date=TODAY() + 9 * DAY
+    )
+    for deliverables in (Deliverable.objects.all(), first.deliverables.all()):
+        apart = (
+            promises.promise_summary(deliverables),
+            promises.sold_and_renegotiated(deliverables),
+        )
+        with django_assert_num_queries(1):
+            assert promises.summary_and_both(deliverables) == apart
+    none = Deliverable.objects.none()
+    assert promises.summary_and_both(none) == (
+        promises.promise_summary(none),
+        promises.sold_and_renegotiated(none),
+    )
+
+
 def test_descoped_is_not_resolved(won_project, pm):
     resolve(
         won_project, pm, [(-1, "descoped", None, "Client dropped it"), (5, "planned", None, "")]
