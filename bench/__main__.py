@@ -362,6 +362,11 @@ def report(args, scales, generation, digests, load, machine) -> dict:
     by_name = {p["name"]: p for p in pages}
     admin = by_name["admin deal changelist"]
     floor = by_name["floor: bare view"]
+    for row in pages:
+        # The floor passes the same middleware and sign-in: what a poll takes beyond it is
+        # its view's own time.
+        if row["kind"] == "poll" and row["median_ms_100k"] and floor["median_ms_100k"]:
+            row["view_ms_100k"] = round(row["median_ms_100k"] - floor["median_ms_100k"], 2)
     return {
         "pages": pages,
         "floor_median_ms": floor["median_ms_100k"],

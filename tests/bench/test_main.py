@@ -28,3 +28,22 @@ def test_the_output_option_expands_the_home_directory(monkeypatch, tmp_path):
     assert parse_args(["--output", "~/results.json"]).output == tmp_path / "results.json"
     assert parse_args([]).output == BENCH_DIR / "results.json"
     assert parse_args(["--quick"]).output == ROOT / "var" / "bench" / "results-quick.json"
+
+
+def test_a_polls_own_time_is_what_it_takes_beyond_the_floor():
+    from bench.__main__ import report
+    from bench.measure import PAGES
+
+    scales = {
+        label: {
+            page.name: {"status": 200, "median_ms": 2.0, "p95_ms": 3.0, "queries": 1}
+            for page in PAGES
+        }
+        for label in ("small", "large")
+    }
+    scales["large"]["floor: bare view"]["median_ms"] = 1.5
+    scales["large"]["poll: badge (PM)"]["median_ms"] = 4.25
+    args = parse_args([])
+    rows = {p["name"]: p for p in report(args, scales, {}, {}, {}, {})["pages"]}
+    assert rows["poll: badge (PM)"]["view_ms_100k"] == 2.75
+    assert "view_ms_100k" not in rows["deal list (rep)"]
