@@ -54,8 +54,8 @@ class World:
         )
         ReviewRule.objects.filter(retired_at__isnull=True).update(retired_at=now)
         # The generated endpoints name hosts that do not exist: nothing is posted from here.
-        WebhookEndpoint.objects.filter(active=True).update(active=False)
-        ChatChannel.objects.filter(active=True).update(active=False)
+        WebhookEndpoint.objects.filter(active=True).update(active=False, disabled_at=now)
+        ChatChannel.objects.filter(active=True).update(active=False, disabled_at=now)
         self.team = Team.objects.create(name="Fanout Bench Crew", kind=TeamKind.DELIVERY)
         self.team.members.add(*self.pms)
         services.review_rule_create(

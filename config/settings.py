@@ -171,6 +171,10 @@ if CACHE_REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# The capacity check's shared loads (open work, tentative deals) are rebuilt at most this often
+# after a change (handoff.settled_cache): each costs most of a second at 100,000 deals.
+CACHED_LOAD_SETTLE_SECONDS = env.int("CACHED_LOAD_SETTLE_SECONDS", default=30)
+
 AUTH_USER_MODEL = "handoff.User"
 # The signed-in user is read from the shared cache for this long (handoff.user_cache),
 # saving each request a query; off (0) without a shared cache, where processes cannot agree.

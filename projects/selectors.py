@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -17,6 +15,7 @@ from django.utils import timezone
 
 from deals.filters import deals_matching
 from deals.models import Deal, DealStatus
+from handoff import settled_cache
 from handoff.models import Role, User
 from handoff.roles import can_review, is_manager, is_pm, is_sales
 from projects import capacity as math
@@ -234,23 +233,23 @@ class OpenLoad:
 
 def open_load(today: date) -> OpenLoad:
     """All open work's load as of `today`, from the cache if there."""
-    key = _open_load_key(today)
-    load = cache.get(key)
-    if load is None:
+
+    def build() -> OpenLoad:
         by_pm = math.load_by_pm(open_work(), today)
-        load = OpenLoad(by_pm=by_pm, team=math.add_loads(by_pm.values()))
-        cache.set(key, load, OPEN_LOAD_CACHE_SECONDS)
-    return load
+        return OpenLoad(by_pm=by_pm, team=math.add_loads(by_pm.values()))
+
+    return settled_cache.read(_open_load_key(today), build, timeout=OPEN_LOAD_CACHE_SECONDS)
 
 
 def forget_open_load(**signal: object) -> None:
-    """Drop the cached load now and again at commit, so no reader caches what is rolling back.
+    """Mark the cached load changed, now and again at commit; readers see it rebuilt within
+    CACHED_LOAD_SETTLE_SECONDS.
 
     Connected to the save and delete signals of deliverables and projects (projects/apps.py).
     """
-    key = _open_load_key(timezone.localdate())
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    settled_cache.mark_changed(
+        _open_load_key(timezone.localdate()), timeout=OPEN_LOAD_CACHE_SECONDS
+    )
 
 
 def capacities(pm_ids: Iterable[int], weeks: list[date]) -> dict[int, dict[date, Decimal]]:

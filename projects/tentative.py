@@ -16,12 +16,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.signals import post_delete
 from django.utils import timezone
 
 from deals.models import Commitment, Deal, DealEvent, DealStatus, EventKind, ReviewRound
+from handoff import settled_cache
 from projects import capacity as math
 
 TENTATIVE_STATUSES = (DealStatus.IN_REVIEW, DealStatus.SIGNED_OFF)
@@ -164,19 +164,19 @@ def _load_key(today: date) -> str:
 def tentative_load(today: date | None = None) -> TentativeLoad:
     """All tentative load by week, per reviewing PM and for the team, cached (five minutes)."""
     today = today or timezone.localdate()
-    key = _load_key(today)
-    load = cache.get(key)
-    if load is None:
+
+    def build() -> TentativeLoad:
         chances = win_chances(today)
         items = [t.item for t in tentative_items(chances, today)]
         by_pm = math.load_by_pm(items, today)
-        load = TentativeLoad(by_pm=by_pm, team=math.add_loads(by_pm.values()), chances=chances)
-        cache.set(key, load, LOAD_CACHE_SECONDS)
-    return load
+        return TentativeLoad(by_pm=by_pm, team=math.add_loads(by_pm.values()), chances=chances)
+
+    return settled_cache.read(_load_key(today), build, timeout=LOAD_CACHE_SECONDS)
 
 
 def forget_tentative_load(sender=None, instance=None, **signal: object) -> None:
-    """Drop the cached load now and at commit when a save may change it (projects/apps.py).
+    """Mark the cached load changed, now and at commit, when a save may change it
+    (projects/apps.py); readers see it rebuilt within CACHED_LOAD_SETTLE_SECONDS.
 
     A round's save may change its reviewer; a deal's save matters when the deal is in review
     or signed off, or its status changed. A new deal, or an edit of a draft, leaves it (a
@@ -191,9 +191,7 @@ def forget_tentative_load(sender=None, instance=None, **signal: object) -> None:
             and "status" not in fields
         ):
             return
-    key = _load_key(timezone.localdate())
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    settled_cache.mark_changed(_load_key(timezone.localdate()), timeout=LOAD_CACHE_SECONDS)
 
 
 def deal_tentative_load(

@@ -38,6 +38,8 @@ def _test_settings(settings):
     # Query counts include the session's and the user's rows unless a test turns the cache on.
     settings.AUTH_USER_CACHE_SECONDS = 0
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    # Every change to a shared load is seen by the next reader, unless a test says otherwise.
+    settings.CACHED_LOAD_SETTLE_SECONDS = 0
     # The real hasher costs about a second per password here; tests don't need its strength.
     settings.PASSWORD_HASHERS = FAST_HASHERS
 

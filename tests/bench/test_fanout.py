@@ -4,8 +4,8 @@ back after."""
 import pytest
 
 from bench import fanout
-from feedback.models import Announcement, Notification
-from handoff.models import User
+from feedback.models import Announcement, Notification, WebhookEndpoint
+from handoff.models import Role, User
 
 pytestmark = pytest.mark.django_db
 
@@ -19,3 +19,15 @@ def test_it_times_both_cases_for_both_teams_and_leaves_nothing_behind():
         assert small["median_ms"] > 0 and results[case]["ratio"] > 0
     assert not User.objects.exists()
     assert not Notification.objects.exists() and not Announcement.objects.exists()
+
+
+def test_the_databases_endpoints_are_off_during_the_timing_and_on_after():
+    """Generated endpoints post nowhere while it times; they are turned off with the time the
+    constraint asks for, and the rollback turns them back on."""
+    owner = User.objects.create(username="owner", role=Role.MANAGER)
+    endpoint = WebhookEndpoint.objects.create(
+        owner=owner, url="https://192.0.2.1/hooks", events=["deal.submitted"], secret="s"
+    )
+    fanout.run(repeats=1, log=lambda *args: None)
+    endpoint.refresh_from_db()
+    assert endpoint.active and endpoint.disabled_at is None

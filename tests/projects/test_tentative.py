@@ -185,7 +185,36 @@ def test_editing_a_draft_keeps_the_cached_load(rep, pm, settings):
     settings.TENTATIVE_WIN_FALLBACK_IN_REVIEW = 1
     draft = draft_deal(rep, commitments=1)
     tentative_load()
+    key = _load_key(timezone.localdate())
     services.deal_update(deal=draft, actor=rep, data={"title": "Renamed"}, expected_version=None)
-    assert cache.get(_load_key(timezone.localdate())) is not None
+    assert cache.get(key) is not None and cache.get(f"{key}:changed") is None
     services.deal_submit(deal=draft, actor=rep)
-    assert cache.get(_load_key(timezone.localdate())) is None
+    assert cache.get(f"{key}:changed") is not None  # rebuilt by the next reader once settled
+
+
+def test_a_stream_of_submissions_rebuilds_the_load_once_per_settle_period(
+    rep, pm, settings, monkeypatch
+):
+    """Each submission marks the shared load changed; readers within the settle period read
+    the one before, and the first reader after it builds the new one, with every deal in."""
+    from handoff import settled_cache
+    from projects import tentative
+
+    settings.TENTATIVE_WIN_FALLBACK_IN_REVIEW = 1
+    settings.CACHED_LOAD_SETTLE_SECONDS = 30
+    clock = [1_000_000.0]
+    monkeypatch.setattr(settled_cache.time, "time", lambda: clock[0])
+    before = tentative_load()
+    built = []
+    items = tentative.tentative_items
+    monkeypatch.setattr(tentative, "tentative_items", lambda *a: built.append(1) or items(*a))
+    for _ in range(3):
+        services.deal_submit(deal=draft_deal(rep, commitments=1), actor=rep)
+        clock[0] += 5
+        assert tentative_load().team == before.team
+    assert built == []
+    clock[0] += 30
+    after = tentative_load()
+    assert built == [1]
+    assert sum(after.team.values()) > sum(before.team.values())
+    assert tentative_load() is not None and built == [1]
