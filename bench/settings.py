@@ -25,12 +25,13 @@ LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "W
 if not os.environ.get("BENCH_SERVER"):
     from bench.stack import broker_answers
 
-    BENCH_CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14")
-    if broker_answers(BENCH_CACHE_URL):
+    _cache_url = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14")
+    if broker_answers(_cache_url):
+        BENCH_CACHE_URL = _cache_url  # set only when the timings use it
         CACHES = {
             "default": {
                 "BACKEND": "handoff.security.ResilientRedisCache",
-                "LOCATION": BENCH_CACHE_URL,
+                "LOCATION": _cache_url,
                 "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
             }
         }

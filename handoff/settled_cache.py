@@ -32,20 +32,28 @@ def _changed_key(key: str) -> str:
     return f"{key}:changed"
 
 
+def _building_key(key: str) -> str:
+    return f"{key}:building"
+
+
 def read(key: str, build: Callable[[], Any], *, timeout: int) -> Any:
     """The figure under `key`, built by `build` when missing or changed and settled."""
     stored = cache.get(key)
+    locked = False
     if isinstance(stored, _Stored):
         changed_at = cache.get(_changed_key(key))
         settled = time.time() - stored.built_at >= settings.CACHED_LOAD_SETTLE_SECONDS
         if changed_at is None or changed_at <= stored.built_at or not settled:
             return stored.value
-        if not cache.add(f"{key}:building", 1, BUILD_LOCK_SECONDS):
+        locked = cache.add(_building_key(key), 1, BUILD_LOCK_SECONDS)
+        if not locked:
             return stored.value  # another process is building the new one
+    # Nothing stored: every reader builds, as nobody has an older one to read meanwhile.
     built_at = time.time()  # before the rows are read: a write meanwhile marks it again
     value = build()
     cache.set(key, _Stored(value, built_at), timeout)
-    cache.delete(f"{key}:building")
+    if locked:
+        cache.delete(_building_key(key))
     return value
 
 

@@ -72,11 +72,18 @@ def _aggregates(today: date) -> dict:
     }
 
 
+def _summary_of(row: dict, prefix: str = "") -> dict:
+    """The summary from a row of _aggregates, their names under `prefix`."""
+    return {
+        **_summary(row[f"{prefix}kept"], row[f"{prefix}resolved"], row[f"{prefix}avg_slip"]),
+        "late": row[f"{prefix}late"],
+    }
+
+
 def promise_summary(deliverables: QuerySet[Deliverable], today: date | None = None) -> dict:
     """{"kept", "resolved", "kept_rate", "avg_slip_days", "late"} over the deliverables."""
     today = today or timezone.localdate()
-    row = deliverables.order_by().aggregate(**_aggregates(today))
-    return {**_summary(row["kept"], row["resolved"], row["avg_slip"]), "late": row["late"]}
+    return _summary_of(deliverables.order_by().aggregate(**_aggregates(today)))
 
 
 def promise_summary_by(
@@ -85,10 +92,7 @@ def promise_summary_by(
     """The same summary grouped by a field path: {value: summary}, in one query."""
     today = today or timezone.localdate()
     rows = deliverables.order_by().values(field).annotate(**_aggregates(today))
-    return {
-        row[field]: {**_summary(row["kept"], row["resolved"], row["avg_slip"]), "late": row["late"]}
-        for row in rows
-    }
+    return {row[field]: _summary_of(row) for row in rows}
 
 
 def by_project(deliverables: QuerySet[Deliverable], today: date | None = None) -> dict:
@@ -150,8 +154,4 @@ def summary_and_both(
     today = today or timezone.localdate()
     summary = {f"summary_{k}": v for k, v in _aggregates(today).items()}
     row = deliverables.order_by().aggregate(**summary, **_both_aggregates())
-    kept, resolved = row["summary_kept"], row["summary_resolved"]
-    return (
-        {**_summary(kept, resolved, row["summary_avg_slip"]), "late": row["summary_late"]},
-        _both(row),
-    )
+    return _summary_of(row, prefix="summary_"), _both(row)

@@ -21,13 +21,22 @@ def test_it_times_both_cases_for_both_teams_and_leaves_nothing_behind():
     assert not Notification.objects.exists() and not Announcement.objects.exists()
 
 
-def test_the_databases_endpoints_are_off_during_the_timing_and_on_after():
+def test_the_databases_endpoints_are_off_during_the_timing_and_on_after(monkeypatch):
     """Generated endpoints post nowhere while it times; they are turned off with the time the
     constraint asks for, and the rollback turns them back on."""
     owner = User.objects.create(username="owner", role=Role.MANAGER)
     endpoint = WebhookEndpoint.objects.create(
         owner=owner, url="https://192.0.2.1/hooks", events=["deal.submitted"], secret="s"
     )
+    active_while_timed = []
+    once = fanout._once
+
+    def timed(*args):
+        active_while_timed.append(WebhookEndpoint.objects.filter(active=True).exists())
+        return once(*args)
+
+    monkeypatch.setattr(fanout, "_once", timed)
     fanout.run(repeats=1, log=lambda *args: None)
+    assert active_while_timed and not any(active_while_timed)
     endpoint.refresh_from_db()
     assert endpoint.active and endpoint.disabled_at is None

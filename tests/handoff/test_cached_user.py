@@ -210,3 +210,34 @@ def test_a_session_kept_in_the_cache_never_outlives_its_expiry(cached_sessions, 
     assert cached._timeout(store.get_expiry_age()) == 5
     assert cached._timeout(None) == 60
     assert isinstance(store, SessionBase)
+
+
+def test_the_cache_is_given_the_shorter_of_the_cap_and_the_expiry(
+    cached_sessions, settings, monkeypatch
+):
+    """What reaches the cache: a minute for a two-week session, 5 s for a 5-second one, on
+    save and on a read that fills it from the database."""
+    from django.core.cache import caches
+
+    from handoff.sessions import SessionStore
+
+    settings.SESSION_CACHE_SECONDS = 60
+    given = []
+    real_set = caches["default"].set
+    monkeypatch.setattr(
+        caches["default"],
+        "set",
+        lambda key, value, timeout=None, **kw: (
+            given.append(timeout) or real_set(key, value, timeout, **kw)
+        ),
+    )
+    store = SessionStore()
+    store["k"] = "v"
+    store.save()
+    short = SessionStore()
+    short.set_expiry(5)
+    short.save()
+    caches["default"].clear()
+    assert SessionStore(store.session_key).load() == {"k": "v"}  # from the database, cached
+    # A new session is written twice (Django's create, then the save around it).
+    assert given == [60, 60, 5, 5, 60]

@@ -112,3 +112,10 @@ def test_a_change_is_marked_again_when_its_transaction_commits(settings, clock, 
         assert read(builds) == 1  # read inside the transaction, built after the mark
         clock.now += 1
     assert read(builds) == 2, builds.made  # the commit's mark is later than that build
+
+
+def test_a_reader_with_nothing_stored_leaves_another_builders_lock(settings, clock, builds):
+    settings.CACHED_LOAD_SETTLE_SECONDS = 30
+    cache.add(f"{KEY}:building", 1, 30)  # another process is building
+    assert read(builds) == 1  # nothing to read meanwhile: it builds too
+    assert cache.get(f"{KEY}:building") == 1
