@@ -466,9 +466,12 @@ CELERY_BEAT_SCHEDULE["feedback-prune-operational-rows"] = {
     "options": {"expires": 3000.0},
 }
 
-# The dashboard and goal panels read stored figures at most this old; the job refreshes
-# the default ranges more often than that, so a reader rarely waits for a computation.
+# The dashboard and goal panels read stored figures; the job refreshes the default ranges
+# more often than this. A reader finding a result older queues its recomputation and is
+# answered with it as it is, unless it is older than the stale limit (no worker keeps up):
+# then the request computes it.
 METRICS_SNAPSHOT_MAX_AGE_SECONDS = env.int("METRICS_SNAPSHOT_MAX_AGE_SECONDS", default=120)
+METRICS_SNAPSHOT_STALE_LIMIT_SECONDS = env.int("METRICS_SNAPSHOT_STALE_LIMIT_SECONDS", default=900)
 # Every minute the job folds the events into the summaries, then sums the stored figures.
 METRICS_REFRESH_SECONDS = env.int("METRICS_REFRESH_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE["handoff-refresh-metrics"] = {

@@ -4,12 +4,10 @@ import logging
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.db import OperationalError as DatabaseUnavailable
-from kombu.exceptions import OperationalError
-from redis.exceptions import RedisError
 
 from deals.services.imports import import_fail, import_run
+from handoff import broker
 
 logger = logging.getLogger(__name__)
 
@@ -45,12 +43,4 @@ def run_import(import_id: int) -> bool:
 
 def enqueue_import(import_id: int) -> None:
     """Publish the next slice once, every socket call bounded; the page asks again if lost."""
-    timeout = settings.CELERY_PUBLISH_TIMEOUT
-    bounded = {"socket_timeout": timeout, "socket_connect_timeout": timeout, "max_retries": 0}
-    try:
-        with run_import.app.connection_for_write(transport_options=bounded) as connection:
-            run_import.apply_async((import_id,), connection=connection, retry=False)
-    except (OperationalError, RedisError, OSError) as error:
-        logger.warning(
-            "Broker unavailable (%s); import %s waits to be asked again.", error, import_id
-        )
+    broker.publish(run_import, (import_id,), lost=f"import {import_id} waits to be asked again.")

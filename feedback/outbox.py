@@ -17,12 +17,10 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import F
 from django.utils import timezone
-from kombu.exceptions import OperationalError
-from redis.exceptions import RedisError
 
 from feedback.emails import render_email
 from feedback.models import EmailOutbox, OutboxStatus
-from handoff import tagged_json
+from handoff import broker, tagged_json
 from handoff.commit_batches import send_on_commit
 from handoff.text import single_line
 
@@ -68,22 +66,8 @@ def enqueue_batch(outbox_ids: list[int]) -> bool:
 
 
 def publish(task: Any, ids: list[int], *, rows: str) -> bool:
-    """Enqueue `task(ids)` once; False (logged) with the broker down, for the sweep to retry.
-
-    One try, every socket call bounded by CELERY_PUBLISH_TIMEOUT: a broker that stops
-    answering (not refusing) costs a request that long, never a hang.
-    """
-    timeout = settings.CELERY_PUBLISH_TIMEOUT
-    bounded = {"socket_timeout": timeout, "socket_connect_timeout": timeout, "max_retries": 0}
-    try:
-        with task.app.connection_for_write(transport_options=bounded) as connection:
-            task.apply_async((ids,), connection=connection, retry=False)
-    except (OperationalError, RedisError, OSError) as error:
-        logger.warning(
-            "Broker unavailable (%s); %s %s stay pending for the sweep.", error, len(ids), rows
-        )
-        return False
-    return True
+    """Enqueue `task(ids)` once; False (logged) with the broker down, for the sweep to retry."""
+    return broker.publish(task, (ids,), lost=f"{len(ids)} {rows} stay pending for the sweep.")
 
 
 def enqueue_on_commit(outbox_ids: list[int]) -> None:

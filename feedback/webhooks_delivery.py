@@ -19,8 +19,6 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from kombu.exceptions import OperationalError
-from redis.exceptions import RedisError
 from standardwebhooks import Webhook
 
 from feedback.models import NotificationKind
@@ -33,6 +31,7 @@ from feedback.webhooks_models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from handoff import broker
 from handoff.commit_batches import send_on_commit
 
 logger = logging.getLogger(__name__)
@@ -75,20 +74,11 @@ def send_with(task: Any) -> None:
 
 def enqueue_batch(delivery_ids: list[int]) -> bool:
     """Hand the rows to one worker task; with the broker down the sweep posts them later."""
-    task = _sender["task"]
-    timeout = settings.CELERY_PUBLISH_TIMEOUT
-    bounded = {"socket_timeout": timeout, "socket_connect_timeout": timeout, "max_retries": 0}
-    try:
-        with task.app.connection_for_write(transport_options=bounded) as connection:
-            task.apply_async((delivery_ids,), connection=connection, retry=False)
-    except (OperationalError, RedisError, OSError) as error:
-        logger.warning(
-            "Broker unavailable (%s); %s delivery(ies) wait for the sweep.",
-            error,
-            len(delivery_ids),
-        )
-        return False
-    return True
+    return broker.publish(
+        _sender["task"],
+        (delivery_ids,),
+        lost=f"{len(delivery_ids)} delivery(ies) wait for the sweep.",
+    )
 
 
 def enqueue_on_commit(delivery_ids: list[int]) -> None:

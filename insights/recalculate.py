@@ -24,10 +24,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from handoff.models import MetricsSnapshot, Team, User, quarter_of
+from handoff.models import MetricsSnapshot, User, quarter_of
 from insights.figures.alignment import snapshot_key, stored_alignment
 from insights.figures.goals import stored_goal_values
-from insights.figures.window import Window, window_for
+from insights.figures.window import Window, window_from_params, window_params
 from insights.summary_fold import summaries_fold
 
 logger = logging.getLogger(__name__)
@@ -121,9 +121,7 @@ def recalculation_start(*, window: Window, actor: User, enqueue: Enqueue) -> Job
         "status": QUEUED,
         "percent": 0,
         "run": run,
-        "start": window.start.isoformat(),
-        "end": window.end.isoformat(),
-        "team": window.team.pk if window.team else None,
+        **window_params(window),
         "requested_by": actor.display_name,
         "requested_at": now.isoformat(),
     }
@@ -154,17 +152,6 @@ def recalculation_fail(*, key: str, run: str, error: str) -> None:
     _advance(key, run, status=FAILED, error=error, finished_at=_now_text())
 
 
-def _window(payload: dict[str, Any]) -> Window | None:
-    team = None
-    if payload.get("team") is not None:
-        team = Team.objects.filter(pk=payload["team"]).first()
-        if team is None:
-            return None
-    return window_for(
-        date.fromisoformat(payload["start"]), date.fromisoformat(payload["end"]), team
-    )
-
-
 def recalculation_run(*, key: str, run: str, today: date | None = None) -> str:
     """The task's work: claim the run, recompute the range's figures, then this quarter's goals."""
     payload = _advance(key, run, expect=QUEUED, status=RUNNING, percent=STARTED)
@@ -172,7 +159,7 @@ def recalculation_run(*, key: str, run: str, today: date | None = None) -> str:
         return "skipped"
     started = time.perf_counter()
     try:
-        w = _window(payload)
+        w = window_from_params(payload)
         if w is None:
             recalculation_fail(key=key, run=run, error="The team of this range no longer exists.")
             return FAILED

@@ -3,14 +3,17 @@
 The alignment dashboard and the goal panels aggregate every review round, verdict and
 deliverable inside their range, so their cost follows the size of the business (about
 60 ms at 1,000 deals, most of a second at 100,000). Pages read a stored result instead,
-never older than METRICS_SNAPSHOT_MAX_AGE_SECONDS: a scheduled job recomputes the
-default ranges every METRICS_REFRESH_SECONDS, and a read that finds nothing fresh
-computes the result and stores it for the next reader.
+fresh while younger than METRICS_SNAPSHOT_MAX_AGE_SECONDS: a scheduled job recomputes the
+default ranges every METRICS_REFRESH_SECONDS.
 
-One reader at a time computes a key: while one does, the others get what is stored, stale as
-it is (the page says when it was computed), rather than each paying the same computation
-again, all at once, the moment a result expires. Only a key with nothing stored yet is
-computed by every reader that finds it so.
+A reader that finds its result stale is answered with it as it is (the page says when it
+was computed) and hands the recomputation to the job queue (`later`), once for all readers:
+the figures are computed by a worker rather than inside a request, which keeps the
+dashboard's cost flat while the machine is busy and the scheduled job falls behind. The
+request computes only what nothing stored yet, what has been stale for longer than
+METRICS_SNAPSHOT_STALE_LIMIT_SECONDS (no worker is keeping up), or what cannot be handed
+over (no `later`, or the broker is down); one reader at a time computes a key, and the
+others get what is stored meanwhile.
 
 Results are stored as tagged JSON (handoff.tagged_json), so a stored result reads back
 equal to the computed one.
@@ -22,10 +25,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from handoff import broker
 from handoff.db_router import reading_from_replica
 from handoff.models import MetricsSnapshot
 from handoff.tagged_json import decode, encode
@@ -43,16 +48,40 @@ class Stored:
 CLAIM_SECONDS = 360
 
 
+# The job that recomputes a stored result by kind (insights.tasks.refresh_stored), named so
+# that the figures can hand work to it without importing the tasks that import them.
+REFRESH_TASK = "insights.tasks.refresh_stored"
+
+# Hands a stale result's recomputation to a worker; False when it could not.
+Later = Callable[[], bool]
+
+
 def max_age() -> timedelta:
     return timedelta(seconds=settings.METRICS_SNAPSHOT_MAX_AGE_SECONDS)
+
+
+def stale_limit() -> timedelta:
+    return timedelta(seconds=settings.METRICS_SNAPSHOT_STALE_LIMIT_SECONDS)
+
+
+def refresh_later(kind: str, params: dict[str, Any]) -> Later:
+    """A `later` that queues refresh_stored(kind, params), which recomputes and stores the key."""
+
+    def publish() -> bool:
+        task = current_app.tasks[REFRESH_TASK]
+        return broker.publish(task, (kind, params), lost=f"the {kind} figures stay as stored.")
+
+    return publish
 
 
 def _claim_key(key: str) -> str:
     return f"snapshot-computing:{key}"
 
 
-def read(key: str, compute: Callable[[], Any], *, recompute: bool = False) -> Stored:
-    """The result stored under key if it is fresh enough; else compute it now and store it.
+def read(
+    key: str, compute: Callable[[], Any], *, recompute: bool = False, later: Later | None = None
+) -> Stored:
+    """The result stored under key if it is fresh enough; else see the module's docstring.
 
     With recompute, compute and store it whatever is stored.
     """
@@ -62,12 +91,17 @@ def read(key: str, compute: Callable[[], Any], *, recompute: bool = False) -> St
     if row is None:
         return store(key, compute)
     stored = Stored(decode(row.payload), row.computed_at, row.seconds)
-    if row.computed_at >= timezone.now() - max_age():
+    now = timezone.now()
+    if row.computed_at >= now - max_age():
         return stored
-    # Stale: this reader computes it if no other is doing so, else reads what is stored.
-    # Without a shared cache the claim holds for one process; with the cache down, nobody
-    # claims and the stale result stands until the scheduled job stores a fresh one.
+    # Stale: the first reader to claim it hands it to a worker, or computes it; the others
+    # read what is stored. Without a shared cache the claim holds for one process; with the
+    # cache down, nobody claims and the stale result stands until the scheduled job stores a
+    # fresh one.
     if not cache.add(_claim_key(key), 1, timeout=CLAIM_SECONDS):
+        return stored
+    # The claim stays until the job stores the result (or lapses, if the job is lost).
+    if later is not None and row.computed_at >= now - stale_limit() and later():
         return stored
     try:
         return store(key, compute)
@@ -90,6 +124,7 @@ def store(key: str, compute: Callable[[], Any]) -> Stored:
         unique_fields=["key"],
         update_fields=["computed_at", "seconds", "payload"],
     )
+    cache.delete(_claim_key(key))
     return Stored(decode(payload), computed_at, seconds)
 
 

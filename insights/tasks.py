@@ -3,12 +3,10 @@
 import logging
 
 from celery import shared_task
-from django.conf import settings
-from kombu.exceptions import OperationalError
-from redis.exceptions import RedisError
 
+from handoff import broker
 from insights import recalculate
-from insights.figures.refresh import refresh_snapshots
+from insights.figures import refresh
 from insights.summary_fold import summaries_fold
 
 logger = logging.getLogger(__name__)
@@ -21,7 +19,13 @@ logger = logging.getLogger(__name__)
 def refresh_metrics() -> dict:
     folded = summaries_fold()
     logger.info("Summaries folded: %s", folded)
-    return refresh_snapshots()
+    return refresh.refresh_snapshots()
+
+
+# A stale result a reader found: recomputed once, off the request (insights.snapshots.read).
+@shared_task(soft_time_limit=240, time_limit=300)
+def refresh_stored(kind: str, params: dict) -> str:
+    return refresh.refresh_stored(kind, params)
 
 
 # A manager's "Recalculate now": one run of one range, claimed once (insights.recalculate).
@@ -32,13 +36,8 @@ def recalculate_figures(key: str, run: str) -> str:
 
 def enqueue_recalculation(key: str, run: str) -> None:
     """Publish the run once, every socket call bounded; a broker that does not answer fails it."""
-    timeout = settings.CELERY_PUBLISH_TIMEOUT
-    bounded = {"socket_timeout": timeout, "socket_connect_timeout": timeout, "max_retries": 0}
-    try:
-        with recalculate_figures.app.connection_for_write(transport_options=bounded) as connection:
-            recalculate_figures.apply_async((key, run), connection=connection, retry=False)
-    except (OperationalError, RedisError, OSError) as error:
-        logger.warning("Broker unavailable (%s); recalculation %s not started.", error, key)
+    lost = f"recalculation {key} not started."
+    if not broker.publish(recalculate_figures, (key, run), lost=lost):
         recalculate.recalculation_fail(
             key=key, run=run, error="The job queue did not answer. Try again in a minute."
         )

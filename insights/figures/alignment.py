@@ -37,7 +37,7 @@ from insights.figures.reviews import (
     turnaround_table,
 )
 from insights.figures.summarised import is_folded, summarised
-from insights.figures.window import Window
+from insights.figures.window import Window, window_params
 
 
 def alignment(w: Window, *, live: bool | None = None) -> Alignment:
@@ -130,7 +130,8 @@ def stored_alignment(w: Window, *, recompute: bool = False) -> Alignment:
             "tables": [asdict(t) for t in result.tables],
         }
 
-    stored = snapshots.read(snapshot_key(w), compute, recompute=recompute)
+    later = snapshots.refresh_later("alignment", window_params(w))
+    stored = snapshots.read(snapshot_key(w), compute, recompute=recompute, later=later)
     tables = []
     for table in stored.value["tables"]:
         table["columns"] = [tuple(column) for column in table["columns"]]

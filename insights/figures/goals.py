@@ -45,7 +45,10 @@ def stored_goal_values(
 ) -> dict[str, float | None]:
     """goal_values as stored for the day, like stored_alignment."""
     key = f"goals:v{SNAPSHOT_VERSION}:{quarter}:{today.isoformat()}"
-    stored = snapshots.read(key, lambda: goal_values(quarter, today), recompute=recompute)
+    later = snapshots.refresh_later("goals", {"quarter": quarter, "today": today.isoformat()})
+    stored = snapshots.read(
+        key, lambda: goal_values(quarter, today), recompute=recompute, later=later
+    )
     return stored.value
 
 

@@ -7,6 +7,7 @@ computed by the same functions as the range's, and stored like them.
 
 from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
+from typing import Any
 
 from handoff.templatetags.formats import count, number
 from insights import snapshots
@@ -21,7 +22,7 @@ from insights.figures.reviews import (
     turnaround_days,
 )
 from insights.figures.summarised import is_folded, summarised
-from insights.figures.window import Window
+from insights.figures.window import Window, window_params
 
 # The headline figures in the order shown, and which way each one gets better.
 HEADLINE = {
@@ -67,15 +68,24 @@ def _key(w: Window) -> str:
     return f"headline:v{SNAPSHOT_VERSION}:{w.start.isoformat()}:{w.end.isoformat()}:{team}"
 
 
-def stored_previous_figures(w: Window, *, recompute: bool = False) -> dict[str, Figure]:
-    """The headline figures of the period before w, by key, as stored (see stored_alignment)."""
-    before = previous_window(w)
+def stored_headline_figures(w: Window, *, recompute: bool = False) -> list[dict[str, Any]]:
+    """The headline figures of w, as stored (see stored_alignment)."""
     stored = snapshots.read(
-        _key(before),
-        lambda: [asdict(f) for f in headline_figures(before)],
+        _key(w),
+        lambda: [asdict(f) for f in headline_figures(w)],
         recompute=recompute,
+        later=snapshots.refresh_later("headline", window_params(w)),
     )
-    return {figure["key"]: Figure(**figure) for figure in stored.value}
+    return stored.value
+
+
+def stored_previous_figures(w: Window, *, recompute: bool = False) -> dict[str, Figure]:
+    """The headline figures of the period before w, by key, as stored."""
+    before = previous_window(w)
+    return {
+        figure["key"]: Figure(**figure)
+        for figure in stored_headline_figures(before, recompute=recompute)
+    }
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,25 @@ def window_for(start: date, end: date, team: Team | None = None) -> Window:
     return Window(start, end, team=team, pms=members)
 
 
+def window_params(w: Window) -> dict[str, str | int | None]:
+    """A window over everyone or a team, as a job's JSON arguments (window_from_params reads it)."""
+    return {
+        "start": w.start.isoformat(),
+        "end": w.end.isoformat(),
+        "team": w.team.pk if w.team else None,
+    }
+
+
+def window_from_params(params: dict) -> Window | None:
+    """The window of window_params; None when its team no longer exists."""
+    team = None
+    if params.get("team") is not None:
+        team = Team.objects.filter(pk=params["team"]).first()
+        if team is None:
+            return None
+    return window_for(date.fromisoformat(params["start"]), date.fromisoformat(params["end"]), team)
+
+
 def window_for_person(start: date, end: date, person: User) -> Window:
     if person.role == Role.PM:
         return Window(start, end, pms=(person.pk,))

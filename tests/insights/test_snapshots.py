@@ -81,15 +81,126 @@ def test_the_page_says_when_its_figures_were_computed(rep, pm, manager, client_f
     assert "Recalculate now" in page
 
 
+def age_all_snapshots(seconds: float) -> None:
+    MetricsSnapshot.objects.update(computed_at=timezone.now() - datetime.timedelta(seconds=seconds))
+
+
 @pytest.mark.django_db
-def test_a_stored_result_older_than_the_limit_is_recomputed_on_read(rep, pm, manager, client_for):
+def test_a_stale_result_is_shown_as_it_is_while_a_worker_recomputes_it(
+    rep, pm, manager, client_for, monkeypatch
+):
+    from insights import tasks
+
+    queued = []
+    monkeypatch.setattr(
+        tasks.refresh_stored, "apply_async", lambda args, **options: queued.append(args)
+    )
     http = client_for(manager)
     history([rep], pm, manager, 3)
     before = in_review_shown(http.get("/dashboard/"))
     submit_one(rep)
-    limit = datetime.timedelta(seconds=settings.METRICS_SNAPSHOT_MAX_AGE_SECONDS)
-    MetricsSnapshot.objects.update(computed_at=timezone.now() - limit - datetime.timedelta(1))
+    age_all_snapshots(settings.METRICS_SNAPSHOT_MAX_AGE_SECONDS + 1)
+
+    from insights.figures import alignment as alignment_module
+    from insights.figures import trends
+
+    computed = []
+    for module, name in ((alignment_module, "alignment"), (trends, "headline_figures")):
+        real = getattr(module, name)
+        monkeypatch.setattr(
+            module, name, lambda w, real=real, name=name: computed.append(name) or real(w)
+        )
+
+    assert in_review_shown(http.get("/dashboard/")) == before
+    assert computed == []  # nothing computed in the request
+    kinds = sorted(kind for kind, _ in queued)
+    assert kinds == ["alignment", "goals", "headline"]
+
+    # Other readers meanwhile: the stale figures, and nothing queued twice.
+    assert in_review_shown(http.get("/dashboard/")) == before
+    assert len(queued) == 3
+
+    # The worker runs the jobs; the next reader gets the new figures, and queues nothing.
+    for kind, params in queued:
+        assert tasks.refresh_stored(kind, params) == "stored"
+    assert sorted(computed) == ["alignment", "headline_figures"]
     assert in_review_shown(http.get("/dashboard/")) == before + 1
+    assert len(queued) == 3 and len(computed) == 2
+
+
+@pytest.mark.django_db
+def test_a_result_stale_past_the_limit_is_recomputed_on_read(
+    rep, pm, manager, client_for, monkeypatch
+):
+    from insights import tasks
+
+    queued = []
+    monkeypatch.setattr(
+        tasks.refresh_stored, "apply_async", lambda args, **options: queued.append(args)
+    )
+    http = client_for(manager)
+    history([rep], pm, manager, 3)
+    before = in_review_shown(http.get("/dashboard/"))
+    submit_one(rep)
+    # No worker has kept up for longer than the limit: the request computes it.
+    age_all_snapshots(settings.METRICS_SNAPSHOT_STALE_LIMIT_SECONDS + 1)
+    assert in_review_shown(http.get("/dashboard/")) == before + 1
+    assert queued == []
+
+
+@pytest.mark.django_db
+def test_a_stale_result_is_recomputed_on_read_when_the_broker_is_down(
+    rep, pm, manager, client_for, monkeypatch, caplog
+):
+    from kombu.exceptions import OperationalError
+
+    from insights import tasks
+
+    def down(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(tasks.refresh_stored, "apply_async", down)
+    http = client_for(manager)
+    history([rep], pm, manager, 3)
+    before = in_review_shown(http.get("/dashboard/"))
+    submit_one(rep)
+    age_all_snapshots(settings.METRICS_SNAPSHOT_MAX_AGE_SECONDS + 1)
+    assert in_review_shown(http.get("/dashboard/")) == before + 1
+    assert "Broker unavailable" in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_worker_stores_each_kind_under_the_key_its_readers_read(rep, pm, manager):
+    from insights import snapshots
+    from insights.figures.goals import stored_goal_values
+    from insights.figures.refresh import refresh_stored
+    from insights.figures.trends import previous_window, stored_previous_figures
+    from insights.figures.window import window_params
+
+    sales = TeamFactory(name="Sales", kind=TeamKind.SALES)
+    sales.members.add(rep)
+    history([rep], pm, manager, 2)
+    today = timezone.localdate()
+    for w in (window_for(*default_range()), window_for(*default_range(), sales)):
+        stored_alignment(w)
+        stored_previous_figures(w)
+    stored_goal_values(quarter_of(today), today)
+    age_all_snapshots(settings.METRICS_SNAPSHOT_MAX_AGE_SECONDS + 1)
+    for w in (window_for(*default_range()), window_for(*default_range(), sales)):
+        assert refresh_stored("alignment", window_params(w)) == "stored"
+        assert refresh_stored("headline", window_params(previous_window(w))) == "stored"
+    goals = {"quarter": quarter_of(today), "today": today.isoformat()}
+    assert refresh_stored("goals", goals) == "stored"
+    fresh_after = timezone.now() - snapshots.max_age()
+    assert not MetricsSnapshot.objects.filter(computed_at__lt=fresh_after).exists()
+    assert MetricsSnapshot.objects.count() == 5
+
+    # A team deleted since the reader asked: nothing to do.
+    params = window_params(window_for(*default_range(), sales))
+    sales.delete()
+    assert refresh_stored("alignment", params) == "team gone"
+    with pytest.raises(ValueError):
+        refresh_stored("unknown", window_params(window_for(*default_range())))
 
 
 @pytest.mark.django_db
