@@ -7,14 +7,21 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from deals import services
 from deals.models import CommitmentKind, VerdictKind
 from handoff.models import MetricsSnapshot, Role, TeamKind, quarter_of
 from handoff.templatetags.formats import when
+from insights import snapshots, tasks
+from insights.figures import alignment as alignment_module
+from insights.figures import trends
 from insights.figures.alignment import alignment, stored_alignment
+from insights.figures.goals import stored_goal_values
+from insights.figures.refresh import refresh_stored
 from insights.figures.results import PAGE_ROWS
-from insights.figures.window import default_range, window_for
+from insights.figures.trends import previous_window, stored_previous_figures
+from insights.figures.window import default_range, window_for, window_params
 from insights.tasks import refresh_metrics
 from tests.factories import TeamFactory, UserFactory
 from tests.insights.crafted import history, make_deal, review
@@ -85,25 +92,31 @@ def age_all_snapshots(seconds: float) -> None:
     MetricsSnapshot.objects.update(computed_at=timezone.now() - datetime.timedelta(seconds=seconds))
 
 
-@pytest.mark.django_db
-def test_a_stale_result_is_shown_as_it_is_while_a_worker_recomputes_it(
-    rep, pm, manager, client_for, monkeypatch
-):
-    from insights import tasks
-
-    queued = []
+@pytest.fixture
+def queued(monkeypatch) -> list:
+    """The (kind, params) of each refresh a reader hands to the job queue, which runs none."""
+    jobs = []
     monkeypatch.setattr(
-        tasks.refresh_stored, "apply_async", lambda args, **options: queued.append(args)
+        tasks.refresh_stored, "apply_async", lambda args, **options: jobs.append(args)
     )
-    http = client_for(manager)
+    return jobs
+
+
+def stale_dashboard(http, rep, pm, manager, seconds: float) -> float:
+    """The in-review figure the manager saw before a new submission; then every result aged."""
     history([rep], pm, manager, 3)
     before = in_review_shown(http.get("/dashboard/"))
     submit_one(rep)
-    age_all_snapshots(settings.METRICS_SNAPSHOT_MAX_AGE_SECONDS + 1)
+    age_all_snapshots(seconds)
+    return before
 
-    from insights.figures import alignment as alignment_module
-    from insights.figures import trends
 
+@pytest.mark.django_db
+def test_a_stale_result_is_shown_as_it_is_while_a_worker_recomputes_it(
+    rep, pm, manager, client_for, monkeypatch, queued
+):
+    http = client_for(manager)
+    before = stale_dashboard(http, rep, pm, manager, settings.METRICS_SNAPSHOT_MAX_AGE_SECONDS + 1)
     computed = []
     for module, name in ((alignment_module, "alignment"), (trends, "headline_figures")):
         real = getattr(module, name)
@@ -129,21 +142,11 @@ def test_a_stale_result_is_shown_as_it_is_while_a_worker_recomputes_it(
 
 
 @pytest.mark.django_db
-def test_a_result_stale_past_the_limit_is_recomputed_on_read(
-    rep, pm, manager, client_for, monkeypatch
-):
-    from insights import tasks
-
-    queued = []
-    monkeypatch.setattr(
-        tasks.refresh_stored, "apply_async", lambda args, **options: queued.append(args)
-    )
+def test_a_result_stale_past_the_limit_is_recomputed_on_read(rep, pm, manager, client_for, queued):
     http = client_for(manager)
-    history([rep], pm, manager, 3)
-    before = in_review_shown(http.get("/dashboard/"))
-    submit_one(rep)
     # No worker has kept up for longer than the limit: the request computes it.
-    age_all_snapshots(settings.METRICS_SNAPSHOT_STALE_LIMIT_SECONDS + 1)
+    limit = settings.METRICS_SNAPSHOT_STALE_LIMIT_SECONDS + 1
+    before = stale_dashboard(http, rep, pm, manager, limit)
     assert in_review_shown(http.get("/dashboard/")) == before + 1
     assert queued == []
 
@@ -152,31 +155,18 @@ def test_a_result_stale_past_the_limit_is_recomputed_on_read(
 def test_a_stale_result_is_recomputed_on_read_when_the_broker_is_down(
     rep, pm, manager, client_for, monkeypatch, caplog
 ):
-    from kombu.exceptions import OperationalError
-
-    from insights import tasks
-
     def down(*args, **kwargs):
         raise OperationalError("connection refused")
 
     monkeypatch.setattr(tasks.refresh_stored, "apply_async", down)
     http = client_for(manager)
-    history([rep], pm, manager, 3)
-    before = in_review_shown(http.get("/dashboard/"))
-    submit_one(rep)
-    age_all_snapshots(settings.METRICS_SNAPSHOT_MAX_AGE_SECONDS + 1)
+    before = stale_dashboard(http, rep, pm, manager, settings.METRICS_SNAPSHOT_MAX_AGE_SECONDS + 1)
     assert in_review_shown(http.get("/dashboard/")) == before + 1
     assert "Broker unavailable" in caplog.text
 
 
 @pytest.mark.django_db
 def test_the_worker_stores_each_kind_under_the_key_its_readers_read(rep, pm, manager):
-    from insights import snapshots
-    from insights.figures.goals import stored_goal_values
-    from insights.figures.refresh import refresh_stored
-    from insights.figures.trends import previous_window, stored_previous_figures
-    from insights.figures.window import window_params
-
     sales = TeamFactory(name="Sales", kind=TeamKind.SALES)
     sales.members.add(rep)
     history([rep], pm, manager, 2)
@@ -296,8 +286,6 @@ def test_the_page_shows_the_busiest_reps_and_the_csv_every_rep(pm, manager, clie
 @pytest.mark.django_db
 def test_while_one_reader_recomputes_a_stale_result_the_others_read_it_as_stored():
     from django.core.cache import cache
-
-    from insights import snapshots
 
     calls = []
 
