@@ -8,9 +8,11 @@ A builtin of the templates (no `{% load %}`): `{{ deal.expected_close_date|day }
 """
 
 import datetime
+import functools
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import format_currency, format_decimal
+from babel import Locale
+from babel.numbers import NumberPattern, format_currency, format_decimal, parse_pattern
 from django import template
 from django.utils import dateformat, timezone
 from django.utils.html import format_html
@@ -23,8 +25,20 @@ TIME_FORMAT = "D j M Y, H:i"
 SHORT_DAY_FORMAT = "j M"
 
 
-def _locale() -> str:
-    return to_locale(get_language() or "en-gb")
+def _locale() -> Locale:
+    return _babel_locale(get_language() or "en-gb")
+
+
+# A page writes hundreds of numbers (the capacity heat map, the dashboard's tables): the
+# locale's data and each pattern are parsed once per process, not once per number.
+@functools.cache
+def _babel_locale(language: str) -> Locale:
+    return Locale.parse(to_locale(language))
+
+
+@functools.cache
+def _pattern(text: str) -> NumberPattern:
+    return parse_pattern(text)
 
 
 def _local(value: datetime.datetime) -> datetime.datetime:
@@ -134,7 +148,7 @@ def money(value, currency: str = "EUR") -> str:
     amount = _number(value)
     if amount is None:
         return ""
-    pattern = "¤#,##0" if amount == amount.to_integral_value() else "¤#,##0.00"
+    pattern = _pattern("¤#,##0" if amount == amount.to_integral_value() else "¤#,##0.00")
     return format_currency(
         amount, currency or "EUR", format=pattern, locale=_locale(), currency_digits=False
     )
@@ -147,7 +161,17 @@ def number(value, digits: int = 1) -> str:
     if amount is None:
         return ""
     pattern = "#,##0" + ("." + "#" * int(digits) if int(digits) > 0 else "")
-    return format_decimal(amount, format=pattern, locale=_locale())
+    language = get_language() or "en-gb"
+    if not amount.is_finite():
+        return format_decimal(amount, format=_pattern(pattern), locale=_babel_locale(language))
+    # -0 equals 0 as a key, yet is written "-0": the sign is part of the key.
+    return _decimal_text(amount, amount.is_signed(), pattern, language)
+
+
+# The same few loads and capacities fill a heat map's cells: each is written once a process.
+@functools.lru_cache(maxsize=4096)
+def _decimal_text(amount: Decimal, signed: bool, pattern: str, language: str) -> str:
+    return format_decimal(amount, format=_pattern(pattern), locale=_babel_locale(language))
 
 
 @register.filter

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.template import engines
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from handoff.templatetags import formats
 
@@ -38,6 +38,19 @@ def test_money_is_written_as_the_locale_writes_it(value, currency, expected):
 )
 def test_effort_carries_its_unit(value, expected):
     assert formats.person_days(value) == expected
+
+
+def test_a_number_written_once_is_written_the_same_again_in_its_own_language():
+    # Numbers are remembered once written: the language and the sign of zero are part of it.
+    assert [formats.number(v) for v in ("-0", "0", "-0", Decimal("0.0"))] == ["-0", "0", "-0", "0"]
+    assert formats.number(Decimal("1234.56"), 1) == "1,234.6"
+    assert formats.number(Decimal("1234.56"), 2) == "1,234.56"
+    assert formats.number(Decimal("1234.50"), 2) == formats.number(Decimal("1234.5"), 2)
+    with translation.override("de"):
+        assert formats.number(Decimal("1234.56"), 1) == "1.234,6"
+        assert formats.money(Decimal("1250.50"), "EUR") == "€1.250,50"
+    assert formats.number(Decimal("1234.56"), 1) == "1,234.6"
+    assert formats.number("NaN") == "NaN"
 
 
 def test_percent_duration_and_counts():
