@@ -14,7 +14,7 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -87,17 +87,43 @@ def claim(outbox_id: int, *, now: datetime | None = None) -> bool:
 
 def deliver(outbox_id: int) -> bool:
     """Render and send one email if this call claims it. True when it was sent now."""
-    if not claim(outbox_id):
-        return False
-    email = EmailOutbox.objects.select_related(
+    return deliver_batch([outbox_id]) == 1
+
+
+def deliver_batch(outbox_ids: list[int]) -> int:
+    """Send each email this call claims, one after the other. How many were sent now.
+
+    The rows and what they are about are read in one query, and the emails share one
+    connection to the mail server; each is still claimed, sent and marked on its own, so a
+    worker stopped mid-batch leaves the rest pending and repeats none.
+    """
+    emails = _pending(outbox_ids)
+    sent = 0
+    with _MailConnection() as connection:
+        for outbox_id in outbox_ids:
+            email = emails.get(outbox_id)
+            if email is not None and claim(outbox_id):
+                sent += _send(email, connection)
+    return sent
+
+
+def _pending(outbox_ids: list[int]) -> dict[int, EmailOutbox]:
+    rows = EmailOutbox.objects.filter(pk__in=outbox_ids, status=OutboxStatus.PENDING)
+    rows = rows.select_related(
         "notification__recipient",
         "notification__actor",
         "notification__deal__client",
         "notification__project__deal",
-    ).get(pk=outbox_id)
+    )
+    return {email.pk: email for email in rows}
+
+
+def _send(email: EmailOutbox, connection: "_MailConnection") -> bool:
+    """Render and send a claimed email; mark it sent, or count the failure."""
     if not email.text_body and email.notification is None:
         _cancel(email, "Not sent: its notification was deleted before it could be sent.")
         return False
+    sending = False
     try:
         if not email.text_body:
             _render(email)
@@ -106,17 +132,21 @@ def deliver(outbox_id: int) -> bool:
             body=email.text_body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[email.to_address],
+            connection=connection.backend,
         )
         if email.html_body:
             message.attach_alternative(email.html_body, "text/html")
+        sending = True
         message.send(fail_silently=False)
     except Exception as exc:  # a template or transport failure: count it and let the sweep retry
         _record_failure(email, exc)
         if isinstance(exc, SoftTimeLimitExceeded):
             raise  # the task's time is up: the rest of its batch waits for the sweep
+        if sending:
+            connection.reset()  # the server may have dropped it: the next email opens anew
         return False
     # The bodies are kept as sent, so the outbox shows what each person received.
-    EmailOutbox.objects.filter(pk=outbox_id, status=OutboxStatus.SENDING).update(
+    EmailOutbox.objects.filter(pk=email.pk, status=OutboxStatus.SENDING).update(
         status=OutboxStatus.SENT,
         sent_at=timezone.now(),
         attempts=F("attempts") + 1,
@@ -128,9 +158,40 @@ def deliver(outbox_id: int) -> bool:
     return True
 
 
-def deliver_batch(outbox_ids: list[int]) -> int:
-    """Send each email this call claims, one after the other. How many were sent now."""
-    return sum(deliver(outbox_id) for outbox_id in outbox_ids)
+class _MailConnection:
+    """One connection to the mail server for a batch, opened for its first email to send and
+    closed at the end.
+
+    A server that cannot be reached leaves the backend unopened: each email then opens its
+    own connection and fails, or is sent, on its own, as it would alone. After a failed send
+    the connection is dropped, and the next email opens it afresh.
+    """
+
+    def __enter__(self) -> "_MailConnection":
+        self._backend: Any = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.reset()
+
+    @property
+    def backend(self) -> Any:
+        if self._backend is None:
+            self._backend = get_connection()
+            try:
+                self._backend.open()
+            except Exception as exc:  # each email then reports its own failure
+                logger.warning("Mail server not reached for a batch: %s", exc)
+        return self._backend
+
+    def reset(self) -> None:
+        if self._backend is None:
+            return
+        backend, self._backend = self._backend, None
+        try:
+            backend.close()
+        except Exception as exc:  # a connection already gone
+            logger.warning("Mail connection not closed cleanly: %s", exc)
 
 
 def _render(email: EmailOutbox) -> None:
@@ -148,7 +209,8 @@ def _cancel(email: EmailOutbox, reason: str) -> None:
 
 
 def _record_failure(email: EmailOutbox, exc: Exception) -> None:
-    attempts = email.attempts + 1
+    # Read again: the row was loaded before this call claimed it.
+    attempts = EmailOutbox.objects.values_list("attempts", flat=True).get(pk=email.pk) + 1
     now = timezone.now()
     failed = attempts >= max_attempts()
     EmailOutbox.objects.filter(pk=email.pk, status=OutboxStatus.SENDING).update(

@@ -28,4 +28,4 @@ def test_a_real_worker_tells_the_pms_of_a_web_submission(worker, client_for, rep
     told = Notification.objects.filter(deal=deal, kind=NotificationKind.SUBMITTED)
     assert sorted(told.values_list("recipient__username", flat=True)) == ["pm", "pm2"]
     assert not Announcement.objects.exists()
-    assert len(list(worker.mail_dir.iterdir())) == 2
+    assert len(worker.messages()) == 2

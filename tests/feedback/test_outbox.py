@@ -7,8 +7,10 @@ import threading
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.db import connection
 from django.template import TemplateSyntaxError
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -310,6 +312,73 @@ def test_the_batch_task_sends_each_email_once(submitted_deal):
     assert tasks.send_emails(ids) == 0
     assert len(mail.outbox) == 2
     assert set(EmailOutbox.objects.values_list("status", flat=True)) == {OutboxStatus.SENT}
+
+
+class CountingBackend(locmem.EmailBackend):
+    """The test mail backend, counting the connections opened and failing sends on demand."""
+
+    opened: list["CountingBackend"] = []
+    failures = 0
+
+    def open(self):
+        CountingBackend.opened.append(self)
+        return True
+
+    def send_messages(self, messages):
+        if CountingBackend.failures:
+            CountingBackend.failures -= 1
+            raise ConnectionResetError("The mail server closed the connection.")
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def counting_backend(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.CountingBackend"
+    CountingBackend.opened, CountingBackend.failures = [], 0
+    return CountingBackend
+
+
+def emails_to(rep, count: int) -> list[int]:
+    rows = EmailOutbox.objects.bulk_create(
+        EmailOutbox(
+            recipient=rep, to_address=rep.email, kind="flagged", subject=f"#{i}", text_body="Plain"
+        )
+        for i in range(count)
+    )
+    return [row.pk for row in rows]
+
+
+def test_a_batch_reads_its_rows_once_and_sends_over_one_connection(rep, counting_backend):
+    few, many = emails_to(rep, 2), emails_to(rep, 12)
+    with CaptureQueriesContext(connection) as for_few:
+        assert outbox.deliver_batch(few) == 2
+    with CaptureQueriesContext(connection) as for_many:
+        assert outbox.deliver_batch(many) == 12
+    # One read for the batch; then each email's claim and its mark as sent.
+    reads = [q for q in for_many.captured_queries if q["sql"].startswith("SELECT")]
+    assert len(reads) == 1
+    assert len(for_many) - len(for_few) == 10 * 2
+    assert len(counting_backend.opened) == 2  # one a batch
+    assert len(mail.outbox) == 14
+
+
+def test_a_batch_with_nothing_left_to_send_opens_no_connection(rep, counting_backend):
+    ids = emails_to(rep, 2)
+    outbox.deliver_batch(ids)
+    assert outbox.deliver_batch(ids) == 0
+    assert len(counting_backend.opened) == 1
+
+
+def test_after_a_failed_send_the_next_email_goes_over_a_new_connection(rep, counting_backend):
+    first, second = emails_to(rep, 2)
+    counting_backend.failures = 1
+    assert outbox.deliver_batch([first, second]) == 1
+    failed = EmailOutbox.objects.get(pk=first)
+    assert (failed.status, failed.attempts) == (OutboxStatus.PENDING, 1)
+    assert "ConnectionResetError: The mail server closed the connection." in failed.last_error
+    assert EmailOutbox.objects.get(pk=second).status == OutboxStatus.SENT
+    assert len(counting_backend.opened) == 2
+    assert [m.subject for m in mail.outbox] == ["#1"]
 
 
 def test_a_broker_outage_leaves_the_batch_pending_for_the_sweep(
