@@ -24,7 +24,10 @@ def _empty_cache():
     """Each test starts with an empty cache: cached loads must not outlive their rows."""
     from django.core.cache import cache
 
+    from handoff import settled_cache
+
     cache.clear()
+    settled_cache.forget_held()
 
 
 @pytest.fixture(autouse=True)

@@ -119,3 +119,80 @@ def test_a_reader_with_nothing_stored_leaves_another_builders_lock(settings, clo
     cache.add(f"{KEY}:building", 1, 30)  # another process is building
     assert read(builds) == 1  # nothing to read meanwhile: it builds too
     assert cache.get(f"{KEY}:building") == 1
+
+
+# What each process keeps of a figure it read
+
+
+@pytest.fixture
+def cache_reads(monkeypatch):
+    reads = []
+    get = cache.get
+
+    def counted(key, *args, **kwargs):
+        reads.append(key)
+        return get(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get", counted)
+    return reads
+
+
+def test_a_process_reads_the_shared_figure_once_a_settle_period(
+    settings, clock, builds, cache_reads
+):
+    settings.CACHED_LOAD_SETTLE_SECONDS = 30
+    read(builds)
+    cache_reads.clear()
+    clock.now += 29
+    assert [read(builds) for _ in range(5)] == [1] * 5
+    assert cache_reads == []  # built 29 s ago: current, kept by this process
+    clock.now += 1
+    assert read(builds) == 1
+    assert cache_reads == [KEY, f"{KEY}:changed"]  # a settle period on: the cache is asked
+    cache_reads.clear()
+    clock.now += 29
+    assert read(builds) == 1
+    assert cache_reads == []  # said unchanged 29 s ago: kept again
+
+
+def test_a_change_another_process_made_is_seen_within_a_settle_period(settings, clock, builds):
+    settings.CACHED_LOAD_SETTLE_SECONDS = 30
+    read(builds)
+    clock.now += 100
+    assert read(builds) == 1  # unchanged: kept for the next 30 s
+    clock.now += 1
+    cache.set(f"{KEY}:changed", clock.now, 300)  # written elsewhere: this process's copy stays
+    assert read(builds) == 1
+    clock.now += 29
+    assert read(builds) == 2 and builds.made == [1, 2]
+
+
+def test_a_change_this_process_made_drops_its_own_copy(settings, clock, builds):
+    settings.CACHED_LOAD_SETTLE_SECONDS = 30
+    read(builds)
+    clock.now += 100
+    assert read(builds) == 1
+    change()
+    assert read(builds) == 2  # settled and changed: rebuilt at once, as without a copy
+
+
+def test_a_figure_kept_for_one_database_is_not_read_for_another(settings, clock):
+    settings.CACHED_LOAD_SETTLE_SECONDS = 30
+    prefix = cache.key_prefix
+    try:
+        cache.key_prefix = "first"
+        assert read(lambda: "first's") == "first's"
+        cache.key_prefix = "second"
+        assert read(lambda: "second's") == "second's"
+        cache.key_prefix = "first"
+        assert read(lambda: "rebuilt") == "first's"
+    finally:
+        cache.key_prefix = prefix
+
+
+def test_with_no_settle_period_nothing_is_kept(settings, clock, builds, cache_reads):
+    settings.CACHED_LOAD_SETTLE_SECONDS = 0
+    read(builds)
+    cache_reads.clear()
+    assert read(builds) == 1
+    assert cache_reads == [KEY, f"{KEY}:changed"]
