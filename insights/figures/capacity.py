@@ -13,7 +13,7 @@ from insights.figures.stats import ratio
 from insights.figures.window import Window
 from projects import capacity as capacity_math
 from projects.models import OPEN_DELIVERABLE_STATUSES, Deliverable
-from projects.selectors import capacities, project_managers
+from projects.selectors import project_managers, team_capacity_by_week
 
 CAPACITY_WEEKS = 12
 
@@ -51,11 +51,10 @@ def pipeline_capacity(w: Window, today: date | None = None) -> Table:
     """Delivery load and open pipeline against capacity, week by week, from this week on."""
     today = today or timezone.localdate()
     weeks = capacity_math.next_weeks(today, CAPACITY_WEEKS)
-    pms = list(project_managers() if w.pms is None else project_managers().filter(pk__in=w.pms))
-    pm_ids = [pm.pk for pm in pms]
+    pms = project_managers() if w.pms is None else project_managers().filter(pk__in=w.pms)
     delivery = weekly_load(
         Deliverable.objects.filter(
-            status__in=OPEN_DELIVERABLE_STATUSES, effort_days__gt=0, project__pm_id__in=pm_ids
+            status__in=OPEN_DELIVERABLE_STATUSES, effort_days__gt=0, project__pm__in=pms
         ),
         "project__start_date",
         today,
@@ -66,11 +65,11 @@ def pipeline_capacity(w: Window, today: date | None = None) -> Table:
     if w.reps is not None:
         commitments = commitments.filter(deal__owner_id__in=w.reps)
     pipeline = weekly_load(commitments, "deal__expected_start_date", today)
-    caps = capacities(pm_ids, weeks)
+    capacities = team_capacity_by_week(pms, weeks).team
     zero = capacity_math.ZERO
     rows = []
     for week in weeks:
-        capacity = sum((caps[pm_id][week] for pm_id in pm_ids), zero)
+        capacity = capacities[week]
         load = delivery.get(week, zero)
         open_pipeline = pipeline.get(week, zero)
         rows.append(

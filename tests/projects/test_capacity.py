@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from projects.capacity import (
     WeekCheck,
     WorkItem,
+    add_loads,
     capacity_by_week,
     check_weeks,
     group_consecutive,
@@ -258,3 +259,42 @@ def test_the_deal_page_of_a_far_future_promise_opens_for_its_reviewer(client_for
     response = client_for(pm).get(deal.get_absolute_url())
     assert response.status_code == 200
     assert "Capacity" in response.content.decode()
+
+
+# The team's capacity, summed in the database
+
+
+@pytest.mark.django_db
+def test_the_teams_capacity_is_the_sum_of_each_pms_in_two_queries(django_assert_num_queries):
+    from django.utils import timezone
+
+    from handoff.models import Role
+    from projects import selectors
+    from projects.models import CapacityException, PMCapacity
+    from tests.factories import UserFactory
+
+    weeks = [week_of(timezone.localdate()) + datetime.timedelta(weeks=n) for n in range(4)]
+    pms = [UserFactory(username=f"pm{n}", role=Role.PM) for n in range(5)]
+    PMCapacity.objects.create(user=pms[0], weekly_days=D("2.5"))
+    PMCapacity.objects.create(user=pms[1], weekly_days=D("0"))
+    CapacityException.objects.create(pm=pms[0], week_start=weeks[1], days=D("1"))
+    CapacityException.objects.create(pm=pms[2], week_start=weeks[2], days=D("0"))  # default 5
+    CapacityException.objects.create(
+        pm=pms[2], week_start=weeks[0] - datetime.timedelta(weeks=1), days=D("0")
+    )
+    gone = UserFactory(username="gone", role=Role.PM, is_active=False)
+    CapacityException.objects.create(pm=gone, week_start=weeks[0], days=D("7"))
+    UserFactory(username="rep9", role=Role.SALES)
+
+    each = selectors.capacities([pm.pk for pm in pms], weeks)
+    expected = add_loads(each.values())
+    with django_assert_num_queries(2):
+        caps = selectors.team_capacity_by_week(selectors.project_managers(), weeks, pm_id=pms[0].pk)
+    assert caps.team == expected
+    assert caps.own == each[pms[0].pk] == {**dict.fromkeys(weeks, D("2.5")), weeks[1]: D("1")}
+    assert (
+        selectors.team_capacity_by_week(selectors.project_managers(), weeks, pm_id=gone.pk).own
+        is None
+    )
+    none = selectors.team_capacity_by_week(selectors.project_managers().none(), weeks)
+    assert none.team == dict.fromkeys(weeks, D("0"))
