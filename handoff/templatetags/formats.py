@@ -237,6 +237,9 @@ def count(value, noun: str) -> str:
     except (TypeError, ValueError):
         return ""
     singular, _, plural = noun.partition(",")
-    return (
-        f"{format_decimal(n, locale=_locale())} {singular if n == 1 else plural or singular + 's'}"
-    )
+    return f"{_integer_text(n, get_language() or 'en-gb')} {singular if n == 1 else plural or singular + 's'}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _integer_text(n: int, language: str) -> str:
+    return format_decimal(n, locale=_babel_locale(language))

@@ -48,8 +48,10 @@ def test_a_number_written_once_is_written_the_same_again_in_its_own_language():
     assert formats.number(Decimal("1234.50"), 2) == formats.number(Decimal("1234.5"), 2)
     with translation.override("de"):
         assert formats.number(Decimal("1234.56"), 1) == "1.234,6"
+        assert formats.count(1200, "deal") == "1.200 deals"
         assert formats.money(Decimal("1250.50"), "EUR") == "€1.250,50"
     assert formats.number(Decimal("1234.56"), 1) == "1,234.6"
+    assert formats.count(1200, "deal") == "1,200 deals"
     assert formats.number("NaN") == "NaN"
 
 
