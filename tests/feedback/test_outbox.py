@@ -22,6 +22,7 @@ from feedback.models import EmailOutbox, Notification, OutboxStatus
 from handoff import tagged_json
 from projects.models import Deliverable
 from tests.feedback.conftest import draft, submitted, won, worker_tells
+from tests.feedback.smtp_receiver import closed_port, smtp_server
 
 pytestmark = pytest.mark.django_db
 
@@ -379,6 +380,55 @@ def test_after_a_failed_send_the_next_email_goes_over_a_new_connection(rep, coun
     assert EmailOutbox.objects.get(pk=second).status == OutboxStatus.SENT
     assert len(counting_backend.opened) == 2
     assert [m.subject for m in mail.outbox] == ["#1"]
+
+
+@pytest.fixture
+def smtp(settings):
+    with smtp_server() as (box, port):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        yield box
+
+
+def statuses(ids: list[int]) -> list[str]:
+    return [EmailOutbox.objects.get(pk=pk).status for pk in ids]
+
+
+def test_a_batch_reaches_a_real_mail_server_over_one_connection(rep, smtp):
+    ids = emails_to(rep, 12)
+    assert outbox.deliver_batch(ids) == 12
+    assert smtp.connections == 1
+    assert [m.split("Subject: ")[1].split("\r\n")[0] for m in smtp.messages] == [
+        f"#{i}" for i in range(12)
+    ]
+    assert set(statuses(ids)) == {OutboxStatus.SENT}
+
+
+def test_a_mail_server_hanging_up_mid_batch_costs_one_email_a_retry(rep, smtp):
+    smtp.drop_after = 3
+    ids = emails_to(rep, 7)
+    assert outbox.deliver_batch(ids) == 6
+    assert smtp.connections == 2
+    assert (
+        statuses(ids) == [OutboxStatus.SENT] * 3 + [OutboxStatus.PENDING] + [OutboxStatus.SENT] * 3
+    )
+    assert EmailOutbox.objects.get(pk=ids[3]).attempts == 1
+    outbox.sweep(now=later(10))  # the one left is sent on its retry
+    assert set(statuses(ids)) == {OutboxStatus.SENT} and len(smtp.messages) == 7
+
+
+def test_an_unreachable_mail_server_fails_each_email_on_its_own(rep, settings, caplog):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", closed_port(), 5
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    ids = emails_to(rep, 2)
+    assert outbox.deliver_batch(ids) == 0
+    assert statuses(ids) == [OutboxStatus.PENDING] * 2
+    for email in EmailOutbox.objects.filter(pk__in=ids):
+        assert email.attempts == 1 and "ConnectionRefusedError" in email.last_error
+    assert "Mail server not reached for a batch" in caplog.text
 
 
 def test_a_broker_outage_leaves_the_batch_pending_for_the_sweep(
