@@ -2,6 +2,7 @@
 
 import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -81,3 +82,18 @@ class CaptureCount:
     def __exit__(self, *exc):
         self.context.__exit__(*exc)
         self.count = len(self.context.captured_queries)
+
+
+# Django's file backend writes the emails of one connection into one file, each followed by a
+# line of dashes; the emails of an outbox batch share a connection.
+MESSAGE_END = "-" * 79
+
+
+def sent_messages(mail_dir: Path) -> list[str]:
+    """Every email written to a file-backend folder, in the order of its files."""
+    return [
+        message
+        for path in sorted(mail_dir.iterdir())
+        for message in path.read_text().split(MESSAGE_END)
+        if message.strip()
+    ]

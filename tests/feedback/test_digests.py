@@ -17,7 +17,13 @@ from feedback import digests, services
 from feedback.models import DigestDelivery, EmailOutbox, Notification
 from handoff.models import Role
 from tests.factories import UserFactory
-from tests.feedback.conftest import CaptureCount, changes_requested, submitted, won
+from tests.feedback.conftest import (
+    CaptureCount,
+    changes_requested,
+    sent_messages,
+    submitted,
+    won,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -208,7 +214,7 @@ def test_two_concurrent_runs_send_one_digest_each(busy_week, tmp_path):
     outputs = [p.communicate(timeout=120)[0].strip().splitlines()[-1] for p in runs]
     sent = sum(int(line.split()[1].rstrip(",")) for line in outputs)
     assert sent == 5, outputs
-    assert len(list(tmp_path.iterdir())) == 5
+    assert len(sent_messages(tmp_path)) == 5
     assert DigestDelivery.objects.filter(sent_at__isnull=False).count() == 5
 
 

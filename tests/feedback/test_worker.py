@@ -19,6 +19,7 @@ from config.celery import app as celery_app
 from feedback import outbox
 from feedback.models import EmailOutbox, OutboxStatus
 from tests.broker import use_broker
+from tests.feedback.conftest import sent_messages
 from tests.policy import missing
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -37,21 +38,6 @@ def _database_url() -> str:
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     host = db.get("HOST") or "127.0.0.1"
     return f"postgres://{db['USER']}{password}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
-# Django's file backend writes the emails of one connection into one file, each followed by
-# a line of dashes; a batch's emails share a connection.
-MESSAGE_END = "-" * 79
-
-
-def sent_messages(mail_dir: Path) -> list[str]:
-    """Every email the worker sent, in the order of its files."""
-    return [
-        message
-        for path in sorted(mail_dir.iterdir())
-        for message in path.read_text().split(MESSAGE_END)
-        if message.strip()
-    ]
 
 
 @pytest.fixture
