@@ -167,8 +167,10 @@ class _MailConnection:
     the connection is dropped, and the next email opens it afresh.
     """
 
-    def __enter__(self) -> "_MailConnection":
+    def __init__(self) -> None:
         self._backend: Any = None
+
+    def __enter__(self) -> "_MailConnection":
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -395,7 +395,9 @@ def capacity_check(
     scopes = []
     if is_pm(reviewer):
         own = load.by_pm.get(reviewer.pk, {})
-        own_capacity = caps.own or capacities([reviewer.pk], weeks)[reviewer.pk]
+        own_capacity = caps.own
+        if own_capacity is None:  # a reviewer no longer among the active PMs
+            own_capacity = capacities([reviewer.pk], weeks)[reviewer.pk]
         scopes.append(
             {
                 "key": "reviewer",

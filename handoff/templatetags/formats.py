@@ -25,8 +25,12 @@ TIME_FORMAT = "D j M Y, H:i"
 SHORT_DAY_FORMAT = "j M"
 
 
+def _language() -> str:
+    return get_language() or "en-gb"
+
+
 def _locale() -> Locale:
-    return _babel_locale(get_language() or "en-gb")
+    return _babel_locale(_language())
 
 
 # A page writes hundreds of numbers (the capacity heat map, the dashboard's tables): the
@@ -161,17 +165,17 @@ def number(value, digits: int = 1) -> str:
     if amount is None:
         return ""
     pattern = "#,##0" + ("." + "#" * int(digits) if int(digits) > 0 else "")
-    language = get_language() or "en-gb"
-    if not amount.is_finite():
-        return format_decimal(amount, format=_pattern(pattern), locale=_babel_locale(language))
-    # -0 equals 0 as a key, yet is written "-0": the sign is part of the key.
-    return _decimal_text(amount, amount.is_signed(), pattern, language)
+    return _written(str(amount), pattern, _language())
 
 
 # The same few loads and capacities fill a heat map's cells: each is written once a process.
+# Keyed by the number's exact text, as -0 equals 0 yet is written "-0".
 @functools.lru_cache(maxsize=4096)
-def _decimal_text(amount: Decimal, signed: bool, pattern: str, language: str) -> str:
-    return format_decimal(amount, format=_pattern(pattern), locale=_babel_locale(language))
+def _written(text: str, pattern: str | None, language: str) -> str:
+    """The number in the language's way, with `pattern` or else the locale's own."""
+    return format_decimal(
+        Decimal(text), format=pattern and _pattern(pattern), locale=_babel_locale(language)
+    )
 
 
 @register.filter
@@ -237,9 +241,6 @@ def count(value, noun: str) -> str:
     except (TypeError, ValueError):
         return ""
     singular, _, plural = noun.partition(",")
-    return f"{_integer_text(n, get_language() or 'en-gb')} {singular if n == 1 else plural or singular + 's'}"
-
-
-@functools.lru_cache(maxsize=4096)
-def _integer_text(n: int, language: str) -> str:
-    return format_decimal(n, locale=_babel_locale(language))
+    return (
+        f"{_written(str(n), None, _language())} {singular if n == 1 else plural or singular + 's'}"
+    )

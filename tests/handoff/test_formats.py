@@ -53,6 +53,9 @@ def test_a_number_written_once_is_written_the_same_again_in_its_own_language():
     assert formats.number(Decimal("1234.56"), 1) == "1,234.6"
     assert formats.count(1200, "deal") == "1,200 deals"
     assert formats.number("NaN") == "NaN"
+    written = formats._written.cache_info().hits
+    assert formats.number(Decimal("7.5")) == formats.number(Decimal("7.5")) == "7.5"
+    assert formats._written.cache_info().hits > written  # the second one was remembered
 
 
 def test_percent_duration_and_counts():
