@@ -382,13 +382,17 @@ def test_after_a_failed_send_the_next_email_goes_over_a_new_connection(rep, coun
     assert [m.subject for m in mail.outbox] == ["#1"]
 
 
+def send_by_smtp(settings, port: int) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+
+
 @pytest.fixture
 def smtp(settings):
     with smtp_server() as (box, port):
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        send_by_smtp(settings, port)
         yield box
 
 
@@ -420,9 +424,7 @@ def test_a_mail_server_hanging_up_mid_batch_costs_one_email_a_retry(rep, smtp):
 
 
 def test_an_unreachable_mail_server_fails_each_email_on_its_own(rep, settings, caplog):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", closed_port(), 5
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    send_by_smtp(settings, closed_port())
     ids = emails_to(rep, 2)
     assert outbox.deliver_batch(ids) == 0
     assert statuses(ids) == [OutboxStatus.PENDING] * 2
@@ -465,12 +467,7 @@ def test_the_time_limit_stops_a_batch_and_the_sweep_sends_the_rest(submitted_dea
 
 def test_the_sweep_hands_due_rows_over_a_batch_at_a_time(rep, monkeypatch):
     count = 2 * outbox.SWEEP_BATCH + 1
-    EmailOutbox.objects.bulk_create(
-        EmailOutbox(
-            recipient=rep, to_address=rep.email, kind="flagged", subject=f"#{i}", text_body="Plain"
-        )
-        for i in range(count)
-    )
+    emails_to(rep, count)
     batches = []
     send = tasks.send_emails.apply_async
 
