@@ -4,7 +4,6 @@ summary, the next step of the review and who may take it, in a fixed number of q
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
 from django.http import HttpRequest
 
 from deals import rules
@@ -29,7 +28,7 @@ from deals.models import (
 )
 from deals.panels import deal_panels_context
 from deals.promise_advice import calibration_template, calibrations
-from deals.selectors import deal_comments, deal_events
+from deals.selectors import deal_comments, deal_events, deal_rounds
 from deals.timeline import day, days, number, timeline
 from handoff.models import User
 from handoff.roles import can_review, is_manager, is_pm
@@ -187,20 +186,8 @@ class ReviewState:
         }
 
 
-def _rounds(deal: Deal) -> list[ReviewRound]:
-    """Every round of the deal, newest first, with its verdicts and their escalations."""
-    escalations = Escalation.objects.select_related("raised_by", "decided_by")
-    return list(
-        deal.rounds.select_related("reviewer", "submitted_by")
-        .prefetch_related(
-            "verdicts__decided_by", Prefetch("verdicts__escalation", queryset=escalations)
-        )
-        .order_by("-number")
-    )
-
-
 def review_state(deal: Deal) -> ReviewState:
-    rounds = _rounds(deal)
+    rounds = deal_rounds(deal)
     commitments = list(deal.commitments.all())
     verdicts = {v.commitment_id: v for v in rounds[0].verdicts.all()} if rounds else {}
     states = round_requirements(rounds[0] if rounds else None, commitments, verdicts)

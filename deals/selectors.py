@@ -16,6 +16,7 @@ from django.db.models import (
     IntegerField,
     Max,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -146,10 +147,14 @@ def verdicts_visible_to(user: User) -> QuerySet[Verdict]:
 
 
 def deal_rounds(deal: Deal) -> list[ReviewRound]:
-    """Every round of a deal with its verdicts, newest first."""
+    """Every round of a deal, newest first, with its verdicts and their escalations: two
+    queries, the verdicts read with who ruled and who raised and decided each escalation."""
+    verdicts = Verdict.objects.select_related(
+        "decided_by", "escalation__raised_by", "escalation__decided_by"
+    )
     return list(
         deal.rounds.select_related("reviewer", "submitted_by")
-        .prefetch_related("verdicts__decided_by", "verdicts__escalation")
+        .prefetch_related(Prefetch("verdicts", queryset=verdicts))
         .order_by("-number")
     )
 
