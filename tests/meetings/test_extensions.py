@@ -100,16 +100,27 @@ def test_the_demo_has_two_past_meetings_and_this_weeks_ready(settings):
     assert Meeting.objects.count() == 3
 
 
-def test_a_deal_no_meeting_names_costs_two_plain_probes(rep, django_assert_num_queries):
+def test_a_deal_no_meeting_names_costs_one_query_of_plain_probes(rep, django_assert_num_queries):
     from deals.models import Deal
     from meetings.selectors import decisions_touching
     from tests.factories import DealFactory
 
     deal = DealFactory(owner=rep)
-    with django_assert_num_queries(2) as probes:
+    with django_assert_num_queries(1) as probes:
         assert decisions_touching(user=rep, deal_ids=[deal.pk], project_ids=[]) == [[], []]
-    # Neither probe reads what the user may see: no subquery over the deals.
+    # The probes read nothing of what the user may see: no subquery over the deals.
     assert all(Deal._meta.db_table not in q["sql"] for q in probes.captured_queries)
+
+
+def test_a_project_only_an_action_item_names_passes_the_probe(manager, pm, rep, teams):
+    from meetings.selectors import decisions_touching
+
+    project = deal_in(DealStatus.WON, owner=rep, pm=pm).project
+    meeting = started(services.meeting_create(actor=manager, held_on=timezone.localdate()), manager)
+    item = add_action(meeting, manager, pm, what="Plan the kickoff", project=project)
+    assert not AgendaItem.objects.filter(project=project).exists()
+    found = decisions_touching(user=pm, deal_ids=[], project_ids=[project.pk])
+    assert found == [[], [item]]
 
 
 def test_a_decision_on_a_deal_shows_on_its_page_without_an_action_item(
