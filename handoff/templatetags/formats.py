@@ -29,10 +29,6 @@ def _language() -> str:
     return get_language() or "en-gb"
 
 
-def _locale() -> Locale:
-    return _babel_locale(_language())
-
-
 # A page writes hundreds of numbers (the capacity heat map, the dashboard's tables): the
 # locale's data and each pattern are parsed once per process, not once per number.
 @functools.cache
@@ -152,9 +148,16 @@ def money(value, currency: str = "EUR") -> str:
     amount = _number(value)
     if amount is None:
         return ""
+    return _money(str(amount), currency or "EUR", _language())
+
+
+# A list writes a value a row, and many deals are worth the same round sums.
+@functools.lru_cache(maxsize=4096)
+def _money(text: str, currency: str, language: str) -> str:
+    amount = Decimal(text)
     pattern = _pattern("¤#,##0" if amount == amount.to_integral_value() else "¤#,##0.00")
     return format_currency(
-        amount, currency or "EUR", format=pattern, locale=_locale(), currency_digits=False
+        amount, currency, format=pattern, locale=_babel_locale(language), currency_digits=False
     )
 
 

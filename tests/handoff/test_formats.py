@@ -58,6 +58,19 @@ def test_a_number_written_once_is_written_the_same_again_in_its_own_language():
     assert formats._written.cache_info().hits > written  # the second one was remembered
 
 
+def test_an_amount_written_once_is_written_the_same_again_in_its_own_language_and_currency():
+    assert formats.money(Decimal("1250.50"), "EUR") == "€1,250.50"
+    with translation.override("de"):
+        assert formats.money(Decimal("1250.50"), "EUR") == "€1.250,50"
+    assert formats.money(Decimal("1250.50"), "USD") == "US$1,250.50"
+    assert formats.money(Decimal("1250.50"), "") == "€1,250.50"
+    assert formats.money("1250.5", "EUR") == formats.money(Decimal("1250.50"), "EUR")
+    assert formats.money(Decimal("12000"), "EUR") == formats.money(12000, "EUR") == "€12,000"
+    written = formats._money.cache_info().hits
+    assert formats.money(Decimal("12000"), "GBP") == formats.money(Decimal("12000"), "GBP")
+    assert formats._money.cache_info().hits > written  # the second one was remembered
+
+
 def test_percent_duration_and_counts():
     assert formats.percent(0.513) == "51\u202f%"
     assert formats.percent(None) == "\u2013"
