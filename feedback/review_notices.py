@@ -100,6 +100,7 @@ class RoundPicture:
         todo = self.to_approve(user)
         if not todo:
             return {"approvals": []}
+        page = absolute(deal_url(self.deal))
 
         def url(commitments: list[Commitment]) -> str:
             token = approval_token(
@@ -117,7 +118,7 @@ class RoundPicture:
                     "version": c.version,
                     "needs": "; ".join(needs),
                     "url": url([c]),
-                    "flag_url": absolute(f"{deal_url(self.deal)}#commitment-{c.pk}"),
+                    "flag_url": f"{page}#commitment-{c.pk}",
                 }
                 for c, needs in todo
             ]
