@@ -21,6 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 WEBHOOK_EVENTS = ["deal.submitted", "verdict.recorded", "deal.signed_off", "deal.changes_requested"]
 RECEIVER_DESCRIPTION = "Load test receiver"
+# The served stacks' settings module and its folder, put on the path after each stack's tree.
+SERVED = ROOT / "bench" / "served"
+SERVED_SETTINGS = "bench_served_settings"
 
 
 def free_port() -> int:
@@ -101,8 +104,8 @@ class Stack:
     def env(self, **extra: str) -> dict[str, str]:
         return {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "PYTHONPATH": self.python_path or str(self.root),
+            "DJANGO_SETTINGS_MODULE": SERVED_SETTINGS,
+            "PYTHONPATH": os.pathsep.join([self.python_path or str(self.root), str(SERVED)]),
             "DATABASE_URL": self.database_url,
             "BENCH_SERVER": "1",
             "REDIS_URL": self.broker,
