@@ -2,15 +2,16 @@
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 
 class FlatSelect(forms.Select):
     """A select written in one pass.
 
     Django renders a template per option: 13 ms for a select of 200 people, on every
-    page that filters by them. This writes the same HTML directly from the choices.
+    page that filters by them. This writes the same HTML directly from the choices, in one
+    join (format_html per option took 4 ms for 660 people).
     Grouped choices and multiple selects are left to Django.
     """
 
@@ -19,18 +20,17 @@ class FlatSelect(forms.Select):
         if self.allow_multiple_selected or any(isinstance(c[1], list | tuple) for c in choices):
             return super().render(name, value, attrs, renderer)
         selected = set(self.format_value(value))
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (text, " selected" if text in selected else "", label)
-                for text, label in (
-                    ("" if option is None else str(option), label) for option, label in choices
-                )
-            ),
+        # Each value and label escaped as format_html would, without its cost per option.
+        options = "".join(
+            f'<option value="{conditional_escape(text)}"{" selected" if text in selected else ""}>'
+            f"{conditional_escape(label)}</option>"
+            for text, label in (
+                ("" if option is None else str(option), label) for option, label in choices
+            )
         )
         return format_html(
             "<select{}>{}</select>",
             flatatt({"name": name, **self.build_attrs(self.attrs, attrs)}),
-            options,
+            # Every value and label in it was escaped above.
+            mark_safe(options),  # noqa: S308  # nosec B308, B703
         )

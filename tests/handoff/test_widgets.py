@@ -8,7 +8,7 @@ from handoff.models import Role, User
 from handoff.web.widgets import FlatSelect
 from tests.factories import UserFactory
 
-CHOICES = [("", "Any"), ("a", "Alpha"), ("b", "<Beta & co>"), (3, "Three")]
+CHOICES = [("", "Any"), ("a", "Alpha"), ("b", "<Beta & co>"), (3, "Three"), ('q"&', "Quote")]
 
 
 def both(field_kwargs: dict, data: dict | None) -> tuple[str, str]:
@@ -32,6 +32,7 @@ def test_labels_are_escaped_and_the_choice_is_selected():
     _, html = both({"choices": CHOICES}, {"pick": "b"})
     assert '<option value="b" selected>&lt;Beta &amp; co&gt;</option>' in html
     assert 'id="id_pick"' in html
+    assert '<option value="q&quot;&amp;">Quote</option>' in html
 
 
 def test_grouped_choices_are_left_to_django():
