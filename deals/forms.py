@@ -1,6 +1,7 @@
 """Forms of the deals pages. They parse input; the services decide."""
 
 import copy
+import functools
 
 from django import forms
 from django.conf import settings
@@ -74,7 +75,10 @@ class DealFilterForm(forms.Form):
         else:
             self.fields["client"].widget = forms.HiddenInput()
         if show_owner:
-            self.fields["owner"].widget = FlatSelect(choices=CallableChoiceIterator(_sales_reps))
+            # Read when the select is drawn, and once: the widget goes through its choices
+            # twice (the required attribute, then the options).
+            reps = functools.cache(_sales_reps)
+            self.fields["owner"].widget = FlatSelect(choices=CallableChoiceIterator(reps))
 
     def narrows(self) -> bool:
         """Whether a filter is set, so that an empty list means that nothing matches."""

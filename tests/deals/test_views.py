@@ -256,6 +256,28 @@ def test_deal_list_query_count_is_the_same_for_1_and_50_deals(
     assert len(response.context["page"].object_list) == 25
 
 
+def test_the_owner_select_reads_the_reps_once_and_a_refresh_of_the_results_not_at_all(
+    rep, manager, client_for
+):
+    http = client_for(manager)
+    DealFactory(owner=rep)
+    url = reverse("deals:list")
+
+    def reads_of_reps(**headers) -> tuple[str, int]:
+        with CaptureQueriesContext(connection) as queries:
+            response = http.get(url, headers=headers)
+        assert response.status_code == 200
+        reads = [q["sql"] for q in queries if '"handoff_user"."role" =' in q["sql"]]
+        return response.content.decode(), len(reads)
+
+    page, reads = reads_of_reps()
+    assert reads == 1
+    assert f'<option value="{rep.pk}">{rep.display_name}</option>' in page
+    results, reads = reads_of_reps(**{"HX-Request": "true"})
+    assert reads == 0
+    assert 'name="owner"' not in results
+
+
 def test_review_queue_query_count_is_the_same_for_1_and_50_deals(
     rep, pm, client_for, django_assert_num_queries
 ):
