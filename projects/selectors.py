@@ -148,6 +148,7 @@ def deal_promises(deal: Deal) -> dict | None:
     project = Project.objects.filter(deal=deal).select_related("pm").first()
     if project is None:
         return None
+    project.deal = deal  # the partial names the deal through its project: not read again
     summary, both = summary_and_both(project.deliverables.all())
     return {
         "project": project,

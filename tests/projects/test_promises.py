@@ -142,3 +142,14 @@ def test_capacity_check_with_and_without_the_deal(rep, pm, pm2):
     context = deal_page_context(deal, pm)
     assert context["capacity_check_template"] == "projects/partials/capacity_check.html"
     assert "capacity_check_template" not in deal_page_context(deal, rep)
+
+
+def test_the_won_deals_promises_name_the_deal_without_reading_it_again(
+    rep, pm, django_assert_num_queries
+):
+    project = win(rep, pm, title="Warehouse rollout")
+    deal = type(project.deal).objects.get(pk=project.deal_id)
+    promised = deal_page_context(deal, pm)["deal_promises"]
+    with django_assert_num_queries(0):
+        assert promised["project"].deal.title == "Warehouse rollout"
+    assert promised["project"].deal is deal
