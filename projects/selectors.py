@@ -140,6 +140,11 @@ def project_managers() -> QuerySet[User]:
     return User.objects.filter(role=Role.PM, is_active=True).order_by("first_name", "username")
 
 
+def project_manager_names() -> QuerySet[User]:
+    """The active PMs with only what a choice of them shows: their names."""
+    return project_managers().only(*User.NAME_FIELDS)
+
+
 # Promises on the deal page
 
 

@@ -63,7 +63,7 @@ PROJECT_COLUMNS = Sorting(
 
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
-    pms = list(selectors.project_managers())
+    pms = list(selectors.project_manager_names())
     form = ProjectFilterForm(request.GET or None, pms=pms)
     filters = form.cleaned_data if form.is_valid() else {}
     search = ListSearchForm(request.GET, label="Search", placeholder="Project or client")

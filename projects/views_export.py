@@ -28,7 +28,7 @@ PROJECT_HEADER = [
 @require_GET
 def project_list_csv(request: HttpRequest) -> HttpResponse:
     """What /projects/ lists with the same query, all pages, through the same selector."""
-    form = ProjectFilterForm(request.GET or None, pms=list(selectors.project_managers()))
+    form = ProjectFilterForm(request.GET or None, pms=list(selectors.project_manager_names()))
     filters = form.cleaned_data if form.is_valid() else {}
     search = ListSearchForm(request.GET, label="Search")
     projects = (

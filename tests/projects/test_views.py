@@ -55,6 +55,16 @@ class TestProjectList:
         assert titles(status="active") == set()
         assert titles(status="kickoff") == {"Late one", "On time one"}
 
+    def test_the_pm_filter_reads_the_pms_names_only(self, pm, pm2, client_for):
+        http = client_for(pm)
+        with CaptureQueriesContext(connection) as queries:
+            page = http.get(reverse("projects:list")).content.decode()
+        (read,) = [q["sql"] for q in queries if '"handoff_user"."role" =' in q["sql"]]
+        assert "first_name" in read
+        assert "password" not in read
+        assert "email_preferences" not in read
+        assert f'<option value="{pm2.pk}">{pm2.display_name}</option>' in page
+
     def test_late_is_shown_on_the_list(self, won_project, pm, client_for):
         Deliverable.objects.filter(project=won_project).update(
             promised_date=TODAY() - datetime.timedelta(days=1)
