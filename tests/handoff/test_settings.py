@@ -18,7 +18,7 @@ IMPORT_SETTINGS = (
 
 def run_python(*args: str, **env: str) -> subprocess.CompletedProcess:
     # Only what the test passes: not the test run's secret, nor the browser tests' async switch.
-    inherited_out = {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    inherited_out = {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "HANDOFF_PROCESS"}
     environment = {k: v for k, v in os.environ.items() if k not in inherited_out}
     environment.update(DJANGO_SETTINGS_MODULE="config.settings", **env)
     return subprocess.run(
@@ -242,6 +242,33 @@ def test_prepared_statements_can_be_turned_off_for_a_pooler(flag, expected):
         DEBUG="true",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/unused",
         DATABASE_PREPARED_STATEMENTS=flag,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+PRINT_CONNECTION_OPTIONS = (
+    "import django; django.setup(); from django.conf import settings; "
+    "print(settings.DATABASES['default']['OPTIONS']['options'])"
+)
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        # What gunicorn loads: the web's short queries run without parallel query helpers.
+        ("import config.wsgi", "-c jit=off -c max_parallel_workers_per_gather=0"),
+        # The worker, beat and commands keep the server's parallel query for their long scans.
+        ("import config.celery", "-c jit=off"),
+        ("pass", "-c jit=off"),
+    ],
+)
+def test_only_the_web_turns_parallel_query_off(entry, expected):
+    result = run_python(
+        "-c",
+        f"{entry}; {PRINT_CONNECTION_OPTIONS}",
+        DEBUG="true",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/unused",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
