@@ -97,6 +97,9 @@ class Supervisor:
     def _worker_died(self, now: float) -> None:
         assert self.worker is not None
         returncode = self.worker.returncode
+        # What it left behind in its group (the embedded beat) goes too: a restarted worker
+        # brings its own, and two beats would run every scheduled job twice.
+        _signal_group(self.worker, signal.SIGTERM)
         self.worker = None
         if now - self.worker_started_at >= self.stable_after:
             self.backoff = self.first_backoff

@@ -45,6 +45,18 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _group_alive(pgid: int) -> bool:
+    """Whether a process of the group is still running (a zombie is waiting to be reaped)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
 @pytest.fixture
 def supervisor_factory():
     made = []
@@ -162,6 +174,8 @@ def test_make_run_restarts_a_killed_worker_and_the_web_keeps_answering(tmp_path)
         os.kill(first, signal.SIGKILL)
 
         next_line(r"Worker stopped \(killed by SIGKILL\); restarting it in 1 s")
+        # The killed worker's embedded beat does not outlive it beside the new worker's.
+        assert _until(lambda: not _group_alive(first), 10)
         assert web_answers()
         second = int(next_line(r"\[make run\] Worker started \(pid (\d+)\)")[1])
         assert second != first
