@@ -134,7 +134,8 @@ if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # Parallel query pays off for the worker's long scans (the dashboard's figures: 552 → 499
     # ms at 100,000 deals), not for a page's short queries, where starting a helper process
     # costs more than it saves (the PM's home page: 73 → 65 ms). The web's processes, marked
-    # by config/wsgi.py, turn it off; the worker, beat and commands keep the server's own.
+    # by config/wsgi.py and config/asgi.py, turn it off; the worker, beat and commands keep
+    # the server's own.
     if env.str("HANDOFF_PROCESS", default="") == "web":
         _options["options"] += " -c max_parallel_workers_per_gather=0"
     # Prepared statements: a query is planned once per connection, not at every run (planning

@@ -258,6 +258,7 @@ PRINT_CONNECTION_OPTIONS = (
     [
         # What gunicorn loads: the web's short queries run without parallel query helpers.
         ("import config.wsgi", "-c jit=off -c max_parallel_workers_per_gather=0"),
+        ("import config.asgi", "-c jit=off -c max_parallel_workers_per_gather=0"),
         # The worker, beat and commands keep the server's parallel query for their long scans.
         ("import config.celery", "-c jit=off"),
         ("pass", "-c jit=off"),
