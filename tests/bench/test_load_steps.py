@@ -15,8 +15,9 @@ import pytest
 from bench.__main__ import parse_args, rate_list, store_load
 from bench.load_users import share_reviews
 from bench.pacing import poisson_pacing
-from bench.stack import Receiver, Stack, settle
+from bench.stack import Receiver, settle
 from bench.steps import KNEE_FACTOR, knee, report, submit_versus_page, summarise, users_for
+from tests.bench.stacks import a_stack
 
 
 def step(rate, p95, **more):
@@ -161,16 +162,7 @@ def test_a_baseline_joins_the_figures_of_its_mix_and_a_plain_run_keeps_it():
 
 
 def test_the_report_holds_the_knee_submit_at_the_knee_and_the_memory_targets(tmp_path):
-    stack = Stack(
-        label="current",
-        root=tmp_path,
-        bin=tmp_path,
-        database_url="postgres://postgres@127.0.0.1:5432/handoff_bench_x",
-        broker="",
-        work=tmp_path,
-        workers=5,
-        features={"imports", "webhooks"},
-    )
+    stack = a_stack(tmp_path, features={"imports", "webhooks"})
     figures = {
         "unloaded": {"p50_ms": 20.0, "endpoints": {}, "failure_kinds": []},
         "steps": [

@@ -8,18 +8,11 @@ from django.core import mail
 from django.core.mail import BadHeaderError, EmailMultiAlternatives
 
 from bench.stack import ROOT, SERVED, SERVED_SETTINGS, Stack
+from tests.bench.stacks import a_stack
 
 
 def served(tmp_path) -> Stack:
-    return Stack(
-        label="current",
-        root=ROOT,
-        bin=tmp_path,
-        database_url="postgres://postgres@127.0.0.1:5432/handoff_bench_x",
-        broker="",
-        work=tmp_path,
-        workers=1,
-    )
+    return a_stack(tmp_path, root=ROOT)
 
 
 def test_a_stack_runs_its_own_tree_first_then_the_served_settings(tmp_path):
