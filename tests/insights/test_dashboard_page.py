@@ -12,9 +12,11 @@ from django.utils.dateformat import format as date_format
 
 from deals.models import VerdictKind
 from handoff.models import MetricsSnapshot, Role, TeamKind
+from insights.figures.results import PAGE_ROWS
 from projects import capacity as capacity_math
 from tests.factories import TeamFactory, UserFactory
 from tests.insights.crafted import at, make_deal, review, set_clock
+from tests.projects.builders import win
 
 JUNE = "/dashboard/?from=2026-06-01&to=2026-06-30"
 
@@ -94,6 +96,23 @@ def test_the_heat_map_shows_each_pm_for_twelve_weeks_with_dated_labels(
     assert 'tabindex="0"' in heat  # its own scroll box, reachable from the keyboard
     team = section(http.get(f"/dashboard/?team={delivery.pk}").content.decode(), "heat-map-heading")
     assert pm2.display_name in team and pm.display_name not in team
+
+
+def test_among_many_pms_the_heat_map_shows_the_fullest_and_says_how_many_it_left_out(
+    rep, pm, manager, client_for
+):
+    win(rep, pm)  # pm alone has work planned; the others, named before pm, have none
+    idle = [
+        UserFactory(username=f"idle{i:02}", first_name=f"Aaron{i:02}", role=Role.PM)
+        for i in range(PAGE_ROWS)
+    ]
+    heat = section(client_for(manager).get("/dashboard/").content.decode(), "heat-map-heading")
+    names = re.findall(r'<th scope="row">([^<]+)</th>', heat)
+    assert len(names) == PAGE_ROWS
+    assert names[0] == pm.display_name
+    assert names[1:] == [user.display_name for user in idle[: PAGE_ROWS - 1]]
+    assert f"The {PAGE_ROWS} project managers with the fullest week, of {PAGE_ROWS + 1}" in heat
+    assert 'href="/projects/capacity/">Team capacity</a> has them all' in heat
 
 
 def test_the_heat_map_costs_the_same_for_one_pm_or_many(pm, manager, client_for):
