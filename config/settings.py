@@ -538,6 +538,12 @@ REVIEW_SLA_WORKING_DAYS = env.int("REVIEW_SLA_WORKING_DAYS", default=2)
 REVIEW_REMINDER_AT = env.float("REVIEW_REMINDER_AT", default=0.75)
 if not 0 <= REVIEW_REMINDER_AT < 1:
     raise ImproperlyConfigured("REVIEW_REMINDER_AT must be at least 0 and less than 1.")
+# How a PM who never chose hears of a deal any PM may claim (a first submission nobody leads,
+# a released review), which is told to every PM: "digest" (the bell and the queue page at once,
+# the digest, the SLA reminders), "immediate" (an email each: a small team) or "off".
+REVIEW_QUEUE_EMAIL = env.str("REVIEW_QUEUE_EMAIL", default="digest")
+if REVIEW_QUEUE_EMAIL not in ("immediate", "digest", "off"):
+    raise ImproperlyConfigured("REVIEW_QUEUE_EMAIL must be immediate, digest or off.")
 # Seconds an "Approve" link in a review email stays valid (72 hours).
 APPROVAL_LINK_MAX_AGE = env.int("APPROVAL_LINK_MAX_AGE", default=72 * 3600)
 # The most commitments a deal holds, on the API and the form alike: each write stays short.

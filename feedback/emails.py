@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from feedback.models import CATEGORY_OF_KIND, EmailCategory, Notification, NotificationKind
+from feedback.models import EmailCategory, Notification, NotificationKind, email_category
 from handoff.templatetags.formats import when
 from handoff.text import single_line
 
@@ -148,9 +148,9 @@ def email_subject(notification: Notification, context: dict[str, Any]) -> str:
     )
 
 
-def sent_because(kind: str) -> str:
+def sent_because(kind: str, context: dict[str, Any] | None = None) -> str:
     """The footer's line on why this email came: the category the person chose it for."""
-    category = EmailCategory(CATEGORY_OF_KIND[kind]).label.split(" (")[0].lower()
+    category = EmailCategory(email_category(kind, context)).label.split(" (")[0].lower()
     return (
         f"You get this email because your notification settings send you {category} as they happen."
     )
@@ -182,7 +182,7 @@ def _render_email(notification: Notification, context: dict[str, Any]) -> Render
             subject=subject,
             link=absolute(notification.url) if notification.url else settings.SITE_URL,
             action=ACTIONS.get(notification.kind, "Open in Handoff"),
-            sent_because=sent_because(notification.kind),
+            sent_because=sent_because(notification.kind, context),
         ),
     }
     template = TEMPLATES.get(notification.kind, notification.kind)

@@ -5,11 +5,11 @@ from django.urls import reverse
 
 from deals.selectors import commitments_visible_to, deals_visible_to
 from feedback.models import (
-    DEFAULT_EMAIL_PREFERENCES,
     Direction,
     EmailCategory,
     EmailChoice,
     Topic,
+    default_email_choice,
 )
 from feedback.rules import RECIPIENT_ROLES, directions_for, email_categories_for
 from handoff.models import DigestFrequency, User
@@ -120,7 +120,7 @@ class PreferencesForm(ServiceErrorsMixin, forms.Form):
             )
             self.initial.setdefault(
                 f"email_{category.value}",
-                stored.get(category.value, DEFAULT_EMAIL_PREFERENCES[category.value]),
+                stored.get(category.value, default_email_choice(category.value)),
             )
 
     def email_fields(self):

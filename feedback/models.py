@@ -1,5 +1,8 @@
 """Feedback notes, notifications and what each person wants emailed, the outbox, digests."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -129,7 +132,8 @@ class NotificationKind(models.TextChoices):
 class EmailCategory(models.TextChoices):
     """What a user chooses email for: each notification kind belongs to one."""
 
-    REVIEWS = "reviews", "Reviews (submitted, claimed, assigned, released, approval needed)"
+    REVIEWS = "reviews", "Reviews (submitted to you, claimed, assigned, approval needed)"
+    QUEUE = "queue", "Deals in the review queue (any PM may claim them: submitted or released)"
     REMINDERS = "reminders", "Review reminders (due soon, past SLA, still overdue)"
     OUTCOMES = "outcomes", "Review outcomes (flags, changes requested, sign-off, won)"
     ESCALATIONS = "escalations", "Escalations"
@@ -173,6 +177,10 @@ CATEGORY_OF_KIND: dict[str, str] = {
 
 DEFAULT_EMAIL_PREFERENCES: dict[str, str] = {
     EmailCategory.REVIEWS: EmailChoice.IMMEDIATE,
+    # Told to every PM at once: an email each time would reach each PM for every deal of the
+    # organisation. The queue page and the bell show it at once, the digest lists what waits,
+    # and the SLA reminders email it before it is late; a PM may choose it as it happens.
+    EmailCategory.QUEUE: EmailChoice.DIGEST,
     EmailCategory.REMINDERS: EmailChoice.IMMEDIATE,
     EmailCategory.OUTCOMES: EmailChoice.IMMEDIATE,
     EmailCategory.ESCALATIONS: EmailChoice.IMMEDIATE,
@@ -183,9 +191,25 @@ DEFAULT_EMAIL_PREFERENCES: dict[str, str] = {
 }
 
 
+def email_category(kind: str, context: Mapping[str, Any] | None = None) -> str:
+    """What a notification's email is chosen for: its kind's category, unless it was told to
+    the whole review queue (its context's "to_queue")."""
+    if context and context.get("to_queue"):
+        return EmailCategory.QUEUE
+    return CATEGORY_OF_KIND[kind]
+
+
+def default_email_choice(category: str) -> str:
+    """What a person who never chose gets: the organisation sets the review queue's
+    (REVIEW_QUEUE_EMAIL: a small team may want each submission at once)."""
+    if category == EmailCategory.QUEUE:
+        return settings.REVIEW_QUEUE_EMAIL
+    return DEFAULT_EMAIL_PREFERENCES[category]
+
+
 def email_choice(user, category: str) -> str:
     choice = (user.email_preferences or {}).get(category)
-    return choice if choice in EmailChoice.values else DEFAULT_EMAIL_PREFERENCES[category]
+    return choice if choice in EmailChoice.values else default_email_choice(category)
 
 
 class Notification(models.Model):

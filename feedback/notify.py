@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from feedback.emails import email_subject
 from feedback.models import (
-    CATEGORY_OF_KIND,
     EmailChoice,
     EmailOutbox,
     Notification,
+    email_category,
     email_choice,
 )
 from feedback.outbox import enqueue_on_commit, sweep_grace
@@ -101,12 +101,14 @@ def _queue_emails(
     personal: Mapping[int, dict[str, Any]],
 ) -> None:
     """Write the outbox rows of those who want email now; the worker renders and sends them."""
+    if not notifications:
+        return
+    category = email_category(notifications[0].kind, context)
     wanted = [
         notification
         for notification in notifications
         if notification.recipient.email
-        and email_choice(notification.recipient, CATEGORY_OF_KIND[notification.kind])
-        == EmailChoice.IMMEDIATE
+        and email_choice(notification.recipient, category) == EmailChoice.IMMEDIATE
     ]
     if not wanted:
         return

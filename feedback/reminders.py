@@ -155,7 +155,7 @@ def _notify(review_round: ReviewRound, kind: str, day: date, now: datetime) -> N
                 f"after it was due ({due}): {pending} to rule."
             )
             key = ""
-    personal = picture.personal(recipients)
+    personal = dict(picture.personal(recipients))  # the escalated are told why, below
     for user in escalated:
         personal[user.pk]["escalated"] = "manager" if has_role(user, Role.MANAGER) else "lead"
     notify(

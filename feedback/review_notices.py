@@ -7,7 +7,7 @@ an "Approve" link (deals.approval_links), and one link approving all of them unc
 """
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -63,10 +63,14 @@ class RoundPicture:
     def pms(self) -> list[User]:
         return [user for user in self.seers.values() if is_pm(user)]
 
+    @property
+    def in_queue(self) -> bool:
+        """Nobody who may see the deal leads its review: any PM may claim it."""
+        return not self.sees([self.review_round.reviewer])
+
     def lead(self) -> list[User]:
         """Who leads the review: its reviewer, or every PM who may claim it."""
-        reviewer = self.sees([self.review_round.reviewer])
-        return reviewer or self.pms
+        return self.pms if self.in_queue else self.sees([self.review_round.reviewer])
 
     def to_approve(self, user: User) -> list[tuple[Commitment, list[str]]]:
         return commitments_to_approve(
@@ -127,8 +131,28 @@ class RoundPicture:
             context["approve_all_url"] = url([c for c, _ in todo])
         return context
 
-    def personal(self, users: Iterable[User]) -> dict[int, dict[str, Any]]:
-        return {user.pk: self.links(user) for user in users}
+    def personal(self, users: Iterable[User]) -> "PersonalLinks":
+        return PersonalLinks(self, {user.pk: user for user in users})
+
+
+class PersonalLinks(Mapping[int, dict[str, Any]]):
+    """Each person's approval links, signed when their email is written: told to a whole
+    queue, most people want no email now, and their links are never made."""
+
+    def __init__(self, picture: RoundPicture, users: dict[int, User]) -> None:
+        self.picture, self.users = picture, users
+
+    def __getitem__(self, pk: int) -> dict[str, Any]:
+        return self.picture.links(self.users[pk])
+
+    def __contains__(self, pk: object) -> bool:
+        return pk in self.users
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.users)
+
+    def __len__(self) -> int:
+        return len(self.users)
 
 
 def _named(commitments: list[Commitment]) -> str:
@@ -196,7 +220,7 @@ def submitted(event: Any) -> None:
     if review_round is None or not review_round.is_open:
         return
     picture = RoundPicture.of(deal, review_round)
-    # A resubmission goes back to the PM who asked for the changes; a first one to every PM.
+    # A resubmission goes back to the PM who asked for the changes; a first one to the queue.
     lead = picture.lead()
     context = round_context(picture)
     summary = _round_summary(picture)
@@ -207,7 +231,12 @@ def submitted(event: Any) -> None:
         url=deal_url(deal),
         actor=event.actor,
         deal=deal,
-        context={**context, "summary": summary, "claimable": not review_round.reviewer_id},
+        context={
+            **context,
+            "summary": summary,
+            "claimable": not review_round.reviewer_id,
+            "to_queue": picture.in_queue,
+        },
         personal=picture.personal(lead),
     )
     told = {user.pk for user in lead}
@@ -306,6 +335,7 @@ def released(event: Any) -> None:
             "headline": f"{said}.",
             "note": note,
             "claimable": True,
+            "to_queue": True,
         },
         personal=picture.personal(picture.pms),
     )

@@ -42,6 +42,7 @@ def can_answer(note: FeedbackNote, user: User) -> bool:
 # Every category is listed; a test holds that, so a new one must say whom it concerns.
 EMAIL_CATEGORY_ROLES: dict[str, tuple[str, ...]] = {
     "reviews": (Role.SALES, Role.PM, Role.MANAGER),  # a rep hears who claimed the review
+    "queue": (Role.PM,),
     "reminders": (Role.PM, Role.MANAGER),
     "outcomes": (Role.SALES, Role.PM),
     "escalations": (Role.SALES, Role.PM, Role.MANAGER),

@@ -48,6 +48,13 @@ def _test_settings(settings):
 
 
 @pytest.fixture
+def queue_emailed(settings):
+    """An organisation that emails each deal new in the review queue to its PMs as it comes:
+    the tests of what such an email holds and how it is sent."""
+    settings.REVIEW_QUEUE_EMAIL = "immediate"
+
+
+@pytest.fixture
 def password():
     return PASSWORD
 

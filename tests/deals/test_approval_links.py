@@ -29,7 +29,7 @@ from tests.deals.builders import draft_deal
 from tests.factories import CommitmentFactory
 from tests.feedback.conftest import worker_tells
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("queue_emailed")]
 
 
 @pytest.fixture

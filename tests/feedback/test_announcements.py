@@ -17,7 +17,7 @@ from feedback.models import Announcement, EmailOutbox, Notification, Notificatio
 from handoff.commit_batches import batches_among
 from tests.feedback.conftest import draft, submitted
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("queue_emailed")]
 
 
 def later(minutes: int = 5) -> datetime.datetime:

@@ -17,7 +17,7 @@ from handoff import tagged_json
 from handoff.templatetags import formats
 from tests.feedback.test_emails_gallery import DIGEST_KINDS, OTHER_EMAILS, render_gallery
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("queue_emailed")]
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates" / "email"
 MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"

@@ -265,8 +265,15 @@ PEOPLE = {
 
 @override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
 def _people() -> dict:
+    """The team; its PMs chose to hear of each deal new in the review queue as it comes."""
     return {
-        username: UserFactory(username=username, role=role, first_name=first, last_name=last)
+        username: UserFactory(
+            username=username,
+            role=role,
+            first_name=first,
+            last_name=last,
+            email_preferences={"queue": "immediate"} if role == Role.PM else {},
+        )
         for username, (role, first, last) in PEOPLE.items()
     }
 

@@ -20,7 +20,7 @@ from handoff.models import Role, TeamKind
 from tests.factories import CommitmentFactory, TeamFactory, UserFactory
 from tests.feedback.conftest import CaptureCount, draft, submitted, worker_tells
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("queue_emailed")]
 
 SMALL, LARGE = 2, 50
 

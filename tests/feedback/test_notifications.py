@@ -35,7 +35,7 @@ from tests.feedback.conftest import (
     worker_tells,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("queue_emailed")]
 
 
 @pytest.fixture

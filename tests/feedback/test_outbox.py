@@ -24,7 +24,7 @@ from projects.models import Deliverable
 from tests.feedback.conftest import draft, submitted, won, worker_tells
 from tests.feedback.smtp_receiver import closed_port, smtp_server
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("queue_emailed")]
 
 
 @pytest.fixture
