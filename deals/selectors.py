@@ -24,6 +24,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.query import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -148,15 +149,21 @@ def verdicts_visible_to(user: User) -> QuerySet[Verdict]:
 
 def deal_rounds(deal: Deal) -> list[ReviewRound]:
     """Every round of a deal, newest first, with its verdicts and their escalations: two
-    queries, the verdicts read with who ruled and who raised and decided each escalation."""
+    queries, the verdicts read with who ruled and who raised and decided each escalation.
+
+    Read onto the deal, once: later `deal.rounds.all()` and `deal.commitments.all()` on this
+    instance (the deal page's panels: the capacity check, the tentative load) cost nothing.
+    """
     verdicts = Verdict.objects.select_related(
         "decided_by", "escalation__raised_by", "escalation__decided_by"
     )
-    return list(
-        deal.rounds.select_related("reviewer", "submitted_by")
+    rounds = (
+        ReviewRound.objects.select_related("reviewer", "submitted_by")
         .prefetch_related(Prefetch("verdicts", queryset=verdicts))
         .order_by("-number")
     )
+    prefetch_related_objects([deal], Prefetch("rounds", queryset=rounds), "commitments")
+    return list(deal.rounds.all())
 
 
 def deal_events(deal: Deal) -> QuerySet[DealEvent]:

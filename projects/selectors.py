@@ -172,8 +172,9 @@ def deal_page_context(deal: Deal, user: User) -> dict:
         if promises is not None:
             context.update(deal_promises_template=DEAL_PROMISES_TEMPLATE, deal_promises=promises)
     if deal.status == DealStatus.IN_REVIEW and can_review(user):
-        # The check is for whoever reviews this round: its claimant, else the PM looking.
-        open_round = deal.rounds.filter(decided_at__isnull=True).select_related("reviewer").first()
+        # The check is for whoever reviews this round: its claimant, else the PM looking. The
+        # deal page has read its rounds, with their reviewers (deals.selectors.deal_rounds).
+        open_round = next((r for r in deal.rounds.all() if r.decided_at is None), None)
         reviewer = open_round.reviewer if open_round and open_round.reviewer else user
         context.update(
             capacity_check_template=CAPACITY_CHECK_TEMPLATE,

@@ -200,8 +200,9 @@ def deal_tentative_load(
     """This deal's own share of the tentative load, as the cached total counted it."""
     if deal.status not in TENTATIVE_STATUSES:
         return {}
-    round_ = deal.rounds.order_by("-number").only("reviewer_id").first()
-    pm_id = round_.reviewer_id if round_ else None
+    # All its rounds (a few), which the deal page has read already, rather than the latest alone.
+    rounds = list(deal.rounds.all())
+    pm_id = max(rounds, key=lambda r: r.number).reviewer_id if rounds else None
     start = deal.expected_start_date or today
     items = []
     for commitment in deal.commitments.all():

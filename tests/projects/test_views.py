@@ -286,6 +286,29 @@ class TestDealPage:
             assert f"<td>{week.capacity_text}</td>" in page
             assert f"<td>{week.with_text}" in page
 
+    def test_the_capacity_check_reads_no_round_or_commitment_the_page_has_read(
+        self, rep, pm, pm2, client_for
+    ):
+        deal = make_deal(rep)
+        deal_services.deal_submit(deal=deal, actor=rep)
+        deal_services.review_claim(deal=deal, actor=pm)
+        http = client_for(pm2)
+        with CaptureQueriesContext(connection) as queries:
+            page = http.get(reverse("deals:detail", args=[deal.pk]))
+        assert page.status_code == 200
+        assert page.context["capacity_check"]["scopes"]  # checked for the claimant, pm
+
+        # This deal's rows of a table (the tentative load of all deals is a read of its own).
+        def reads(table: str) -> int:
+            return sum(
+                q["sql"].startswith(f'SELECT "{table}".')
+                and f'WHERE "{table}"."deal_id"' in q["sql"]
+                for q in queries.captured_queries
+            )
+
+        assert reads("deals_reviewround") == 1
+        assert reads("deals_commitment") == 1
+
     def test_rep_sees_promises_of_the_won_deal(self, won_project, rep, pm, client_for):
         deliverable = won_project.deliverables.first()
         services.deliverable_update_status(
