@@ -31,7 +31,7 @@ from deals.selectors import (
 from deals.totals import value_by_currency
 from deals.views_templates import prefill, template_choices
 from handoff.errors import ActionForbidden, DomainError
-from handoff.models import Role
+from handoff.models import Role, User
 from handoff.roles import is_pm, is_sales, role_required
 from handoff.web.errors import domain_errors
 from handoff.web.htmx import htmx_partial
@@ -260,6 +260,21 @@ QUEUE_COLUMNS = Sorting(
 )
 
 
+# What a queue row shows: each column Django reads, and hashes, once per selected column of
+# the query, and a person's name rather than their whole row (password, settings).
+QUEUE_FIELDS = (
+    "number",
+    "due_at",
+    "decided_at",
+    "reviewer",
+    *(f"reviewer__{name}" for name in User.NAME_FIELDS),
+    "deal__title",
+    "deal__client__name",
+    "deal__owner",
+    *(f"deal__owner__{name}" for name in User.NAME_FIELDS),
+)
+
+
 @login_required
 @require_GET
 @role_required(Role.PM, Role.MANAGER, Role.ADMIN)
@@ -267,7 +282,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     live_version = queue_version(request.user)  # before the rows: a change after it shows next
     search = ListSearchForm(request.GET, label="Search the queue", placeholder="Deal or client")
     rounds = rounds_matching(review_rounds_waiting(request.user), search.text)
-    rounds = rounds.order_by(*QUEUE_COLUMNS.order_by(request.GET))
+    rounds = rounds.order_by(*QUEUE_COLUMNS.order_by(request.GET)).only(*QUEUE_FIELDS)
     page = CappedPaginator(rounds, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
