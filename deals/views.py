@@ -63,6 +63,20 @@ DEAL_COLUMNS = Sorting(
 )
 
 
+# What a list row shows (deals/deal_list.html), with the client's and owner's names only.
+DEAL_LIST_FIELDS = (
+    "title",
+    "value",
+    "currency",
+    "expected_close_date",
+    "status",
+    "client",
+    "client__name",
+    "owner",
+    *(f"owner__{name}" for name in User.NAME_FIELDS),
+)
+
+
 @login_required
 @require_GET
 def deal_list(request: HttpRequest) -> HttpResponse:
@@ -70,7 +84,9 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     show_owner = not is_sales(request.user)
     form = DealFilterForm(request.GET or None, show_owner=show_owner)
     deals = selectors.deal_list(user=request.user, filters=request.GET)
-    page = CappedPaginator(deals, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(deals.only(*DEAL_LIST_FIELDS), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     context = {
         "form": form,
         "page": page,
