@@ -14,6 +14,10 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_real_worker_tells_the_pms_of_a_web_submission(worker, client_for, rep, pm, pm2):  # noqa: F811
+    # The worker is another process, so the PMs' own choice, not a setting, asks for the email.
+    for user in (pm, pm2):
+        user.email_preferences = {"queue": "immediate"}
+        user.save(update_fields=["email_preferences"])
     worker()
     deal = draft(rep)
     response = client_for(rep).post(reverse("deals:submit", args=[deal.pk]))
