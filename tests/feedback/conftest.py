@@ -41,6 +41,20 @@ def submitted(owner, pm=None, **kwargs) -> Deal:
     return deal
 
 
+def resubmitted(owner, pm) -> Deal:
+    """Sent back by pm, revised and submitted again: what the resubmission alone told, as the
+    worker tells it (the notifications and emails before it are gone)."""
+    from feedback.models import EmailOutbox, Notification
+
+    deal = changes_requested(owner, pm)
+    services.deal_revise(deal=deal, actor=owner)
+    Notification.objects.all().delete()
+    EmailOutbox.objects.all().delete()
+    services.deal_submit(deal=deal, actor=owner)
+    worker_tells()
+    return deal
+
+
 def signed_off(owner, pm) -> Deal:
     deal = submitted(owner, pm)
     rule(deal, pm)

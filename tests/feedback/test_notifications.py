@@ -28,6 +28,7 @@ from tests.feedback.conftest import (
     CaptureCount,
     changes_requested,
     draft,
+    resubmitted,
     rule,
     signed_off,
     submitted,
@@ -53,11 +54,7 @@ def test_submitted_reaches_every_pm(everyone, rep):
 
 
 def test_resubmission_goes_back_to_the_reviewer(everyone, rep, pm):
-    deal = changes_requested(rep, pm)
-    deals.deal_revise(deal=deal, actor=rep)
-    Notification.objects.all().delete()
-    deals.deal_submit(deal=deal, actor=rep)
-    worker_tells()
+    resubmitted(rep, pm)
     assert received(NotificationKind.SUBMITTED) == {"pm"}
 
 

@@ -11,7 +11,7 @@ from feedback import emails, outbox, review_notices
 from feedback.models import EmailOutbox, Notification, NotificationKind
 from feedback.rules import email_categories_for
 from handoff import tagged_json
-from tests.feedback.conftest import changes_requested, submitted, worker_tells
+from tests.feedback.conftest import resubmitted, submitted, worker_tells
 
 pytestmark = pytest.mark.django_db
 
@@ -54,11 +54,7 @@ def test_the_organisation_sets_what_a_pm_who_never_chose_gets(rep, pm, pm2, sett
 
 
 def test_a_resubmission_is_addressed_to_its_reviewer_and_emailed_under_reviews(rep, pm, pm2):
-    deal = changes_requested(rep, pm)
-    deals.deal_revise(deal=deal, actor=rep)
-    EmailOutbox.objects.all().delete()
-    deals.deal_submit(deal=deal, actor=rep)
-    worker_tells()
+    resubmitted(rep, pm)
     assert emailed(NotificationKind.SUBMITTED) == {"pm"}
     context = tagged_json.decode(EmailOutbox.objects.get().context)
     assert not context["to_queue"]
