@@ -24,6 +24,7 @@ DEV_LOCK := requirements/dev-lock.txt
 $(STAMP): pyproject.toml $(LOCK) $(DEV_LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) scripts/lock.py --check
+	$(PY) scripts/lock.py --pip
 	$(PY) -m pip install --quiet --require-hashes -r $(DEV_LOCK)
 	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)

@@ -61,27 +61,32 @@ def locked_requirement(name: str, lock: Path = DEV_LOCK) -> str:
     return "\n".join(entry) + "\n"
 
 
+def install_locked(name: str) -> None:
+    """One package from the development lock into this environment, checked against its hashes."""
+    requirement = BASE_DIR / "var" / f"{name}-requirement.txt"
+    requirement.parent.mkdir(exist_ok=True)
+    requirement.write_text(locked_requirement(name))
+    subprocess.run(  # noqa: S603 - a fixed command line
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--require-hashes",
+            "-r",
+            str(requirement),
+        ],
+        check=True,
+    )
+
+
 def _uv() -> str:
     try:
         from uv import find_uv_bin
     except ImportError:
         # A fresh environment: the locked uv, checked against its hashes like everything else.
-        requirement = BASE_DIR / "var" / "uv-requirement.txt"
-        requirement.parent.mkdir(exist_ok=True)
-        requirement.write_text(locked_requirement("uv"))
-        subprocess.run(  # noqa: S603 - a fixed command line
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--require-hashes",
-                "-r",
-                str(requirement),
-            ],
-            check=True,
-        )
+        install_locked("uv")
         from uv import find_uv_bin
     return find_uv_bin()
 
@@ -120,7 +125,15 @@ def write_locks() -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--check", action="store_true", help="fail if a lock is stale")
+    parser.add_argument(
+        "--pip",
+        action="store_true",
+        help="install the locked pip first: the pip a new venv brings may fail on the lock's extras",
+    )
     args = parser.parse_args()
+    if args.pip:
+        install_locked("pip")
+        return 0
     if not args.check:
         write_locks()
         return 0

@@ -91,6 +91,20 @@ def test_make_and_the_image_install_from_the_locks_with_hashes():
     assert "make test" in (BASE_DIR / ".ci" / "run").read_text()
 
 
+def test_the_locked_pip_installs_the_lock():
+    """The pip a new venv brings (23.2) refused the lock when a newer coverage came out: it
+    tried that release for pytest-cov's coverage[toml] before the pinned one."""
+    makefile = (BASE_DIR / "Makefile").read_text()
+
+    assert "pip" in pins(lock.DEV_LOCK)
+    first, lock_install = (
+        makefile.index("$(PY) scripts/lock.py --pip"),
+        makefile.index("pip install --quiet --require-hashes -r $(DEV_LOCK)"),
+    )
+    assert first < lock_install
+    assert lock.locked_requirement("pip").startswith(f"pip=={pins(lock.DEV_LOCK)['pip']} \\\n")
+
+
 def test_a_locked_entry_reads_as_a_requirements_file():
     entry = lock.locked_requirement("uv")
 
