@@ -1,6 +1,8 @@
 """Feedback pages: inbox, notes, notifications, badge, lessons, preferences — by role."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from deals.models import Verdict
@@ -334,6 +336,24 @@ def test_deal_page_shows_its_feedback_notes(client_for, rep, pm):
     assert "Feedback notes" in content
     assert "The CFO signs off, not IT" in content
     assert f"/feedback/notes/new/?deal={deal.pk}&amp;direction=to_sales" in content
+
+
+def test_the_deal_pages_notes_join_only_their_author_and_promise(client_for, rep, pm):
+    """The list shows who wrote each note and about which promise; it reads nothing more."""
+    deal = submitted(rep)
+    promise = deal.commitments.first()
+    note(rep, deal=deal, body="The CFO signs off, not IT", commitment=promise)
+    http = client_for(pm)
+    with CaptureQueriesContext(connection) as queries:
+        response = http.get(deal.get_absolute_url())
+
+    notes = [q["sql"] for q in queries if q["sql"].startswith('SELECT "feedback_feedbacknote"')]
+    assert len(notes) == 1
+    assert notes[0].count(" JOIN ") == 2
+    content = response.content.decode()
+    assert "The CFO signs off, not IT" in content
+    assert f"about “{promise.summary}”" in content
+    assert rep.display_name in content
 
 
 def test_settings_page_has_the_notification_section(client_for, rep):
