@@ -14,12 +14,16 @@ from decimal import Decimal, InvalidOperation
 from babel import Locale
 from babel.numbers import NumberPattern, format_currency, format_decimal, parse_pattern
 from django import template
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.html import format_html
 from django.utils.translation import get_language, to_locale
 
 register = template.Library()
 
+# As Django's date format writes them; the filters below write the same text by hand, since
+# dateformat.format reads its format string anew each time (24 µs a moment, and a review
+# queue writes one a row): tests/handoff/test_formats.py holds the two equal.
 DAY_FORMAT = "j M Y"
 TIME_FORMAT = "D j M Y, H:i"
 SHORT_DAY_FORMAT = "j M"
@@ -39,6 +43,14 @@ def _babel_locale(language: str) -> Locale:
 @functools.cache
 def _pattern(text: str) -> NumberPattern:
     return parse_pattern(text)
+
+
+@functools.cache
+def _date_names(language: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The language's month abbreviations (January first) and weekday ones (Monday first)."""
+    months = tuple(str(MONTHS_3[month]).title() for month in range(1, 13))
+    weekdays = tuple(str(WEEKDAYS_ABBR[weekday]) for weekday in range(7))
+    return months, weekdays
 
 
 def _local(value: datetime.datetime) -> datetime.datetime:
@@ -61,7 +73,8 @@ def day(value) -> str:
         return ""
     if isinstance(value, datetime.datetime):
         value = _local(value)
-    return dateformat.format(value, DAY_FORMAT)
+    months, _ = _date_names(_language())
+    return f"{value.day} {months[value.month - 1]} {value.year:04d}"
 
 
 @register.filter
@@ -71,7 +84,8 @@ def short_day(value) -> str:
         return ""
     if isinstance(value, datetime.datetime):
         value = _local(value)
-    return dateformat.format(value, SHORT_DAY_FORMAT)
+    months, _ = _date_names(_language())
+    return f"{value.day} {months[value.month - 1]}"
 
 
 @register.filter
@@ -81,7 +95,12 @@ def when(value) -> str:
         return ""
     if not isinstance(value, datetime.datetime):
         return day(value)
-    return dateformat.format(_local(value), TIME_FORMAT)
+    value = _local(value)
+    months, weekdays = _date_names(_language())
+    return (
+        f"{weekdays[value.weekday()]} {value.day} {months[value.month - 1]} {value.year:04d},"
+        f" {value.hour:02d}:{value.minute:02d}"
+    )
 
 
 def _span(seconds: float) -> str:

@@ -7,7 +7,9 @@ from decimal import Decimal
 import pytest
 from django.template import engines
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import dateformat, timezone, translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from handoff.templatetags import formats
 
@@ -103,6 +105,27 @@ def test_times_are_in_the_active_time_zone():
     with timezone.override(zoneinfo.ZoneInfo("Asia/Tokyo")):
         assert formats.when(moment) == "Wed 2 Dec 2026, 08:30"
         assert formats.day(moment) == "2 Dec 2026"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moment=st.datetimes(
+        min_value=datetime.datetime(1900, 1, 1),
+        max_value=datetime.datetime(2200, 12, 31),
+        timezones=st.sampled_from([datetime.UTC, zoneinfo.ZoneInfo("Asia/Kathmandu")]),
+    ),
+    zone=st.sampled_from(["Europe/London", "America/St_Johns", "Pacific/Kiritimati"]),
+    language=st.sampled_from(["en-gb", "en", "de", "fr", "ja"]),
+)
+def test_dates_are_written_as_djangos_date_format_writes_them(moment, zone, language):
+    """The filters write dates by hand for speed; the text is Django's for their formats."""
+    with translation.override(language), timezone.override(zoneinfo.ZoneInfo(zone)):
+        local = timezone.localtime(moment)
+        assert formats.when(moment) == dateformat.format(local, formats.TIME_FORMAT)
+        assert formats.day(moment) == dateformat.format(local, formats.DAY_FORMAT)
+        assert formats.day(moment.date()) == dateformat.format(moment.date(), formats.DAY_FORMAT)
+        assert formats.short_day(moment) == dateformat.format(local, formats.SHORT_DAY_FORMAT)
+        assert formats.when(moment.date()) == formats.day(moment.date())
 
 
 def test_a_user_sets_a_time_zone_and_pages_use_it(client_for, rep):
