@@ -4,7 +4,8 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Case, DateField, Q, QuerySet, Sum, When
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from deals.models import Commitment, DealStatus
@@ -16,28 +17,43 @@ from projects.models import OPEN_DELIVERABLE_STATUSES, Deliverable
 from projects.selectors import project_managers, team_capacity_by_week
 
 CAPACITY_WEEKS = 12
+EFFORT_STEP = Decimal("0.1")  # effort_days' decimal places, on commitments and deliverables
 
 
 def weekly_load(rows: QuerySet, start_field: str, today: date) -> dict[date, Decimal]:
     """projects.capacity's load of rows with effort_days and promised_date, week by week.
 
-    Promises already past load this week in full, so their effort is summed in the
-    database; the ones ahead are summed per (first week, promised week) and spread,
-    so a team total may differ from the sum of per-PM loads by a cent.
+    Promises already past load this week in full, so their effort is summed in one group;
+    the ones ahead are summed per (week it starts, week it is promised) and spread, so a team
+    total may differ from the sum of per-PM loads by a cent. One scan of the rows, grouped in
+    the database by weeks (Mondays, as week_of): the past ones fall in the group whose week is
+    None, since a promised date is never empty.
     """
     this_week = capacity_math.week_of(today)
-    overdue = rows.filter(promised_date__lt=today).aggregate(total=Sum("effort_days"))["total"]
+    ahead = Q(promised_date__gte=today)
+    grouped = (
+        rows.order_by()
+        .annotate(
+            # The week of the date when ahead, else None: TruncWeek outside, so that its
+            # conversion of PostgreSQL's timestamp back to a date applies.
+            due_week=TruncWeek(Case(When(ahead, then="promised_date"), output_field=DateField())),
+            start_week=TruncWeek(Case(When(ahead, then=start_field), output_field=DateField())),
+        )
+        .values("due_week", "start_week")
+        .annotate(effort=Sum("effort_days"))
+        .values_list("due_week", "start_week", "effort")
+    )
+    overdue = Decimal(0)
     # The load of a promise depends only on its first and last week: spread each group once.
     groups: dict[tuple[date, date], Decimal] = defaultdict(Decimal)
-    for promised, start, effort in (
-        rows.filter(promised_date__gte=today)
-        .values("promised_date", start_field)
-        .annotate(effort=Sum("effort_days"))
-        .order_by()
-        .values_list("promised_date", start_field, "effort")
-    ):
-        first = max(this_week, capacity_math.week_of(start or today))
-        groups[first, capacity_math.week_of(promised)] += effort
+    for due_week, start_week, total in grouped:
+        # Efforts are in tenths of a day; SQLite sums them as floats, which a spread to the
+        # cent would show.
+        effort = Decimal(total).quantize(EFFORT_STEP)
+        if due_week is None:
+            overdue += effort
+            continue
+        groups[max(this_week, start_week or this_week), due_week] += effort
     load: dict[date, Decimal] = defaultdict(Decimal)
     for (first, last), effort in groups.items():
         for week, days in capacity_math.spread(effort, first, last).items():
