@@ -20,6 +20,23 @@ CAPACITY_WEEKS = 12
 EFFORT_STEP = Decimal("0.1")  # effort_days' decimal places, on commitments and deliverables
 
 
+def weekly_groups(rows: QuerySet, start_field: str, today: date) -> QuerySet:
+    """(week promised, week it starts, effort) of the rows, summed; both weeks None for the
+    promises already past. The week of the date when ahead: TruncWeek outside the Case, so
+    that its conversion of PostgreSQL's timestamp back to a date applies."""
+    ahead = Q(promised_date__gte=today)
+    return (
+        rows.order_by()
+        .annotate(
+            due_week=TruncWeek(Case(When(ahead, then="promised_date"), output_field=DateField())),
+            start_week=TruncWeek(Case(When(ahead, then=start_field), output_field=DateField())),
+        )
+        .values("due_week", "start_week")
+        .annotate(effort=Sum("effort_days"))
+        .values_list("due_week", "start_week", "effort")
+    )
+
+
 def weekly_load(rows: QuerySet, start_field: str, today: date) -> dict[date, Decimal]:
     """projects.capacity's load of rows with effort_days and promised_date, week by week.
 
@@ -30,23 +47,10 @@ def weekly_load(rows: QuerySet, start_field: str, today: date) -> dict[date, Dec
     None, since a promised date is never empty.
     """
     this_week = capacity_math.week_of(today)
-    ahead = Q(promised_date__gte=today)
-    grouped = (
-        rows.order_by()
-        .annotate(
-            # The week of the date when ahead, else None: TruncWeek outside, so that its
-            # conversion of PostgreSQL's timestamp back to a date applies.
-            due_week=TruncWeek(Case(When(ahead, then="promised_date"), output_field=DateField())),
-            start_week=TruncWeek(Case(When(ahead, then=start_field), output_field=DateField())),
-        )
-        .values("due_week", "start_week")
-        .annotate(effort=Sum("effort_days"))
-        .values_list("due_week", "start_week", "effort")
-    )
     overdue = Decimal(0)
     # The load of a promise depends only on its first and last week: spread each group once.
     groups: dict[tuple[date, date], Decimal] = defaultdict(Decimal)
-    for due_week, start_week, total in grouped:
+    for due_week, start_week, total in weekly_groups(rows, start_field, today):
         # Efforts are in tenths of a day; SQLite sums them as floats, which a spread to the
         # cent would show.
         effort = Decimal(total).quantize(EFFORT_STEP)
@@ -63,6 +67,21 @@ def weekly_load(rows: QuerySet, start_field: str, today: date) -> dict[date, Dec
     return dict(load)
 
 
+PIPELINE_START = "deal__expected_start_date"
+
+
+def pipeline_commitments(w: Window) -> QuerySet[Commitment]:
+    """The commitments with effort of the deals in review or signed off (the window's reps').
+
+    Read deal by deal through commitment_deal_load_idx, which holds their date and effort."""
+    commitments = Commitment.objects.filter(
+        deal__status__in=(DealStatus.IN_REVIEW, DealStatus.SIGNED_OFF), effort_days__gt=0
+    )
+    if w.reps is not None:
+        commitments = commitments.filter(deal__owner_id__in=w.reps)
+    return commitments
+
+
 def pipeline_capacity(w: Window, today: date | None = None) -> Table:
     """Delivery load and open pipeline against capacity, week by week, from this week on."""
     today = today or timezone.localdate()
@@ -75,12 +94,7 @@ def pipeline_capacity(w: Window, today: date | None = None) -> Table:
         "project__start_date",
         today,
     )
-    commitments = Commitment.objects.filter(
-        deal__status__in=(DealStatus.IN_REVIEW, DealStatus.SIGNED_OFF), effort_days__gt=0
-    )
-    if w.reps is not None:
-        commitments = commitments.filter(deal__owner_id__in=w.reps)
-    pipeline = weekly_load(commitments, "deal__expected_start_date", today)
+    pipeline = weekly_load(pipeline_commitments(w), PIPELINE_START, today)
     capacities = team_capacity_by_week(pms, weeks).team
     zero = capacity_math.ZERO
     rows = []

@@ -15,7 +15,16 @@ from rest_framework.test import APIRequestFactory
 from bench.generate import bench_user, generate
 from deals.api.views import DealViewSet
 from deals.filters import DealFilter
-from deals.models import Client, Comment, Deal, DealEvent, ReviewRound, SignOff, Verdict
+from deals.models import (
+    Client,
+    Comment,
+    Commitment,
+    Deal,
+    DealEvent,
+    ReviewRound,
+    SignOff,
+    Verdict,
+)
 from deals.selectors import deal_events, deals_visible_to, review_rounds_waiting
 from deals.selectors import deal_list as deals_listed
 from handoff.models import User
@@ -238,6 +247,7 @@ def test_each_trigram_index_serves_icontains_on_its_column(scale, db, model, fie
         (Verdict, "round_id", "verdict_one_per_commitment_round"),
         (Verdict, "commitment_id", "verdict_commitment_idx"),
         (SignOff, "deal_id", "signoff_deal_idx"),
+        (Commitment, "deal_id", "commitment_deal_load_idx"),
         (DealEvent, "deal_id", "event_deal_at_idx"),
         (Comment, "deal_id", "comment_deal_idx"),
     ],
@@ -253,3 +263,17 @@ def test_a_foreign_key_without_its_own_index_is_read_through_one_that_leads_with
     )
     rows = model.objects.filter(**{column: value}).order_by()
     assert index in assert_indexed(rows, model._meta.db_table)
+
+
+def test_the_dashboards_open_pipeline_is_summed_from_an_index_deal_by_deal(scale, db):
+    """Not a scan of every commitment for the few of open deals: an index-only read of each."""
+    from django.utils import timezone
+
+    from insights.figures.capacity import PIPELINE_START, pipeline_commitments, weekly_groups
+    from insights.figures.window import default_range, window_for
+
+    groups = weekly_groups(
+        pipeline_commitments(window_for(*default_range())), PIPELINE_START, timezone.localdate()
+    )
+    scans = [(kind, index) for kind, table, index in plan_of(groups) if table == "deals_commitment"]
+    assert scans == [("Index Only Scan", "commitment_deal_load_idx")], plan_of(groups)
