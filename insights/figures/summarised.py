@@ -5,6 +5,7 @@ are the team's. What cannot wait for the fold stays live, on an index: the round
 their due time (it moves with the clock). Six queries whatever the range.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -116,17 +117,16 @@ def summarised(w: Window) -> Summarised:
         .order_by()
     )
     total = dict.fromkeys(PROMISE_COUNTS, 0)
-    by_rep: dict[int, dict[str, int]] = {}
-    by_pm: dict[int, dict[str, int]] = {}
+    # Each person's sums, made once when first met: a group is a (rep, PM) pair of them.
+    by_rep: defaultdict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(PROMISE_COUNTS, 0))
+    by_pm: defaultdict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(PROMISE_COUNTS, 0))
     for group in promise_groups:
+        rep, pm = by_rep[group["rep_id"]], by_pm[group["pm_id"]]
         for key in PROMISE_COUNTS:
-            total[key] += group[key] or 0
-            by_rep.setdefault(group["rep_id"], dict.fromkeys(PROMISE_COUNTS, 0))[key] += (
-                group[key] or 0
-            )
-            by_pm.setdefault(group["pm_id"], dict.fromkeys(PROMISE_COUNTS, 0))[key] += (
-                group[key] or 0
-            )
+            count = group[key] or 0
+            total[key] += count
+            rep[key] += count
+            pm[key] += count
     return Summarised(
         durations=[days for _, days in dated],
         dated=dated,
