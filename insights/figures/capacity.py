@@ -67,7 +67,21 @@ def weekly_load(rows: QuerySet, start_field: str, today: date) -> dict[date, Dec
     return dict(load)
 
 
+DELIVERY_START = "project__start_date"
 PIPELINE_START = "deal__expected_start_date"
+
+
+def _pms(w: Window) -> QuerySet:
+    return project_managers() if w.pms is None else project_managers().filter(pk__in=w.pms)
+
+
+def delivery_deliverables(w: Window) -> QuerySet[Deliverable]:
+    """The open deliverables with effort of the window's active PMs' projects.
+
+    Read whole from deliverable_open_load_idx, which holds only the open ones."""
+    return Deliverable.objects.filter(
+        status__in=OPEN_DELIVERABLE_STATUSES, effort_days__gt=0, project__pm__in=_pms(w)
+    )
 
 
 def pipeline_commitments(w: Window) -> QuerySet[Commitment]:
@@ -86,14 +100,8 @@ def pipeline_capacity(w: Window, today: date | None = None) -> Table:
     """Delivery load and open pipeline against capacity, week by week, from this week on."""
     today = today or timezone.localdate()
     weeks = capacity_math.next_weeks(today, CAPACITY_WEEKS)
-    pms = project_managers() if w.pms is None else project_managers().filter(pk__in=w.pms)
-    delivery = weekly_load(
-        Deliverable.objects.filter(
-            status__in=OPEN_DELIVERABLE_STATUSES, effort_days__gt=0, project__pm__in=pms
-        ),
-        "project__start_date",
-        today,
-    )
+    pms = _pms(w)
+    delivery = weekly_load(delivery_deliverables(w), DELIVERY_START, today)
     pipeline = weekly_load(pipeline_commitments(w), PIPELINE_START, today)
     capacities = team_capacity_by_week(pms, weeks).team
     zero = capacity_math.ZERO

@@ -277,3 +277,19 @@ def test_the_dashboards_open_pipeline_is_summed_from_an_index_deal_by_deal(scale
     )
     scans = [(kind, index) for kind, table, index in plan_of(groups) if table == "deals_commitment"]
     assert scans == [("Index Only Scan", "commitment_deal_load_idx")], plan_of(groups)
+
+
+def test_the_dashboards_delivery_load_reads_the_open_work_from_its_partial_index(scale, db):
+    """The open deliverables whole from the index that holds only them, with their date and
+    effort: not every project's deliverables, open or not."""
+    from django.utils import timezone
+
+    from insights.figures.capacity import DELIVERY_START, delivery_deliverables, weekly_groups
+    from insights.figures.window import default_range, window_for
+
+    groups = weekly_groups(
+        delivery_deliverables(window_for(*default_range())), DELIVERY_START, timezone.localdate()
+    )
+    nodes = plan_of(groups)
+    scans = [(kind, index) for kind, table, index in nodes if table == "projects_deliverable"]
+    assert scans == [("Index Only Scan", "deliverable_open_load_idx")], nodes
