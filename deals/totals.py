@@ -18,17 +18,19 @@ class CurrencyTotal:
     deals: int
 
 
-def value_by_currency(deals: QuerySet[Deal]) -> list[CurrencyTotal]:
-    """Every deal of `deals` (not one page of them) summed per currency, the largest sum first.
-
-    One GROUP BY query: the list's order and joins are dropped, its filters kept.
-    """
-    rows = (
+def currency_sums(deals: QuerySet[Deal]) -> QuerySet:
+    """One GROUP BY query: the list's order and joins are dropped, its filters kept."""
+    return (
         deals.order_by()
         .values("currency")
         .annotate(total=Sum("value"), deals=Count("pk"))
         .order_by("-total", "currency")
     )
+
+
+def value_by_currency(deals: QuerySet[Deal]) -> list[CurrencyTotal]:
+    """Every deal of `deals` (not one page of them) summed per currency, the largest sum first."""
+    rows = currency_sums(deals)
     return [
         CurrencyTotal(row["currency"], Decimal(row["total"] or 0), row["deals"]) for row in rows
     ]

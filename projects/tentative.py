@@ -20,11 +20,19 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.signals import post_delete
 from django.utils import timezone
 
-from deals.models import Commitment, Deal, DealEvent, DealStatus, EventKind, ReviewRound
+from deals.models import (
+    PIPELINE_STATUSES,
+    Commitment,
+    Deal,
+    DealEvent,
+    DealStatus,
+    EventKind,
+    ReviewRound,
+)
 from handoff import settled_cache
 from projects import capacity as math
 
-TENTATIVE_STATUSES = (DealStatus.IN_REVIEW, DealStatus.SIGNED_OFF)
+TENTATIVE_STATUSES = PIPELINE_STATUSES
 # The event that says a deal reached each status.
 REACHED_BY = {
     DealStatus.IN_REVIEW: EventKind.SUBMITTED,

@@ -19,6 +19,11 @@ class DealStatus(models.TextChoices):
     LOST = "lost", "Lost"
 
 
+# The open pipeline: deals past the review's start and not yet won or lost. Their commitments
+# are the load that may come (the capacity check's tentative load, the dashboard's pipeline).
+PIPELINE_STATUSES = (DealStatus.IN_REVIEW, DealStatus.SIGNED_OFF)
+
+
 class EventKind(models.TextChoices):
     CREATED = "created", "Created"
     UPDATED = "updated", "Deal edited"

@@ -8,7 +8,7 @@ from django.db.models import Case, DateField, Q, QuerySet, Sum, When
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from deals.models import Commitment, DealStatus
+from deals.models import PIPELINE_STATUSES, Commitment
 from insights.figures.results import Table
 from insights.figures.stats import ratio
 from insights.figures.window import Window
@@ -88,9 +88,7 @@ def pipeline_commitments(w: Window) -> QuerySet[Commitment]:
     """The commitments with effort of the deals in review or signed off (the window's reps').
 
     Read deal by deal through commitment_deal_load_idx, which holds their date and effort."""
-    commitments = Commitment.objects.filter(
-        deal__status__in=(DealStatus.IN_REVIEW, DealStatus.SIGNED_OFF), effort_days__gt=0
-    )
+    commitments = Commitment.objects.filter(deal__status__in=PIPELINE_STATUSES, effort_days__gt=0)
     if w.reps is not None:
         commitments = commitments.filter(deal__owner_id__in=w.reps)
     return commitments

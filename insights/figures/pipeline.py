@@ -10,13 +10,13 @@ from urllib.parse import urlencode
 
 from django.db.models import OuterRef, Subquery
 
-from deals.models import Deal, DealStatus, ReviewRound
+from deals.models import PIPELINE_STATUSES, Deal, ReviewRound
 from deals.totals import CurrencyTotal, value_by_currency
 from insights.figures.links import deals_url
 from insights.figures.results import Table
 from insights.figures.window import Window, owner_param
 
-OPEN_STATUSES = (DealStatus.IN_REVIEW, DealStatus.SIGNED_OFF)
+OPEN_STATUSES = PIPELINE_STATUSES
 PIPELINE_TABLE = "open-pipeline"
 
 

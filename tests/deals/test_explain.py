@@ -293,3 +293,16 @@ def test_the_dashboards_delivery_load_reads_the_open_work_from_its_partial_index
     nodes = plan_of(groups)
     scans = [(kind, index) for kind, table, index in nodes if table == "projects_deliverable"]
     assert scans == [("Index Only Scan", "deliverable_open_load_idx")], nodes
+
+
+def test_the_open_pipelines_value_is_summed_from_its_partial_index(scale, db, user):
+    """The deals in review or signed off, whole from the index that holds only them, with
+    their currency and value; a rep's part of it from the same index."""
+    from deals.models import PIPELINE_STATUSES
+    from deals.totals import currency_sums
+
+    open_deals = Deal.objects.filter(status__in=PIPELINE_STATUSES)
+    for deals in (open_deals, open_deals.filter(owner_id__in=[user("sales").pk])):
+        nodes = plan_of(currency_sums(deals))
+        scans = [(kind, index) for kind, table, index in nodes if table == "deals_deal"]
+        assert scans == [("Index Only Scan", "deal_pipeline_value_idx")], nodes
