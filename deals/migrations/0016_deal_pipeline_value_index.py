@@ -15,6 +15,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='deal',
-            index=models.Index(condition=models.Q(('status__in', ('in_review', 'signed_off'))), fields=['owner'], include=('currency', 'value', 'id'), name='deal_pipeline_value_idx'),
+            index=models.Index(condition=models.Q(('status__in', ('in_review', 'signed_off'))), fields=['owner'], include=('currency', 'value', 'expected_start_date', 'id'), name='deal_pipeline_value_idx'),
         ),
     ]

@@ -111,11 +111,12 @@ class Deal(ExternallyIdentified, models.Model):
             models.Index(fields=["-value", "-id"], name="deal_value_idx"),
             models.Index(fields=["expected_close_date", "id"], name="deal_close_idx"),
             models.Index(fields=["title", "id"], name="deal_title_idx"),
-            # The open pipeline's value per currency (the dashboard), a rep's part of it too:
-            # read from the index alone (85 → 10 ms for 30,000 open deals of 1,000,000).
+            # The open pipeline (the dashboard): its value per currency, a rep's part of it too,
+            # and the deals whose commitments load the weeks ahead from their start, read from
+            # the index alone (the value 85 → 10 ms for 30,000 open deals of 1,000,000).
             models.Index(
                 fields=["owner"],
-                include=["currency", "value", "id"],
+                include=["currency", "value", "expected_start_date", "id"],
                 condition=Q(status__in=PIPELINE_STATUSES),
                 name="deal_pipeline_value_idx",
             ),
