@@ -32,7 +32,6 @@ from deals.models import (
 from handoff import settled_cache
 from projects import capacity as math
 
-TENTATIVE_STATUSES = PIPELINE_STATUSES
 # The event that says a deal reached each status.
 REACHED_BY = {
     DealStatus.IN_REVIEW: EventKind.SUBMITTED,
@@ -115,7 +114,7 @@ def win_chances(today: date | None = None) -> dict[str, WinChance]:
     if chances is None:
         since = timezone.now() - timedelta(days=LEARNING_DAYS)
         chances = {}
-        for status in TENTATIVE_STATUSES:
+        for status in PIPELINE_STATUSES:
             won, decided = _decided_counts(status, since)
             chances[status] = learn_chance(status, won=won, decided=decided)
         cache.set(key, chances, PROBABILITY_CACHE_SECONDS)
@@ -136,7 +135,7 @@ def tentative_items(chances: dict[str, WinChance], today: date) -> list[Tentativ
     """Every commitment with effort of a deal in review or signed off, weighted: one query."""
     reviewer = ReviewRound.objects.filter(deal=OuterRef("deal_id")).order_by("-number")
     rows = (
-        Commitment.objects.filter(deal__status__in=TENTATIVE_STATUSES, effort_days__gt=0)
+        Commitment.objects.filter(deal__status__in=PIPELINE_STATUSES, effort_days__gt=0)
         .annotate(reviewer_id=Subquery(reviewer.values("reviewer_id")[:1]))
         .values_list(
             "deal_id",
@@ -194,7 +193,7 @@ def forget_tentative_load(sender=None, instance=None, **signal: object) -> None:
         fields = signal.get("update_fields")
         if signal.get("created") or (
             instance is not None
-            and instance.status not in TENTATIVE_STATUSES
+            and instance.status not in PIPELINE_STATUSES
             and fields is not None
             and "status" not in fields
         ):
@@ -206,7 +205,7 @@ def deal_tentative_load(
     deal: Deal, chances: dict[str, WinChance], today: date
 ) -> dict[int | None, dict[date, Decimal]]:
     """This deal's own share of the tentative load, as the cached total counted it."""
-    if deal.status not in TENTATIVE_STATUSES:
+    if deal.status not in PIPELINE_STATUSES:
         return {}
     # All its rounds (a few), which the deal page has read already, rather than the latest alone.
     rounds = list(deal.rounds.all())

@@ -17,7 +17,6 @@ from projects.models import OPEN_DELIVERABLE_STATUSES, Deliverable
 from projects.selectors import project_managers, team_capacity_by_week
 
 CAPACITY_WEEKS = 12
-EFFORT_STEP = Decimal("0.1")  # effort_days' decimal places, on commitments and deliverables
 
 
 def weekly_groups(rows: QuerySet, start_field: str, today: date) -> QuerySet:
@@ -47,17 +46,26 @@ def weekly_load(rows: QuerySet, start_field: str, today: date) -> dict[date, Dec
     None, since a promised date is never empty.
     """
     this_week = capacity_math.week_of(today)
+    # Efforts have the field's decimal places (tenths of a day); SQLite sums them as floats,
+    # which a spread to the cent would show.
+    step = Decimal(1).scaleb(-rows.model._meta.get_field("effort_days").decimal_places)
     overdue = Decimal(0)
     # The load of a promise depends only on its first and last week: spread each group once.
     groups: dict[tuple[date, date], Decimal] = defaultdict(Decimal)
     for due_week, start_week, total in weekly_groups(rows, start_field, today):
-        # Efforts are in tenths of a day; SQLite sums them as floats, which a spread to the
-        # cent would show.
-        effort = Decimal(total).quantize(EFFORT_STEP)
+        effort = Decimal(total).quantize(step)
         if due_week is None:
             overdue += effort
             continue
         groups[max(this_week, start_week or this_week), due_week] += effort
+    return load_of_groups(groups, overdue, this_week)
+
+
+def load_of_groups(
+    groups: dict[tuple[date, date], Decimal], overdue: Decimal, this_week: date
+) -> dict[date, Decimal]:
+    """Each (first week, last week) group's effort spread over its weeks, and what is overdue
+    put in this week."""
     load: dict[date, Decimal] = defaultdict(Decimal)
     for (first, last), effort in groups.items():
         for week, days in capacity_math.spread(effort, first, last).items():

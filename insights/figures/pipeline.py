@@ -16,7 +16,6 @@ from insights.figures.links import deals_url
 from insights.figures.results import Table
 from insights.figures.window import Window, owner_param
 
-OPEN_STATUSES = PIPELINE_STATUSES
 PIPELINE_TABLE = "open-pipeline"
 
 
@@ -33,7 +32,7 @@ class Pipeline:
 
 
 def pipeline_url(w: Window) -> str:
-    query = [("status", status) for status in OPEN_STATUSES]
+    query = [("status", status) for status in PIPELINE_STATUSES]
     if (owner := owner_param(w)) is not None:
         query.append(("owner", owner))
     return f"{deals_url()}?{urlencode(query)}"
@@ -45,7 +44,7 @@ def open_pipeline(w: Window) -> Pipeline:
     A sales team's pipeline is its reps' deals; a delivery team's, the deals whose latest
     round one of its PMs reviews or reviewed.
     """
-    deals = Deal.objects.filter(status__in=OPEN_STATUSES)
+    deals = Deal.objects.filter(status__in=PIPELINE_STATUSES)
     if w.reps is not None:
         deals = deals.filter(owner_id__in=w.reps)
     if w.pms is not None:

@@ -275,8 +275,9 @@ def test_the_dashboards_open_pipeline_is_summed_from_an_index_deal_by_deal(scale
     groups = weekly_groups(
         pipeline_commitments(window_for(*default_range())), PIPELINE_START, timezone.localdate()
     )
-    scans = [(kind, index) for kind, table, index in plan_of(groups) if table == "deals_commitment"]
-    assert scans == [("Index Only Scan", "commitment_deal_load_idx")], plan_of(groups)
+    nodes = plan_of(groups)
+    scans = [(kind, index) for kind, table, index in nodes if table == "deals_commitment"]
+    assert scans == [("Index Only Scan", "commitment_deal_load_idx")], nodes
 
 
 def test_the_dashboards_delivery_load_reads_the_open_work_from_its_partial_index(scale, db):

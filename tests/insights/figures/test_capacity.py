@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from deals.models import Commitment, CommitmentKind
-from insights.figures.capacity import pipeline_capacity, weekly_load
+from insights.figures.capacity import load_of_groups, pipeline_capacity, weekly_load
 from projects import capacity as capacity_math
 from tests.factories import CommitmentFactory, DealFactory
 from tests.insights.crafted import (
@@ -40,7 +40,7 @@ def test_pipeline_against_capacity_for_the_next_twelve_weeks(rep, pm):
 
 
 def _load_row_by_row(rows, today: datetime.date) -> dict[datetime.date, Decimal]:
-    """The load as the capacity module defines it, reckoned in Python from each row."""
+    """The load as the capacity module defines it, grouped in Python from each row."""
     this_week = capacity_math.week_of(today)
     overdue, groups = Decimal(0), defaultdict(Decimal)
     for promised, start, effort in rows:
@@ -49,13 +49,7 @@ def _load_row_by_row(rows, today: datetime.date) -> dict[datetime.date, Decimal]
             continue
         first = max(this_week, capacity_math.week_of(start or today))
         groups[first, capacity_math.week_of(promised)] += effort
-    load = defaultdict(Decimal)
-    for (first, last), effort in groups.items():
-        for week, days in capacity_math.spread(effort, first, last).items():
-            load[week] += days
-    if overdue:
-        load[this_week] += overdue
-    return dict(load)
+    return load_of_groups(groups, overdue, this_week)
 
 
 @pytest.mark.django_db
